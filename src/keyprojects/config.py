@@ -1,0 +1,169 @@
+"""Configuration that changes by year or city, read from TOML data files.
+
+The files ship inside the package (``keyprojects/config``); set ``KP_CONFIG_DIR`` to use another folder
+holding files of the same names (for another city or a later year).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_DIR = Path(__file__).with_name("config")
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("KP_CONFIG_DIR") or DEFAULT_DIR)
+
+
+def _load(name: str) -> dict:
+    path = config_dir() / name
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def squash(text: str) -> str:
+    """NFKC-normalise and remove every whitespace character (the form all lookups use)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    code: str
+    zone_group: str
+    ranked: bool
+    aliases: tuple[str, ...]
+    order: int
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    title: str
+    source: str
+    required: tuple[str, ...]
+    threshold: float
+    threshold_field: str
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    name: str
+    words: frozenset[str]
+    patterns: tuple[re.Pattern, ...] = field(default=())
+
+    def matches(self, cell: str) -> bool:
+        return cell in self.words or any(p.fullmatch(cell) for p in self.patterns)
+
+
+@lru_cache(maxsize=None)
+def units() -> tuple[Unit, ...]:
+    raw = _load("units.toml")["unit"]
+    return tuple(
+        Unit(
+            name=u["name"],
+            code=u.get("code", ""),
+            zone_group=u.get("zone_group", ""),
+            ranked=u.get("ranked", True),
+            aliases=tuple(u.get("aliases", ())),
+            order=i,
+        )
+        for i, u in enumerate(raw)
+    )
+
+
+@lru_cache(maxsize=None)
+def unit_lookup() -> dict[str, str]:
+    """Every accepted spelling (squashed) -> the unit's canonical name."""
+    table: dict[str, str] = {}
+    for u in units():
+        for spelling in (u.name, u.code, *u.aliases):
+            if spelling:
+                table[squash(spelling)] = u.name
+    return table
+
+
+@lru_cache(maxsize=None)
+def list_specs() -> dict[str, ListSpec]:
+    raw = _load("lists.toml")["lists"]
+    return {
+        name: ListSpec(
+            name=name,
+            title=spec["title"],
+            source=spec["source"],
+            required=tuple(spec["required"]),
+            threshold=float(spec["threshold"]),
+            threshold_field=spec["threshold_field"],
+        )
+        for name, spec in raw.items()
+    }
+
+
+@lru_cache(maxsize=None)
+def vocab() -> dict[str, dict[str, str]]:
+    """vocabulary name -> {squashed spelling: canonical value}."""
+    raw = _load("lists.toml")["vocab"]
+    out: dict[str, dict[str, str]] = {}
+    for voc, entries in raw.items():
+        table = {}
+        for canonical, spellings in entries.items():
+            table[squash(canonical)] = canonical
+            for s in spellings:
+                table[squash(s)] = canonical
+        out[voc] = table
+    return out
+
+
+@lru_cache(maxsize=None)
+def groups() -> dict[str, dict[str, tuple[str, ...]]]:
+    raw = _load("lists.toml")
+    return {
+        "nature": {k: tuple(v) for k, v in raw["nature_groups"].items()},
+        "status": {k: tuple(v) for k, v in raw["status_groups"].items()},
+    }
+
+
+@lru_cache(maxsize=None)
+def header_fields() -> tuple[HeaderField, ...]:
+    raw = _load("headers.toml")["fields"]
+    return tuple(
+        HeaderField(
+            name=name,
+            words=frozenset(squash(w) for w in spec.get("words", ())),
+            patterns=tuple(re.compile(p) for p in spec.get("patterns", ())),
+        )
+        for name, spec in raw.items()
+    )
+
+
+@lru_cache(maxsize=None)
+def clusters() -> dict[str, str]:
+    """squashed spelling -> cluster name."""
+    table = {}
+    for c in _load("clusters.toml")["cluster"]:
+        table[squash(c["name"])] = c["name"]
+        for a in c.get("aliases", ()):
+            table[squash(a)] = c["name"]
+    return table
+
+
+@lru_cache(maxsize=None)
+def targets(year: int) -> dict:
+    """The year's targets; a year without its own file raises FileNotFoundError naming the file."""
+    return _load(f"targets/{year}.toml")
+
+
+@lru_cache(maxsize=None)
+def ranking_weights() -> dict:
+    return _load("ranking.toml")
+
+
+def clear_caches() -> None:
+    for fn in (units, unit_lookup, list_specs, vocab, groups, header_fields, clusters, targets, ranking_weights):
+        fn.cache_clear()
