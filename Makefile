@@ -1,0 +1,42 @@
+# keyprojects — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+QUARTERS ?= 2021Q1 2021Q2 2021Q3 2021Q4 2022Q1 2022Q2 2022Q3 2022Q4
+SEED ?= 7
+ROWS ?= 2000
+
+.PHONY: venv demo inbox test test-fast lint bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+inbox: venv
+	rm -rf data/inbox
+	$(PY) -m keyprojects.generator --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS)
+
+demo: inbox
+	@for q in $(QUARTERS); do \
+	  echo "== keyprojects_quarterly $$q"; \
+	  bin/airflow dags test keyprojects_quarterly --conf "{\"quarter\": \"$$q\"}" > data/demo-$$q.log 2>&1 \
+	    || { tail -40 data/demo-$$q.log; echo "run for $$q failed; full log: data/demo-$$q.log"; exit 1; }; \
+	  grep -E "state=|DagRun Finished" data/demo-$$q.log | tail -1; \
+	done
+	@$(PY) -m keyprojects.cli summary
+
+test: venv
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf data output .airflow

@@ -1,0 +1,76 @@
+"""keyprojects_quarterly: one run per quarter (see doc_md). Orchestration only: the work is in the
+``keyprojects`` package, imported inside the tasks so that parsing this file stays cheap."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
+
+DOC = """
+### keyprojects_quarterly
+
+Processes one **quarter** of Xinzhou's industrial key-project lists.
+
+* **Which quarter**: the run's data interval (a run over 2022-01-01 → 2022-04-01 is 2022Q1), or the
+  run parameter `quarter` (`"2022Q1"`), which overrides it.
+* **What it does**: `resolve_quarter` checks the quarter and creates missing warehouse tables;
+  `load_list` (mapped, one per list: reserve, dispatch, signed, approved, energy, registered) reads
+  every file under `$KP_INBOX/<quarter>/<list>/`, validates the rows with the list's Great
+  Expectations suite (`expectations/<list>.json`) and replaces that quarter's rows of `stg_<list>`,
+  `raw_rows`, `rejected_rows`, `skipped_rows` and `load_audit` in one transaction;
+  `check_loads` fails the run when a file could not be read (the message names the file) and
+  reports lists that have not arrived.
+* **Where to look**: validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
+  `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+* **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
+  '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
+* **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
+  --to-date 2022-12-31` (with the scheduler running), or one `dags test` per quarter.
+"""
+
+
+@dag(
+    dag_id="keyprojects_quarterly",
+    schedule=CronDataIntervalTimetable("0 0 1 1,4,7,10 *", timezone="UTC"),
+    start_date=dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=DOC,
+    tags=["keyprojects", "quarterly"],
+    params={"quarter": Param(None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
+                             description="Quarter to process, e.g. 2022Q1; overrides the data interval.")},
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1)},
+)
+def keyprojects_quarterly():
+    @task
+    def resolve_quarter(params=None, data_interval_start=None, data_interval_end=None) -> str:
+        from keyprojects import runtime
+
+        return runtime.resolve_quarter(params.get("quarter"), data_interval_start, data_interval_end)
+
+    @task(max_active_tis_per_dag=2)
+    def load_list(list_name: str, quarter: str, run_id=None) -> dict:
+        from keyprojects import runtime
+
+        return runtime.load_list(quarter, list_name, run_id=run_id)
+
+    @task
+    def check_loads(loads: list[dict]) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+        from keyprojects import runtime
+
+        try:
+            return runtime.check_loads(list(loads))
+        except runtime.LoadFailed as exc:  # bad input: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
+    quarter = resolve_quarter()
+    loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
+    check_loads(loads)
+
+
+quarterly = keyprojects_quarterly()

@@ -1,0 +1,60 @@
+"""Command line helpers: ``python -m keyprojects.cli summary | init-db``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import settings, warehouse
+
+
+def summary(args) -> int:
+    s = settings.load()
+    eng = warehouse.make_engine(s.warehouse_url)
+    try:
+        rows = warehouse.fetch(eng, """
+            SELECT quarter, list, COUNT(*) AS files, SUM(rows_read) AS rows_read, SUM(rows_loaded) AS loaded,
+                   SUM(rows_rejected) AS rejected, SUM(rows_skipped) AS skipped,
+                   SUM(CASE WHEN status <> 'loaded' THEN 1 ELSE 0 END) AS problems
+            FROM load_audit GROUP BY quarter, list ORDER BY quarter, list""")
+    except Exception as exc:  # no warehouse yet
+        print(f"no warehouse at {s.warehouse_url}: {exc.__class__.__name__}", file=sys.stderr)
+        return 1
+    finally:
+        eng.dispose()
+    print(f"warehouse: {s.warehouse_url}")
+    print(f"{'quarter':8} {'list':11} {'files':>5} {'read':>7} {'loaded':>7} {'rejected':>8} {'skipped':>7}")
+    for r in rows:
+        flag = "  <- see load_audit" if r["problems"] else ""
+        print(f"{r['quarter']:8} {r['list']:11} {r['files']:>5} {r['rows_read']:>7} {r['loaded']:>7} "
+              f"{r['rejected']:>8} {r['skipped']:>7}{flag}")
+    quarters = sorted({r["quarter"] for r in rows})
+    if quarters:
+        last = quarters[-1]
+        print(f"validation reports: {s.output / last / 'validation' / 'index.html'} (one folder per quarter)")
+        bulletins = sorted((s.output / last).glob("*.xlsx"))
+        if bulletins:
+            print(f"bulletin for {last}: {bulletins[0]}")
+    return 0
+
+
+def init_db(args) -> int:
+    s = settings.load()
+    eng = warehouse.make_engine(s.warehouse_url)
+    warehouse.ensure_schema(eng, s.sql)
+    eng.dispose()
+    print(f"schema ready in {s.warehouse_url}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="keyprojects")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("summary", help="what the warehouse holds and where the reports are").set_defaults(fn=summary)
+    sub.add_parser("init-db", help="create the warehouse tables").set_defaults(fn=init_db)
+    args = p.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

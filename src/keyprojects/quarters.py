@@ -1,0 +1,84 @@
+"""Quarter and month partitions: parsing, and deriving them from a run's data interval."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_Q = re.compile(r"^(\d{4})Q([1-4])$")
+_M = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def parse_quarter(q: str) -> tuple[int, int]:
+    m = _Q.match(str(q).strip().upper())
+    if not m:
+        raise ValueError(f"quarter must look like 2022Q1, got {q!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def quarter_bounds(q: str) -> tuple[dt.date, dt.date]:
+    """First day of the quarter and first day of the next one."""
+    y, n = parse_quarter(q)
+    start = dt.date(y, 3 * n - 2, 1)
+    end = dt.date(y + (n == 4), 1 if n == 4 else 3 * n + 1, 1)
+    return start, end
+
+
+def quarter_end(q: str) -> dt.date:
+    """The quarter's last day (截至 date of its lists)."""
+    return quarter_bounds(q)[1] - dt.timedelta(days=1)
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_year(q: str) -> str:
+    y, n = parse_quarter(q)
+    return f"{y - 1}Q{n}"
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    y, n = parse_quarter(first)
+    ly, ln = parse_quarter(last)
+    out = []
+    while (y, n) <= (ly, ln):
+        out.append(f"{y}Q{n}")
+        y, n = (y + 1, 1) if n == 4 else (y, n + 1)
+    return out
+
+
+def quarter_from_interval(start: dt.datetime | dt.date | None, end: dt.datetime | dt.date | None,
+                          override: str | None = None) -> str:
+    """The run's quarter: the ``quarter`` parameter when given, else the data interval's quarter.
+
+    The interval must cover exactly one calendar quarter (2022-01-01 -> 2022-04-01 is 2022Q1).
+    """
+    if override:
+        parse_quarter(override)
+        return str(override).strip().upper()
+    if start is None or end is None:
+        raise ValueError("no quarter parameter and no data interval: pass --conf '{\"quarter\": \"2022Q1\"}'")
+    s = start.date() if isinstance(start, dt.datetime) else start
+    e = end.date() if isinstance(end, dt.datetime) else end
+    q = quarter_of(s)
+    if (s, e) != quarter_bounds(q):
+        raise ValueError(f"data interval {s} -> {e} is not one calendar quarter; pass the quarter parameter")
+    return q
+
+
+def parse_month(m: str) -> tuple[int, int]:
+    mm = _M.match(str(m).strip())
+    if not mm:
+        raise ValueError(f"month must look like 2022-03, got {m!r}")
+    return int(mm.group(1)), int(mm.group(2))
+
+
+def month_from_interval(start, end, override: str | None = None) -> str:
+    if override:
+        parse_month(override)
+        return str(override).strip()
+    if start is None or end is None:
+        raise ValueError("no month parameter and no data interval: pass --conf '{\"month\": \"2022-03\"}'")
+    s = start.date() if isinstance(start, dt.datetime) else start
+    return f"{s.year}-{s.month:02d}"

@@ -1,0 +1,267 @@
+"""Row validation with Great Expectations 1.x, one suite per list (``expectations/<list>.json``).
+
+Each expectation carries ``meta.rule`` (a rule code of docs/rules.md) and ``meta.field``. A row's
+faults are the expectations it fails; it is rejected under its first fault in rule order. Suite
+parameters (``{"$PARAMETER": ...}``) take units, vocabularies and the threshold from configuration.
+
+``python -m keyprojects.validation --write-suites DIR`` writes the default suites.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import LISTS, RULES, config
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
+DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date")
+VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")
+CODE_REGEX = r"^(?:(?:199\d|20[01]\d|2020)|\d{2}(?:0[1-9]|1[0-2]))-\d{6}-\d{2}-\d{2}-\d{6}$"
+
+FIELD_LABELS = {
+    "project_code": "项目代码", "project_name": "项目名称", "unit": "县(市、区)", "owner": "建设单位",
+    "nature": "建设性质", "cluster": "所属产业集群", "total_investment": "总投资", "annual_plan": "年度计划投资",
+    "ytd_investment": "本年累计完成投资", "month_investment": "本月完成投资", "approval_type": "立项类型",
+    "approval_date": "立项时间", "approver": "批复单位", "status": "开工状态", "start_date": "开工时间",
+    "signing_date": "签约时间", "registered_flag": "是否入统", "registered_date": "入统时间",
+}
+RULE_WORDS = {
+    "missing_required": "is blank but required",
+    "unknown_unit": "names none of the 16 reporting units",
+    "bad_code": "is not a project code (YYMM-DDDDDD-NN-NN-NNNNNN)",
+    "bad_number": "is not a valid amount",
+    "bad_date": "is not a date",
+    "bad_value": "is not in the vocabulary",
+    "below_threshold": "is below the 500万元 threshold",
+    "duplicate": "repeats a project already loaded",
+}
+_RULE_ORDER = {r: i for i, r in enumerate(RULES)}
+
+
+# ------------------------------------------------------------------ suites
+
+def _exp(type_: str, rule: str, field_: str, **kwargs) -> dict:
+    return {"type": type_, "kwargs": kwargs, "meta": {"rule": rule, "field": field_}}
+
+
+def default_suite(list_name: str) -> dict:
+    """The default suite of a list as a JSON-ready dict (the committed JSON is the one used)."""
+    spec = config.list_specs()[list_name]
+    exps = [_exp("expect_column_values_to_not_be_null", "missing_required", f, column=f"{f}_raw") for f in spec.required]
+    exps.append(_exp("expect_column_values_to_be_in_set", "unknown_unit", "unit",
+                     column="unit", value_set={"$PARAMETER": "units"}))
+    exps.append(_exp("expect_column_values_to_match_regex", "bad_code", "project_code",
+                     column="project_code", regex=CODE_REGEX))
+    for f in AMOUNT_FIELDS:
+        exps.append(_exp("expect_column_values_to_not_be_null", "bad_number", f, column=f,
+                         row_condition=f"{f}_raw.notnull()", condition_parser="pandas"))
+        exps.append(_exp("expect_column_values_to_be_between", "bad_number", f, column=f, min_value=0))
+    exps.append(_exp("expect_column_pair_values_a_to_be_greater_than_b", "bad_number", "ytd_investment",
+                     column_A="total_investment", column_B="ytd_investment", or_equal=True,
+                     ignore_row_if="either_value_is_missing"))
+    for f in DATE_FIELDS:
+        exps.append(_exp("expect_column_values_to_not_be_null", "bad_date", f, column=f,
+                         row_condition=f"{f}_raw.notnull()", condition_parser="pandas"))
+    for f in VOCAB_FIELDS:
+        exps.append(_exp("expect_column_values_to_be_in_set", "bad_value", f, column=f,
+                         value_set={"$PARAMETER": f"{f}_values"}))
+    exps.append(_exp("expect_column_values_to_be_between", "below_threshold", spec.threshold_field,
+                     column=spec.threshold_field, min_value={"$PARAMETER": "threshold"}))
+    exps.append(_exp("expect_column_values_to_be_unique", "duplicate", "project", column="dup_key"))
+    return {"name": f"keyprojects_{list_name}", "expectations": exps,
+            "meta": {"list": list_name, "rules": "docs/rules.md"}}
+
+
+def suite_parameters(list_name: str) -> dict:
+    params = {"units": [u.name for u in config.units()], "threshold": config.list_specs()[list_name].threshold}
+    for voc, table in config.vocab().items():
+        params[f"{voc}_values"] = sorted(set(table.values()))
+    return params
+
+
+@lru_cache(maxsize=None)
+def _suite_json(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_suite(expectations_dir: Path, list_name: str) -> dict:
+    path = Path(expectations_dir) / f"{list_name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no expectation suite for list {list_name!r}: {path}")
+    suite = json.loads(_suite_json(str(path)))
+    for e in suite["expectations"]:
+        rule = e.get("meta", {}).get("rule")
+        if rule not in _RULE_ORDER:
+            raise ValueError(f"{path}: expectation {e['type']} has meta.rule {rule!r}, not one of {RULES}")
+    return suite
+
+
+# ------------------------------------------------------------------ running GX
+
+@lru_cache(maxsize=1)
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    batch_def = ctx.data_sources.add_pandas("keyprojects").add_dataframe_asset("rows") \
+        .add_batch_definition_whole_dataframe("whole")
+    return ctx, batch_def
+
+
+def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
+    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result."""
+    import great_expectations as gx
+
+    _, batch_def = _context()
+    suite = gx.ExpectationSuite(name=suite_dict["name"], expectations=[
+        gx.expectations.registry.get_expectation_impl(e["type"])(**e["kwargs"], meta=e.get("meta"))
+        for e in suite_dict["expectations"]
+    ])
+    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
+    return batch.validate(suite, expectation_parameters=parameters,
+                          result_format={"result_format": "COMPLETE"})
+
+
+@dataclass
+class Verdict:
+    """The outcome for a list's frame: per row index, its faults (first one decides)."""
+    faults: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    duplicate_of: dict[int, int] = field(default_factory=dict)
+    results: list = field(default_factory=list)
+
+    def rule(self, idx: int) -> str | None:
+        f = self.faults.get(idx)
+        return f[0][0] if f else None
+
+
+def dup_keys(frame: pd.DataFrame) -> pd.Series:
+    """Project identity within a list: the valid code, else unit|normalised name."""
+    import re
+
+    code_ok = frame["project_code"].where(frame["project_code"].fillna("").str.match(CODE_REGEX), None)
+    name = "name:" + frame["unit"].fillna("").astype(str) + "|" + frame["name_key"].fillna("").astype(str)
+    return code_ok.where(code_ok.notna(), name).astype(object)
+
+
+def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Verdict:
+    """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md."""
+    suite = load_suite(expectations_dir, list_name)
+    params = suite_parameters(list_name)
+    verdict = Verdict()
+    if frame.empty:
+        return verdict
+    frame = frame.reset_index(drop=True).copy()
+    frame["dup_key"] = dup_keys(frame)
+    row_exps = [e for e in suite["expectations"] if e["meta"]["rule"] != "duplicate"]
+    dup_exps = [e for e in suite["expectations"] if e["meta"]["rule"] == "duplicate"]
+
+    result = run_suite(frame, {**suite, "expectations": row_exps}, params)
+    verdict.results.append(result)
+    for res in result.results:
+        meta = res.expectation_config.meta or {}
+        for idx in res.result.get("unexpected_index_list") or ():
+            i = idx if isinstance(idx, int) else int(idx.get("index", idx)) if isinstance(idx, dict) else int(idx)
+            verdict.faults.setdefault(i, []).append((meta["rule"], meta["field"]))
+
+    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults]]
+    if dup_exps and not passing.empty:
+        sub = passing.reset_index(names="_orig")
+        dres = run_suite(sub, {**suite, "expectations": dup_exps}, params)
+        verdict.results.append(dres)
+        flagged = set()
+        for res in dres.results:
+            flagged.update(res.result.get("unexpected_index_list") or ())
+        first: dict[str, int] = {}
+        for pos in sorted(flagged):
+            key, orig = sub.at[pos, "dup_key"], int(sub.at[pos, "_orig"])
+            if key in first:
+                verdict.faults[orig] = [("duplicate", "project")]
+                verdict.duplicate_of[orig] = first[key]
+            else:
+                first[key] = orig
+    for i, faults in verdict.faults.items():
+        faults.sort(key=lambda rf: _RULE_ORDER[rf[0]])
+    return verdict
+
+
+def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict) -> dict:
+    """The rejected_rows record of row ``idx``: rule, field, value and a message naming them all."""
+    row = frame.iloc[idx]
+    rule, fld = verdict.faults[idx][0]
+    where = f"{row['_file']}, sheet {row['_sheet']}, row {row['_row']}"
+    if rule == "duplicate":
+        other = frame.iloc[verdict.duplicate_of[idx]]
+        fld = "project_code" if _present(row.get("project_code")) else "project_name"
+        value = row.get(f"{fld}_raw")
+        msg = (f"{where}: project {value!r} {RULE_WORDS[rule]} from {other['_file']}, sheet {other['_sheet']}, "
+               f"row {other['_row']} [duplicate]")
+    else:
+        value = row.get(f"{fld}_raw")
+        label = FIELD_LABELS.get(fld, fld)
+        if rule == "bad_number" and fld == "ytd_investment" and _present(row.get("ytd_investment")):
+            detail = (f"year-to-date completed {row['ytd_investment']:g}万元 exceeds total investment "
+                      f"{row['total_investment']:g}万元")
+        elif rule == "below_threshold":
+            detail = f"value {value!r} = {row[fld]:g}万元 {RULE_WORDS[rule]}"
+        elif rule == "missing_required":
+            detail = RULE_WORDS[rule]
+        else:
+            detail = f"value {value!r} {RULE_WORDS[rule]}"
+        msg = f"{where}, field {label} ({fld}): {detail} [{rule}]"
+        others = [f"{r}({f})" for r, f in verdict.faults[idx][1:]]
+        if others:
+            msg += "; also: " + ", ".join(others)
+    return {"rule": rule, "field": fld, "value": None if value is None else str(value), "message": msg}
+
+
+def _present(v) -> bool:
+    return v is not None and not (isinstance(v, float) and v != v)
+
+
+def result_summary(verdict: Verdict) -> list[dict]:
+    """Per expectation: type, rule, field, success, unexpected count (for reports)."""
+    out = []
+    for result in verdict.results:
+        for res in result.results:
+            cfg = res.expectation_config
+            out.append({
+                "expectation": cfg.type, "rule": (cfg.meta or {}).get("rule"), "field": (cfg.meta or {}).get("field"),
+                "column": cfg.kwargs.get("column") or f"{cfg.kwargs.get('column_A')}≥{cfg.kwargs.get('column_B')}",
+                "success": bool(res.success), "unexpected": int(res.result.get("unexpected_count") or 0),
+                "element_count": int(res.result.get("element_count") or 0),
+            })
+    return out
+
+
+def write_default_suites(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in LISTS:
+        p = directory / f"{name}.json"
+        p.write_text(json.dumps(default_suite(name), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-suites":
+        for p in write_default_suites(Path(sys.argv[2])):
+            print(p)
+    else:
+        print(__doc__)
+        sys.exit(2)

@@ -1,0 +1,87 @@
+"""Shared fixtures. Airflow's environment is set here, before anything imports airflow, so that the
+tests never touch a real AIRFLOW_HOME: a throwaway home with a SQLite metadata database."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_AF_HOME = Path(tempfile.mkdtemp(prefix="kp-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(_AF_HOME),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AF_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+    "KP_HOME": str(ROOT),
+})
+
+PG_URL = os.environ.get("KP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    from keyprojects import warehouse
+
+    eng = warehouse.make_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+    yield eng
+    eng.dispose()
+
+
+def _pg_admin_engine():
+    import sqlalchemy as sa
+
+    eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        with eng.connect() as c:
+            c.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server to test against
+        eng.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL.split('@')[-1]} ({exc.__class__.__name__}); "
+                    "set KP_TEST_PG_URL to run the PostgreSQL tests")
+    return eng
+
+
+@pytest.fixture
+def pg_engine(request):
+    """A fresh schema in the test database, dropped afterwards; skips visibly without a server."""
+    import uuid
+
+    from keyprojects import warehouse
+
+    admin = _pg_admin_engine()
+    schema = f"kp_test_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    eng = warehouse.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+    yield eng
+    eng.dispose()
+    with admin.begin() as c:
+        c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def expectations_dir():
+    return ROOT / "expectations"
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Airflow's metadata database in the throwaway AIRFLOW_HOME (created once per session)."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).with_name("airflow")
+    proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
+    assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    return _AF_HOME
