@@ -1,0 +1,132 @@
+"""Each rule of docs/rules.md on small hand-made frames, through the committed GX suites."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from keyprojects import RULES, config, normalize, validation
+
+FIELDS = [f.name for f in config.header_fields()]
+
+
+def row(n, **cells):
+    """A reader-shaped row: raw text plus the parsed value the reader would give."""
+    d = {"_file": "单位/a.xlsx", "_sheet": "Sheet1", "_row": n}
+    for f in FIELDS:
+        d[f + "_raw"] = None
+        d[f] = np.nan if f in validation.AMOUNT_FIELDS else None
+    for f, v in cells.items():
+        d[f + "_raw"] = normalize.text(v)
+        if f in validation.AMOUNT_FIELDS:
+            p = normalize.parse_amount(v)
+            d[f] = np.nan if p is None else p
+        elif f in validation.DATE_FIELDS:
+            p = normalize.parse_date(v)
+            d[f] = p.isoformat() if p else None
+        elif f == "unit":
+            d[f] = normalize.resolve_unit(v) or normalize.text(v)
+        elif f == "project_code":
+            d[f] = normalize.clean_code(v)
+        elif f in validation.VOCAB_FIELDS:
+            d[f] = normalize.resolve_vocab(f, v) or normalize.text(v)
+        else:
+            d[f] = normalize.text(v)
+    d["name_key"] = normalize.normalize_name(cells.get("project_name"))
+    return d
+
+
+GOOD = dict(project_name="忻州甲公司年产1万吨新材料项目", unit="忻府", nature="新建", total_investment="1,200", status="续建")
+
+
+def run(list_name, rows):
+    frame = pd.DataFrame(rows)
+    verdict = validation.validate(frame, list_name, config_dir())
+    return frame, verdict
+
+
+def config_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "expectations"
+
+
+def rules_of(verdict, n):
+    return [verdict.rule(i) for i in range(n)]
+
+
+@pytest.mark.parametrize("change,rule,field", [
+    ({"project_name": None}, "missing_required", "project_name"),
+    ({"status": None}, "missing_required", "status"),
+    ({"unit": "太原市"}, "unknown_unit", "unit"),
+    ({"project_code": "2203-14090-89-01-12345"}, "bad_code", "project_code"),
+    ({"total_investment": "约一千万"}, "bad_number", "total_investment"),
+    ({"total_investment": "-800"}, "bad_number", "total_investment"),
+    ({"ytd_investment": "1300"}, "bad_number", "ytd_investment"),
+    ({"start_date": "2022年13月"}, "bad_date", "start_date"),
+    ({"nature": "其他类"}, "bad_value", "nature"),
+    ({"status": "暂停中"}, "bad_value", "status"),
+    ({"total_investment": "300"}, "below_threshold", "total_investment"),
+])
+def test_each_rule(change, rule, field):
+    frame, verdict = run("dispatch", [row(5, **{**GOOD, **change})])
+    assert verdict.rule(0) == rule
+    rec = validation.rejection(frame, 0, verdict)
+    assert rec["rule"] == rule and rec["field"] == field
+    assert "单位/a.xlsx" in rec["message"] and "Sheet1" in rec["message"] and "row 5" in rec["message"]
+    assert f"[{rule}]" in rec["message"]
+
+
+def test_clean_row_passes_and_codes_written_three_ways_are_one_project():
+    rows = [row(5, **GOOD, project_code="2203-140902-89-01-123456"),
+            row(6, **{**GOOD, "project_name": "别的名字"}, project_code="2203 140902 89 01 123456"),
+            row(7, **{**GOOD, "project_name": "第三个名字"}, project_code="22031409028901123456")]
+    _, verdict = run("dispatch", rows)
+    assert rules_of(verdict, 3) == [None, "duplicate", "duplicate"]
+
+
+def test_first_fault_in_rule_order_wins_and_message_names_the_others():
+    # unknown unit + bad number + below threshold: unknown_unit comes first
+    frame, verdict = run("dispatch", [row(9, **{**GOOD, "unit": "阳曲县", "annual_plan": "很多", "total_investment": "100"})])
+    assert verdict.rule(0) == "unknown_unit"
+    msg = validation.rejection(frame, 0, verdict)["message"]
+    assert "bad_number(annual_plan)" in msg and "below_threshold(total_investment)" in msg
+    # missing_required beats everything
+    _, verdict = run("dispatch", [row(9, **{**GOOD, "project_name": None, "unit": "阳曲县"})])
+    assert verdict.rule(0) == "missing_required"
+
+
+def test_duplicates_only_among_otherwise_valid_rows_first_occurrence_loads():
+    rows = [row(5, **{**GOOD, "total_investment": "100"}),  # below threshold: not a first occurrence
+            row(6, **GOOD),                                # loads
+            row(7, **{**GOOD, "project_name": "忻州甲公司 年产1万吨新材料 建设项目"}),  # same normalised name
+            row(8, **{**GOOD, "unit": "代县"})]           # same name, other unit: a different project
+    frame, verdict = run("dispatch", rows)
+    assert rules_of(verdict, 4) == ["below_threshold", None, "duplicate", None]
+    assert "row 6" in validation.rejection(frame, 2, verdict)["message"]
+
+
+def test_required_fields_differ_by_list():
+    # the approved list requires a code; the reserve list does not require nature or status
+    _, v = run("approved", [row(5, project_name="甲", unit="代县", approval_type="备案", approval_date="2022.3.1",
+                                total_investment="900")])
+    assert v.rule(0) == "missing_required"
+    _, v = run("reserve", [row(5, project_name="甲", unit="代县", total_investment="900")])
+    assert v.rule(0) is None
+
+
+def test_suites_agree_with_configuration():
+    for name, spec in config.list_specs().items():
+        suite = json.loads((config_dir() / f"{name}.json").read_text(encoding="utf-8"))
+        required = {e["meta"]["field"] for e in suite["expectations"] if e["meta"]["rule"] == "missing_required"}
+        assert required == set(spec.required), name
+        assert {e["meta"]["rule"] for e in suite["expectations"]} == set(RULES), name
+
+
+def test_a_suite_with_an_unknown_rule_is_refused(tmp_path):
+    bad = validation.default_suite("reserve")
+    bad["expectations"][0]["meta"]["rule"] = "nonsense"
+    (tmp_path / "reserve.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ValueError, match="nonsense"):
+        validation.load_suite(tmp_path, "reserve")
