@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS missed_reports (
     quarter           TEXT NOT NULL,
     unit              TEXT NOT NULL,
     source_list       TEXT NOT NULL,
+    project_key       TEXT,
     project_code      TEXT,
     project_name      TEXT NOT NULL,
     total_investment  DOUBLE PRECISION,

@@ -1,0 +1,79 @@
+-- The quarter's figures per unit (one row per configured unit, also when it has no projects).
+-- Runs after 010/020. Growth is NULL when the same quarter of the year before has no loaded
+-- registered list (:prev_loaded = 0) or its investment is 0; growth_note says which.
+-- Parameters: :quarter, :prev_quarter, :year, :prev_loaded, :yiyuan, :run_id
+INSERT INTO bulletin_unit_quarter (
+    quarter, unit, unit_order, zone_group, dispatch_projects, dispatch_total_investment,
+    industrial_investment, industrial_investment_prev, industrial_growth, target_growth, growth_attained,
+    newbuild_investment, newbuild_growth, renovation_investment, renovation_growth,
+    started_projects, start_rate, registered_projects, registration_rate, missed_reports,
+    yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, growth_note, run_id)
+WITH disp AS (
+    SELECT d.unit, d.project_key, MAX(d.total_investment) AS total, MAX(COALESCE(s.started, 0)) AS started,
+           MAX(CASE WHEN d.cluster IS NOT NULL THEN 1 ELSE 0 END) AS is_cluster
+    FROM int_project_rows d LEFT JOIN cfg_status s ON s.status = d.status
+    WHERE d.quarter = :quarter AND d.list = 'dispatch'
+    GROUP BY d.unit, d.project_key
+), reg_keys AS (
+    SELECT DISTINCT unit, project_key FROM int_project_rows WHERE quarter = :quarter AND list = 'registered'
+), disp_unit AS (
+    SELECT disp.unit,
+           COUNT(*) AS projects,
+           SUM(disp.total) AS total,
+           SUM(disp.started) AS started,
+           SUM(CASE WHEN disp.started = 1 AND r.project_key IS NOT NULL THEN 1 ELSE 0 END) AS registered,
+           SUM(CASE WHEN disp.total >= :yiyuan THEN 1 ELSE 0 END) AS yiyuan,
+           SUM(disp.is_cluster) AS clusters
+    FROM disp LEFT JOIN reg_keys r ON r.unit = disp.unit AND r.project_key = disp.project_key
+    GROUP BY disp.unit
+), inv AS (
+    SELECT g.quarter, g.unit,
+           SUM(g.ytd_investment) AS industrial,
+           SUM(CASE WHEN n.nature_group = 'newbuild' THEN g.ytd_investment ELSE 0 END) AS newbuild,
+           SUM(CASE WHEN n.nature_group = 'renovation' THEN g.ytd_investment ELSE 0 END) AS renovation
+    FROM stg_registered g LEFT JOIN cfg_nature n ON n.nature = g.nature
+    WHERE g.quarter IN (:quarter, :prev_quarter)
+    GROUP BY g.quarter, g.unit
+), missed AS (
+    SELECT unit, COUNT(*) AS n FROM (
+        SELECT DISTINCT m.unit, m.project_key
+        FROM missed_reports m WHERE m.quarter = :quarter) x
+    GROUP BY unit
+), base AS (
+    SELECT u.unit, u.unit_order, u.zone_group, u.target_growth,
+           COALESCE(du.projects, 0) AS projects, COALESCE(du.total, 0) AS total,
+           COALESCE(du.started, 0) AS started, COALESCE(du.registered, 0) AS registered,
+           COALESCE(du.yiyuan, 0) AS yiyuan, COALESCE(du.clusters, 0) AS clusters,
+           COALESCE(cur.industrial, 0) AS industrial, COALESCE(cur.newbuild, 0) AS newbuild,
+           COALESCE(cur.renovation, 0) AS renovation,
+           CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.industrial, 0) END AS industrial_prev,
+           CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.newbuild, 0) END AS newbuild_prev,
+           CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.renovation, 0) END AS renovation_prev,
+           COALESCE(mi.n, 0) AS missed
+    FROM cfg_unit u
+    LEFT JOIN disp_unit du ON du.unit = u.unit
+    LEFT JOIN inv cur ON cur.unit = u.unit AND cur.quarter = :quarter
+    LEFT JOIN inv prev ON prev.unit = u.unit AND prev.quarter = :prev_quarter
+    LEFT JOIN missed mi ON mi.unit = u.unit
+    WHERE u.year = :year
+), growth AS (
+    SELECT base.*,
+           CASE WHEN industrial_prev > 0 THEN industrial / industrial_prev - 1 END AS g_ind,
+           CASE WHEN newbuild_prev > 0 THEN newbuild / newbuild_prev - 1 END AS g_new,
+           CASE WHEN renovation_prev > 0 THEN renovation / renovation_prev - 1 END AS g_ren
+    FROM base
+)
+SELECT CAST(:quarter AS TEXT), unit, unit_order, zone_group, projects, total,
+       industrial, industrial_prev, g_ind, target_growth,
+       CASE WHEN g_ind IS NULL OR target_growth IS NULL THEN NULL WHEN g_ind >= target_growth THEN 1 ELSE 0 END,
+       newbuild, g_new, renovation, g_ren,
+       started, CASE WHEN projects > 0 THEN 1.0 * started / projects END,
+       registered, CASE WHEN started > 0 THEN 1.0 * registered / started END,
+       missed,
+       yiyuan, CASE WHEN projects > 0 THEN 1.0 * yiyuan / projects END,
+       clusters, CASE WHEN projects > 0 THEN 1.0 * clusters / projects END,
+       CASE WHEN :prev_loaded = 0 THEN '无上年同期入统数据(' || CAST(:prev_quarter AS TEXT) || '未加载)'
+            WHEN industrial_prev = 0 THEN '上年同期工业投资为0,无法计算增速'
+            WHEN target_growth IS NULL THEN '未设增速目标' END,
+       CAST(:run_id AS TEXT)
+FROM growth;
