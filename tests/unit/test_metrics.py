@@ -1,0 +1,170 @@
+"""Each bulletin figure on small hand-made quarters (staging rows inserted directly)."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from keyprojects import metrics, normalize, warehouse
+
+ROOT = Path(__file__).resolve().parents[2]
+SQL = ROOT / "include" / "sql"
+
+
+def stg(list_name, quarter, n, unit, name, total, code=None, nature="新建", status="续建", ytd=None, cluster=None,
+        approval_date=None):
+    return {c: None for c in warehouse.STAGING_COLUMNS} | {
+        "quarter": quarter, "file": f"{list_name}.xlsx", "sheet": "S", "row_number": n, "sha256": "x",
+        "project_code": normalize.clean_code(code), "project_name": name, "name_key": normalize.normalize_name(name),
+        "unit": unit, "nature": nature, "status": status, "total_investment": total, "ytd_investment": ytd,
+        "cluster": cluster, "approval_date": approval_date}
+
+
+def load(engine, quarter, rows_by_list):
+    with engine.begin() as conn:
+        for list_name, rows in rows_by_list.items():
+            warehouse.replace_partition(conn, f"stg_{list_name}", {"quarter": quarter}, rows)
+            warehouse.replace_partition(conn, "load_audit", {"quarter": quarter, "list": list_name}, [
+                {"quarter": quarter, "list": list_name, "file": f"{list_name}.xlsx", "status": "loaded"}])
+
+
+def build(engine, quarter):
+    with engine.begin() as conn:
+        return metrics.build_marts(conn, quarter, SQL, run_id="t")
+
+
+def unit_row(engine, quarter, unit):
+    rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q AND unit = :u", q=quarter, u=unit)
+    assert len(rows) == 1
+    return rows[0]
+
+
+CODE = "2203-140902-89-01-123456"
+
+
+@pytest.fixture
+def quarter_2022q1(sqlite_engine):
+    load(sqlite_engine, "2022Q1", {
+        "dispatch": [
+            stg("dispatch", "2022Q1", 5, "忻府区", "甲公司光伏项目", 20000, code="22031409028901123456", status="续建",
+                cluster="光伏"),
+            stg("dispatch", "2022Q1", 6, "忻府区", "乙公司技改项目", 800, nature="技术改造", status="未开工"),
+            stg("dispatch", "2022Q1", 7, "忻府区", "丙公司新材料项目", 3000, status="新开工"),
+            stg("dispatch", "2022Q1", 5, "定襄县", "丁公司铸造项目", 1000, code="2203-140921-89-01-000001"),
+        ],
+        "approved": [  # the same code written with spaces: one project, not missed
+            stg("approved", "2022Q1", 4, "忻府区", "甲公司光伏", 20000, code="2203 140902 89 01 123456",
+                approval_date="2022-02-01"),
+            stg("approved", "2022Q1", 5, "忻府区", "戊公司项目", 900, code="2203-140902-89-01-999999",
+                approval_date="2022-03-01"),
+            # listed under 忻府区 but the dispatch library holding it is 定襄县's
+            stg("approved", "2022Q1", 6, "忻府区", "丁公司铸造项目", 1000, code="2203-140921-89-01-000001",
+                approval_date="2022-01-10"),
+        ],
+        "energy": [  # no code: matched by name within the unit
+            stg("energy", "2022Q1", 4, "忻府区", "丙公司 新材料 建设项目", 3000, approval_date="2022-01-05"),
+            # near miss: one character differs -> not merged, missed, and reviewed
+            stg("energy", "2022Q1", 5, "忻府区", "丙公司新材料二期项目", 3000, approval_date="2022-01-05"),
+        ],
+        "signed": [stg("signed", "2022Q1", 4, "忻府区", "己公司项目", 600)],
+        "reserve": [],
+        "registered": [
+            stg("registered", "2022Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1500),
+            stg("registered", "2022Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500),
+        ],
+    })
+    build(sqlite_engine, "2022Q1")
+    return sqlite_engine
+
+
+def test_dispatch_counts_rates_and_shares(quarter_2022q1):
+    r = unit_row(quarter_2022q1, "2022Q1", "忻府区")
+    assert r["dispatch_projects"] == 3 and r["dispatch_total_investment"] == pytest.approx(23800)
+    assert r["started_projects"] == 2 and r["start_rate"] == pytest.approx(2 / 3)
+    assert r["registered_projects"] == 1 and r["registration_rate"] == pytest.approx(0.5)
+    assert r["yiyuan_projects"] == 1 and r["yiyuan_share"] == pytest.approx(1 / 3)
+    assert r["cluster_projects"] == 1
+
+
+def test_investment_split_by_nature_and_growth_null_without_prior_year(quarter_2022q1):
+    r = unit_row(quarter_2022q1, "2022Q1", "忻府区")
+    assert r["industrial_investment"] == pytest.approx(2000)
+    assert r["newbuild_investment"] == pytest.approx(1500) and r["renovation_investment"] == pytest.approx(500)
+    assert r["industrial_growth"] is None and r["growth_attained"] is None
+    assert "2021Q1" in r["growth_note"]
+    assert r["target_growth"] == pytest.approx(0.15)
+
+
+def test_unit_with_no_projects_has_zero_counts_and_null_rates(quarter_2022q1):
+    r = unit_row(quarter_2022q1, "2022Q1", "偏关县")
+    assert r["dispatch_projects"] == 0 and r["missed_reports"] == 0
+    assert r["start_rate"] is None and r["registration_rate"] is None and r["yiyuan_share"] is None
+    n = warehouse.fetch(quarter_2022q1, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter='2022Q1'")[0]["n"]
+    assert n == 16
+
+
+def test_missed_reports_with_sources(quarter_2022q1):
+    missed = warehouse.fetch(quarter_2022q1, "SELECT unit, source_list, project_name FROM missed_reports "
+                                             "WHERE quarter='2022Q1' ORDER BY source_list, project_name")
+    got = {(m["unit"], m["source_list"], m["project_name"]) for m in missed}
+    assert got == {
+        ("忻府区", "approved", "戊公司项目"),          # not in the dispatch library
+        ("忻府区", "approved", "丁公司铸造项目"),      # in another unit's library only
+        ("忻府区", "energy", "丙公司新材料二期项目"),  # near miss is not a match
+        ("忻府区", "signed", "己公司项目"),            # signed, in neither library
+    }
+    assert unit_row(quarter_2022q1, "2022Q1", "忻府区")["missed_reports"] == 4
+    assert unit_row(quarter_2022q1, "2022Q1", "定襄县")["missed_reports"] == 0
+
+
+def test_unregistered_list(quarter_2022q1):
+    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects WHERE quarter='2022Q1' "
+                                           "ORDER BY unit, project_name")
+    assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"), ("忻府区", "丙公司新材料项目")]
+
+
+def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
+    rows = warehouse.fetch(quarter_2022q1, "SELECT reason, project_name_a, project_name_b, similarity FROM match_review "
+                                           "WHERE quarter='2022Q1'")
+    reasons = " ".join(r["reason"] for r in rows)
+    assert "near miss" in reasons and "several units" in reasons
+    near = [r for r in rows if r["reason"].startswith("near miss")]
+    pair = {normalize.normalize_name(near[0]["project_name_a"]), normalize.normalize_name(near[0]["project_name_b"])}
+    assert pair == {"丙公司新材料", "丙公司新材料二期"}
+    assert 0.8 <= near[0]["similarity"] < 1
+
+
+def test_growth_once_the_year_before_is_loaded(quarter_2022q1):
+    eng = quarter_2022q1
+    load(eng, "2021Q1", {"registered": [stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000),
+                                        stg("registered", "2021Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500)]})
+    build(eng, "2022Q1")
+    r = unit_row(eng, "2022Q1", "忻府区")
+    assert r["industrial_investment_prev"] == pytest.approx(1500)
+    assert r["industrial_growth"] == pytest.approx(2000 / 1500 - 1)
+    assert r["growth_attained"] == 1 and r["growth_note"] is None
+    assert r["renovation_growth"] == pytest.approx(0.0)
+    # a unit with nothing last year: growth cannot be computed, and it says why (never 0)
+    d = unit_row(eng, "2022Q1", "代县")
+    assert d["industrial_growth"] is None and "为0" in d["growth_note"]
+
+
+def test_city_targets(quarter_2022q1):
+    rows = {(r["indicator"], r["measure"]): r for r in
+            warehouse.fetch(quarter_2022q1, "SELECT * FROM city_targets WHERE quarter='2022Q1'")}
+    assert rows[("industrial_investment", "amount")]["actual"] == pytest.approx(2000)
+    assert rows[("industrial_investment", "amount")]["target"] == pytest.approx(3500000)
+    assert rows[("industrial_investment", "amount")]["attained"] == 0
+    assert rows[("industrial_investment", "growth")]["actual"] is None
+    assert rows[("yiyuan_projects", "count")]["actual"] == 1
+    assert rows[("yiyuan_projects", "share")]["actual"] == pytest.approx(1 / 4)
+
+
+def test_rebuild_is_idempotent(quarter_2022q1):
+    eng = quarter_2022q1
+    tables = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "match_review",
+              "int_project_rows")
+    before = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
+    build(eng, "2022Q1")
+    after = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
+    assert before == after
