@@ -42,9 +42,10 @@ def unit_row(engine, quarter, unit):
 CODE = "2203-140902-89-01-123456"
 
 
-@pytest.fixture
-def quarter_2022q1(sqlite_engine):
-    load(sqlite_engine, "2022Q1", {
+def hand_made_quarter(engine):
+    """2022Q1 with: a code written two ways, a name-only match, a near miss, a project listed under
+    two units, a signed project in no library, an unstarted project, a unit with no projects."""
+    load(engine, "2022Q1", {
         "dispatch": [
             stg("dispatch", "2022Q1", 5, "忻府区", "甲公司光伏项目", 20000, code="22031409028901123456", status="续建",
                 cluster="光伏"),
@@ -73,6 +74,11 @@ def quarter_2022q1(sqlite_engine):
             stg("registered", "2022Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500),
         ],
     })
+
+
+@pytest.fixture
+def quarter_2022q1(sqlite_engine):
+    hand_made_quarter(sqlite_engine)
     build(sqlite_engine, "2022Q1")
     return sqlite_engine
 
