@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
+# Downstream DAGs can be scheduled on this Asset; each event's extra holds the quarter and the path.
+BULLETIN = Asset(name="keyprojects_quarterly_bulletin", uri="keyprojects://bulletin/quarterly")
 
 DOC = """
 ### keyprojects_quarterly
@@ -23,8 +25,11 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   Expectations suite (`expectations/<list>.json`) and replaces that quarter's rows of `stg_<list>`,
   `raw_rows`, `rejected_rows`, `skipped_rows` and `load_audit` in one transaction;
   `check_loads` fails the run when a file could not be read (the message names the file) and
-  reports lists that have not arrived.
-* **Where to look**: validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
+  reports lists that have not arrived; `build_marts` matches each project across the lists and
+  replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
+  `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
+  the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+* **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
   `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
@@ -68,9 +73,24 @@ def keyprojects_quarterly():
         except runtime.LoadFailed as exc:  # bad input: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
+    @task
+    def build_marts(quarter: str, checked: dict, run_id=None) -> dict:
+        from keyprojects import runtime
+
+        return runtime.build_marts(quarter, run_id=run_id)
+
+    @task(outlets=[BULLETIN])
+    def publish_bulletin(quarter: str, marts: dict, outlet_events=None) -> str:
+        from keyprojects import runtime
+
+        path = runtime.publish_bulletin(quarter)
+        outlet_events[BULLETIN].extra = {"quarter": quarter, "path": path}
+        return path
+
     quarter = resolve_quarter()
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
-    check_loads(loads)
+    checked = check_loads(loads)
+    publish_bulletin(quarter, build_marts(quarter, checked))
 
 
 quarterly = keyprojects_quarterly()

@@ -72,3 +72,32 @@ def check_loads(loads: list[dict]) -> dict:
         raise LoadFailed("files that could not be loaded (nothing was loaded from them):\n" + "\n".join(errors))
     log.info("quarter summary: %s", summary)
     return summary
+
+
+def build_marts(quarter: str, run_id: str | None = None) -> dict:
+    """Match projects across the lists and replace the quarter's mart rows in one transaction."""
+    from . import metrics
+
+    s = settings.load()
+    eng = warehouse.make_engine(s.warehouse_url)
+    try:
+        with eng.begin() as conn:
+            summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id)
+    finally:
+        eng.dispose()
+    log.info("marts for %s: %s", quarter, summary)
+    return summary
+
+
+def publish_bulletin(quarter: str) -> str:
+    """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path."""
+    from . import bulletin
+
+    s = settings.load()
+    eng = warehouse.make_engine(s.warehouse_url)
+    try:
+        path = bulletin.write_bulletin(eng, quarter, s.output)
+    finally:
+        eng.dispose()
+    log.info("bulletin for %s: %s", quarter, path)
+    return str(path)
