@@ -707,24 +707,37 @@ def _text(v):
     return normalize.text(v)
 
 
-def _convert(values, parse=None, memo: bool = True) -> tuple[list, list]:
-    """(raw texts, parsed values) of one column; each distinct value is converted once when ``memo``."""
-    if not memo:
-        raw = [_text(v) for v in values]
-        return raw, (raw if parse is None else [parse(v) for v in values])
+def _convert(values, parse=None) -> tuple[list, list]:
+    """(raw texts, parsed values) of one column. Strings and dates are converted once per distinct value
+    (units, vocabularies and text amounts repeat a lot); numbers are converted directly."""
     cache: dict = {}
     get = cache.get
     raw, parsed = [], []
     add_raw, add_parsed = raw.append, parsed.append
     for v in values:
-        key = v if v.__class__ is str else (v.__class__, v)
+        cls = v.__class__
+        if cls is float or cls is int:
+            t = _text(v)
+            add_raw(t)
+            if parse is not None:
+                add_parsed(parse(v))
+            continue
+        key = v if cls is str else (cls, v)
         hit = get(key)
         if hit is None:
             t = _text(v)
             hit = cache[key] = (t, t if parse is None else parse(v))
         add_raw(hit[0])
-        add_parsed(hit[1])
+        if parse is not None:
+            add_parsed(hit[1])
     return raw, (raw if parse is None else parsed)
+
+
+def _code_value(v):
+    # a code already written in its clean form is returned as is (what normalize.clean_code gives)
+    if v.__class__ is str and normalize.CODE_RE.fullmatch(v):
+        return v
+    return normalize.clean_code(v)
 
 
 def _unit_value(v):
@@ -751,11 +764,6 @@ def _amount_fn(unit: str):
         a = normalize.parse_amount(v, unit)
         return np.nan if a is None else a
     return fn
-
-
-# fields whose values are mostly distinct: converting each cell directly beats a cache
-_DISTINCT_FIELDS = {"project_code", "project_name", "seq", "owner", "progress", "problems", "contact", "remark",
-                    "total_investment", "annual_plan", "ytd_investment", "month_investment"}
 
 
 def _object(values) -> pd.Series:
@@ -788,21 +796,20 @@ def _build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_unit
             raw_cols[f] = _object(nones)
             parsed[f] = pd.Series(np.full(n, np.nan), dtype="float64") if f in AMOUNT_FIELDS else _object(nones)
             continue
-        memo = f not in _DISTINCT_FIELDS
         if f == "project_code":
-            raw, par = _convert(values, normalize.clean_code, memo)
+            raw, par = _convert(values, _code_value)
         elif f == "unit":
-            raw, par = _convert(values, _unit_value, memo)
+            raw, par = _convert(values, _unit_value)
         elif f in AMOUNT_FIELDS:
-            raw, par = _convert(values, _amount_fn(amount_units[f]), memo)
+            raw, par = _convert(values, _amount_fn(amount_units[f]))
         elif f in DATE_FIELDS:
-            raw, par = _convert(values, _date_value, memo)
+            raw, par = _convert(values, _date_value)
         elif f in VOCAB_FIELDS:
-            raw, par = _convert(values, _vocab_fn(f), memo)
+            raw, par = _convert(values, _vocab_fn(f))
         elif f == "cluster":
-            raw, par = _convert(values, normalize.resolve_cluster, memo)
+            raw, par = _convert(values, normalize.resolve_cluster)
         else:
-            raw, par = _convert(values, None, memo)
+            raw, par = _convert(values, None)
         raw_cols[f] = _object(raw)
         if par is raw:
             parsed[f] = raw_cols[f]
