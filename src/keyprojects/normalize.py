@@ -82,9 +82,12 @@ def parse_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)):
-        return _from_serial(float(value))
+        if float(value).is_integer() and 19900101 <= value <= 21001231:
+            value = str(int(value))  # a yyyymmdd number typed into a cell
+        else:
+            return _from_serial(float(value))
     s = config.squash(value).translate(_DASHES)
-    if _NUMBER_RE.match(s) and len(s) != 8:
+    if _NUMBER_RE.match(s) and not re.fullmatch(r"\d{8}", s):
         return _from_serial(float(s))
     # "2022-03-15 00:00:00" from text exports
     s = re.sub(r"(\d)[T ]?\d{1,2}:\d{2}(:\d{2})?$", r"\1", s)

@@ -27,7 +27,7 @@ def test_blank_amount_is_none_not_zero():
     ("2022年3月", dt.date(2022, 3, 1)), ("2022.3.15", dt.date(2022, 3, 15)), ("2022/03/15", dt.date(2022, 3, 15)),
     ("2022-03-15", dt.date(2022, 3, 15)), ("2022年3月15日", dt.date(2022, 3, 15)), (44635, dt.date(2022, 3, 15)),
     (dt.datetime(2022, 3, 15, 8, 0), dt.date(2022, 3, 15)), ("20220315", dt.date(2022, 3, 15)),
-    ("２０２２．３．１５", dt.date(2022, 3, 15)),
+    ("２０２２．３．１５", dt.date(2022, 3, 15)), (20220315, dt.date(2022, 3, 15)), ("44635.00", dt.date(2022, 3, 15)),
 ])
 def test_dates_in_every_listed_form(value, expected):
     assert n.parse_date(value) == expected
