@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -298,15 +299,17 @@ def city_total(units: Sequence[dict], targets: Sequence[dict], year: int) -> tup
     for k in AMOUNT_KEYS:
         total[k] = _sum(rows, k)
 
-    # Industrial growth: only honest when every unit with investment this year has last year's figure.
-    with_current = [r for r in rows if _num(r.get("industrial_investment")) is not None]
+    # Industrial growth: only honest when every unit with investment this year has last year's figure
+    # (a unit with no investment this year, e.g. one without projects, adds nothing either way).
+    with_current = [r for r in rows if (_num(r.get("industrial_investment")) or 0) > 0]
     lacking = [r["unit"] for r in with_current if _num(r.get("industrial_investment_prev")) is None]
     prev_sum = _sum(with_current, "industrial_investment_prev")
     if not with_current:
         total["industrial_growth"] = None
     elif lacking:
         total["industrial_growth"] = None
-        notes.append(f"全市工业投资增速未计算：{'、'.join(lacking)}无上年同期数据")
+        who = "各单位均" if len(lacking) == len(with_current) else "、".join(lacking)
+        notes.append(f"全市工业投资增速未计算：{who}无上年同期数据")
     elif not prev_sum:
         total["industrial_growth"] = None
         notes.append("全市工业投资增速未计算：上年同期合计为0")
@@ -322,13 +325,17 @@ def city_total(units: Sequence[dict], targets: Sequence[dict], year: int) -> tup
     g = total["industrial_growth"]
     total["growth_attained"] = None if g is None or target is None else int(g >= target - 1e-12)
 
-    # The mart keeps no last-year figures for these two; the city's growth is city_targets' actual.
+    # The mart keeps no last-year figures for these two; the city's growth is city_targets' actual
+    # (computed by the metrics from last year's registered list; NULL when there is none to compare).
+    blank = []
     for key, indicator, name in (("newbuild_growth", "newbuild_investment", "新建类"),
                                  ("renovation_growth", "renovation_investment", "技改")):
         t = tl.get((indicator, "growth"))
         total[key] = _num(t.get("actual")) if t else None
-        if total[key] is None and total.get(f"{key.split('_')[0]}_investment") is not None:
-            notes.append(f"全市{name}投资增速无法计算（全市目标表无该项实际值）")
+        if total[key] is None and total.get(key.replace("growth", "investment")):
+            blank.append(name)
+    if blank:
+        notes.append(f"全市{'、'.join(blank)}投资增速无法计算（无上年同期可比数据）")
 
     total["start_rate"] = _ratio(total["started_projects"], total["dispatch_projects"])
     total["registration_rate"] = _ratio(total["registered_projects"], total["started_projects"])
@@ -352,12 +359,13 @@ def unit_notes(row: dict) -> list[str]:
     if (row.get("target_growth") is None and row.get("industrial_growth") is not None
             and not any("目标" in n for n in notes)):
         notes.append("未设目标增速")
-    seen: list[str] = []
-    for n in notes:
-        n = n.strip()
-        if n and n not in seen:
-            seen.append(n)
-    return seen
+    kept: list[str] = []
+    for n in (n.strip() for n in notes):
+        if not n or any(n in k for k in kept):
+            continue
+        kept = [k for k in kept if k not in n]  # a fuller note replaces the shorter one it contains
+        kept.append(n)
+    return kept
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,6 +420,15 @@ def _attained_style(cell, attained: int | None) -> None:
     cell.fill = GOOD_FILL if good else BAD_FILL
     f = cell.font
     cell.font = Font(name=f.name, size=f.size, bold=f.bold, color=GOOD_FONT_COLOR if good else BAD_FONT_COLOR)
+
+
+def _row_height(text: str, width: float, line: float = 13.5) -> float:
+    """A row height that shows wrapped text whole (Excel does not re-fit rows of generated files).
+
+    A CJK character takes about two width units of the column."""
+    per_line = max(1, int(width / 2) - 1)
+    lines = max(1, -(-len(text) // per_line))
+    return max(18.0, line * lines + 3)
 
 
 def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, note: str, total: bool = False) -> None:
@@ -472,10 +489,14 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], total: dict
 
     r = FIRST_DATA_ROW
     for i, row in enumerate(units, start=1):
-        _write_unit_row(ws, r, i, row, "；".join(unit_notes(row)))
+        note = "；".join(unit_notes(row))
+        _write_unit_row(ws, r, i, row, note)
+        ws.row_dimensions[r].height = _row_height(note, COLUMNS[COL["note"] - 1].width)
         r += 1
     total_row = r
-    _write_unit_row(ws, total_row, None, total, "；".join(total_notes), total=True)
+    note = "；".join(total_notes)
+    _write_unit_row(ws, total_row, None, total, note, total=True)
+    ws.row_dimensions[total_row].height = _row_height(note, COLUMNS[COL["note"] - 1].width)
 
     # 开复工率 / 规范入统率 at a glance: red (low) to green (high) over the units.
     if units:
@@ -614,7 +635,12 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, n_units: in
     if n_units == 0:
         return
     first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_units - 1
-    cats = Reference(main, min_col=COL["unit"], min_row=first, max_row=last)
+    # Unit names are text: categories as a string reference (set_categories would make a numRef).
+    cats = str(Reference(main, min_col=COL["unit"], min_row=first, max_row=last))
+
+    def categorise(chart) -> None:
+        for series in chart.series:
+            series.cat = AxDataSource(strRef=StrRef(f=cats))
 
     growth = BarChart()
     growth.type = "col"
@@ -623,7 +649,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, n_units: in
     growth.y_axis.number_format = "0%"
     growth.add_data(Reference(main, min_col=COL["industrial_growth"], min_row=first, max_row=last),
                     titles_from_data=False)
-    growth.set_categories(cats)
+    categorise(growth)
     growth.series[0].tx = SeriesLabel(v="工业投资同比增速")
     target = LineChart()
     target.add_data(Reference(main, min_col=COL["target_growth"], min_row=first, max_row=last), titles_from_data=False)
@@ -631,7 +657,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, n_units: in
     target.series[0].marker.symbol = "dash"
     target.series[0].marker.size = 12
     target.series[0].graphicalProperties.line.noFill = True
-    target.set_categories(cats)
+    categorise(target)
     growth += target
     growth.x_axis.delete = False
     growth.y_axis.delete = False
@@ -648,7 +674,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, n_units: in
     rate.y_axis.scaling.max = 1
     rate.add_data(Reference(main, min_col=COL["start_rate"], min_row=first, max_row=last), titles_from_data=False)
     rate.series[0].tx = SeriesLabel(v="开复工率")
-    rate.set_categories(cats)
+    categorise(rate)
     rate.dataLabels = DataLabelList()
     rate.dataLabels.showVal = True
     rate.dataLabels.numFmt = "0%"

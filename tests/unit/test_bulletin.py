@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from keyprojects import config, warehouse
 from keyprojects.bulletin import COL, FIRST_DATA_ROW, write_bulletin
@@ -176,7 +177,7 @@ def test_null_figures_blank_with_notes(book):
     for key in ("industrial_growth", "target_growth", "start_rate", "registration_rate", "yiyuan_share",
                 "cluster_share", "newbuild_growth"):
         assert ws.cell(r, COL[key]).value is None, key
-    assert "无调度库项目" in ws.cell(r, COL["note"]).value
+    assert ws.cell(r, COL["note"]).value == "无调度库项目，开复工率无法计算"
     # a footnote explains blank cells
     texts = [c.value for row in ws.iter_rows(min_row=FIRST_DATA_ROW + 17) for c in row if isinstance(c.value, str)]
     assert any("空白单元格" in t for t in texts)
@@ -190,7 +191,7 @@ def test_attainment_fills(book):
     assert _fill(ws.cell(_unit_row_no("五台县"), COL["industrial_growth"])) is None
     assert _fill(ws.cell(_unit_row_no("五台山风景名胜区"), COL["industrial_growth"])) is None
     ranges = {str(r.sqref) for r in ws.conditional_formatting}
-    letter = ws.cell(1, COL["start_rate"]).column_letter
+    letter = get_column_letter(COL["start_rate"])
     assert f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + 15}" in ranges
 
 
@@ -200,7 +201,8 @@ def test_city_total_row(book):
     rows = _rows()["bulletin_unit_quarter"]
     assert ws.cell(r, COL["unit"]).value == "全市合计"
     assert ws.cell(r, COL["dispatch_projects"]).value == sum(x["dispatch_projects"] for x in rows)
-    assert ws.cell(r, COL["industrial_investment"]).value == pytest.approx(sum(x["industrial_investment"] for x in rows))
+    invested = sum(x["industrial_investment"] for x in rows)
+    assert ws.cell(r, COL["industrial_investment"]).value == pytest.approx(invested)
     assert ws.cell(r, COL["missed_reports"]).value == sum(x["missed_reports"] for x in rows)
     started = sum(x["started_projects"] for x in rows)
     assert ws.cell(r, COL["start_rate"]).value == pytest.approx(started / sum(x["dispatch_projects"] for x in rows))
@@ -267,7 +269,12 @@ def test_targets_sheet(book):
 
 def test_charts_and_print_setup(book):
     wb = book[1]
-    assert len(wb["图表"]._charts) == 2
+    charts = wb["图表"]._charts
+    assert len(charts) == 2
+    growth = charts[0]
+    refs = [s.val.numRef.f for c in [growth, *growth._charts[1:]] for s in c.series]
+    assert any(f"$F${FIRST_DATA_ROW}" in f for f in refs)  # 同比增速 column of 季度通报
+    assert any(f"$G${FIRST_DATA_ROW}" in f for f in refs)  # 目标增速 column
     for name in ("季度通报", "漏报项目", "未入统项目", "全市目标"):
         ws = wb[name]
         assert ws.page_setup.orientation == "landscape", name
@@ -306,7 +313,8 @@ def test_rerun_is_identical(engine, book, tmp_path):
     assert again.read_bytes() == first
     wb2 = load_workbook(again)
     for ws in wb.worksheets:
-        assert [[c.value for c in r] for r in ws.iter_rows()] == [[c.value for c in r] for r in wb2[ws.title].iter_rows()]
+        values = [[c.value for c in r] for r in ws.iter_rows()]
+        assert values == [[c.value for c in r] for r in wb2[ws.title].iter_rows()]
     assert wb2.properties.created == wb2.properties.modified
     assert wb2.properties.created.date().isoformat() == "2022-03-31"
 
@@ -314,3 +322,13 @@ def test_rerun_is_identical(engine, book, tmp_path):
 def test_empty_quarter_is_refused(engine, tmp_path):
     with pytest.raises(LookupError, match="2022Q2"):
         write_bulletin(engine, "2022Q2", tmp_path / "out")
+
+
+def test_unit_without_mart_row_is_listed_blank(engine, tmp_path):
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM bulletin_unit_quarter WHERE unit = '河曲县'")
+    ws = load_workbook(write_bulletin(engine, Q, tmp_path / "o3"))["季度通报"]
+    r = _unit_row_no("河曲县")
+    assert ws.cell(r, COL["unit"]).value == "河曲县"
+    assert ws.cell(r, COL["dispatch_projects"]).value is None
+    assert ws.cell(r, COL["note"]).value == "本季度无该单位汇总数据"
