@@ -1,0 +1,46 @@
+"""A generated quarter loaded into SQLite and the real PostgreSQL equals the generator's truth, and a
+rerun leaves the tables as one run does."""
+
+import pytest
+
+from keyprojects import LISTS, pipeline
+from keyprojects.generator import generate
+
+from ..truth import assert_matches_truth, table_snapshot
+
+TABLES = ("load_audit", "rejected_rows", "skipped_rows", "raw_rows") + tuple(f"stg_{name}" for name in LISTS)
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inbox")
+    truth = generate(root, ["2022Q2"], seed=11, rows_per_quarter=1500)
+    return root, truth
+
+
+def _load_all(engine, root, expectations_dir, run_id):
+    return {name: pipeline.load_list(engine, root, "2022Q2", name, expectations_dir=expectations_dir, run_id=run_id,
+                                     loaded_at="2022-07-01T00:00:00+00:00")
+            for name in LISTS}
+
+
+def _truth_of(truth, quarter="2022Q2"):
+    return truth[quarter] if quarter in truth else truth
+
+
+def _check(engine, inbox, expectations_dir):
+    root, truth = inbox
+    _load_all(engine, root, expectations_dir, "run-1")
+    assert_matches_truth(engine, _truth_of(truth))
+    first = {t: table_snapshot(engine, t, "2022Q2") for t in TABLES}
+    _load_all(engine, root, expectations_dir, "run-2")
+    assert {t: table_snapshot(engine, t, "2022Q2") for t in TABLES} == first
+
+
+def test_generated_quarter_on_sqlite(sqlite_engine, inbox, expectations_dir):
+    _check(sqlite_engine, inbox, expectations_dir)
+
+
+@pytest.mark.postgres
+def test_generated_quarter_on_postgres(pg_engine, inbox, expectations_dir):
+    _check(pg_engine, inbox, expectations_dir)

@@ -1,0 +1,58 @@
+"""Comparing the warehouse with the generator's truth (shared by integration and e2e tests)."""
+
+from __future__ import annotations
+
+from keyprojects import LISTS, RULES, warehouse
+
+
+def audit_counts(engine, quarter: str, list_name: str) -> dict:
+    rows = warehouse.fetch(engine, "SELECT status, rows_read, rows_loaded, rows_rejected, rows_skipped FROM load_audit "
+                                   "WHERE quarter = :q AND list = :l", q=quarter, l=list_name)
+    return {k: sum(r[k] for r in rows) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_skipped")} | {
+        "statuses": sorted({r["status"] for r in rows})}
+
+
+def assert_matches_truth(engine, truth: dict) -> None:
+    """Rows loaded, rejected per rule (and which rows), skipped per reason, read = sum: all exact."""
+    q = truth["quarter"]
+    for list_name in LISTS:
+        t = truth["lists"][list_name]
+        a = audit_counts(engine, q, list_name)
+        assert a["statuses"] == ["loaded"], (list_name, a)
+        skipped_truth = sum(t["rows_skipped"].values())
+        rejected_truth = sum(t["rows_rejected"].values())
+        assert a["rows_read"] == t["rows_read"], (list_name, "read", a, t["rows_read"])
+        assert a["rows_read"] == a["rows_loaded"] + a["rows_rejected"] + a["rows_skipped"], list_name
+        assert a["rows_loaded"] == t["rows_loaded"], (list_name, "loaded", a["rows_loaded"], t["rows_loaded"])
+        assert a["rows_skipped"] == skipped_truth, (list_name, "skipped")
+        by_rule = {r["rule"]: r["n"] for r in warehouse.fetch(
+            engine, "SELECT rule, COUNT(*) AS n FROM rejected_rows WHERE quarter = :q AND list = :l GROUP BY rule",
+            q=q, l=list_name)}
+        assert {k: v for k, v in by_rule.items() if v} == {k: v for k, v in t["rows_rejected"].items() if v}, list_name
+        assert a["rows_rejected"] == rejected_truth
+        got = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in warehouse.fetch(
+            engine, "SELECT file, sheet, row_number, rule FROM rejected_rows WHERE quarter = :q AND list = :l",
+            q=q, l=list_name)}
+        want = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in t["rejected"]}
+        assert got == want, (list_name, sorted(got ^ want)[:10])
+        by_reason = {r["reason"]: r["n"] for r in warehouse.fetch(
+            engine, "SELECT reason, COUNT(*) AS n FROM skipped_rows WHERE quarter = :q AND list = :l GROUP BY reason",
+            q=q, l=list_name)}
+        assert by_reason == {k: v for k, v in t["rows_skipped"].items() if v}, list_name
+        staged = {(r["file"], r["sheet"], r["row_number"]): r for r in warehouse.fetch(
+            engine, f"SELECT * FROM stg_{list_name} WHERE quarter = :q", q=q)}
+        assert set(staged) == {(r["file"], r["sheet"], r["row_number"]) for r in t["loaded"]}, list_name
+        for r in t["loaded"]:
+            s = staged[(r["file"], r["sheet"], r["row_number"])]
+            assert s["unit"] == r["unit"], (list_name, r)
+            assert s["project_code"] == r["project_code"], (list_name, r)
+            assert abs((s["total_investment"] or 0) - (r["total_investment"] or 0)) < 1e-6, (list_name, r)
+
+
+def table_snapshot(engine, table: str, quarter: str, ignore=("run_id", "loaded_at")) -> list:
+    rows = warehouse.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q", q=quarter)
+    return sorted(repr(sorted((k, v) for k, v in r.items() if k not in ignore)) for r in rows)
+
+
+assert set(RULES) >= {"missing_required", "unknown_unit", "bad_code", "bad_number", "bad_date", "below_threshold",
+                      "duplicate"}
