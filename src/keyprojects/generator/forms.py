@@ -98,7 +98,7 @@ def date_form(rng: random.Random, d: dt.date, csv: bool, style: str | None = Non
     if style is None:
         style = weighted(rng, DATE_STYLES_CSV if csv else DATE_STYLES_EXCEL)
     if month_only:
-        style = rng.choice(("ym", "ym", "ym", "dot_m", "cell" if not csv else "ym"))
+        style = rng.choice(("ym", "ym", "ym", "ym_slash", "cell" if not csv else "ym"))
         if style == "cell":
             d = d.replace(day=1)
     y, m, day = d.year, d.month, d.day
@@ -109,8 +109,8 @@ def date_form(rng: random.Random, d: dt.date, csv: bool, style: str | None = Non
         return str(n) if csv else n
     if style == "ym":
         s = f"{y}年{m}月"
-    elif style == "dot_m":
-        s = f"{y}.{m}"
+    elif style == "ym_slash":
+        s = f"{y}/{m}"
     elif style == "ymd_cn":
         s = f"{y}年{m}月{day}日"
     elif style == "dot":

@@ -1,0 +1,73 @@
+"""Sample-data generator: a coherent world of Xinzhou industrial projects written as messy inbox files.
+
+``generate(inbox, quarters)`` writes, for every quarter, the six lists under
+``<inbox>/<YYYY>Q<n>/<list>/`` (.xlsx, .xls, GBK/UTF-8 .csv; many files and sheets per list, title
+rows, 单位 lines, two-row merged headers, merged unit cells, subtotals, notes, faulty rows) and the
+expected outcome of every row under docs/rules.md in ``<inbox>/_truth/<YYYY>Q<n>.json``.
+
+Deterministic: the same arguments give byte-identical truth and files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import LISTS, normalize
+from .build import build_quarter
+from .world import World, build_world, memberships, parse_quarter, quarter_range
+from .writers import write_file
+
+__all__ = ["generate", "build_world", "quarter_range", "TRUTH_DIR"]
+
+TRUTH_DIR = "_truth"
+_CALIBRATION_PER_YEAR = 600
+
+
+def _calibrated_world(seed: int, quarters: list[str], rows_per_quarter: int, fault_rate: float) -> World:
+    """A world whose lists hold about ``rows_per_quarter`` data rows per quarter on average."""
+    years = sorted({parse_quarter(q)[0] for q in quarters})
+    first, last = years[0], years[-1]
+    probe = build_world(seed, first, last, _CALIBRATION_PER_YEAR)
+    sample = quarters if len(quarters) <= 4 else quarters[:: max(1, len(quarters) // 4)]
+    rows = [sum(len(v) for v in memberships(probe, q, include_small=fault_rate > 0).values()) for q in sample]
+    per_project = (sum(rows) / len(rows)) / _CALIBRATION_PER_YEAR
+    target = rows_per_quarter / (1 + fault_rate / 8)  # duplicates add rows
+    per_year = max(8, round(target / max(per_project, 1e-6)))
+    return build_world(seed, first, last, per_year)
+
+
+def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quarter: int = 2000,
+             fault_rate: float = 0.05) -> dict:
+    """Write the quarters' lists and truth under ``inbox``; return {quarter: truth}.
+
+    Existing ``<inbox>/<quarter>/<list>/`` folders of the six lists are replaced.
+    """
+    inbox = Path(inbox)
+    quarters = [f"{y}Q{n}" for y, n in sorted({parse_quarter(q) for q in quarters})]
+    if not quarters:
+        raise ValueError("no quarters to generate")
+    if not 0 <= fault_rate <= 1:
+        raise ValueError("fault_rate must be between 0 and 1")
+    world = _calibrated_world(seed, quarters, rows_per_quarter, fault_rate)
+    keys_by_unit: dict[str, set[str]] = {}
+    for p in world.projects:
+        keys_by_unit.setdefault(p.unit, set()).add(normalize.normalize_name(p.name))
+    out: dict[str, dict] = {}
+    truth_dir = inbox / TRUTH_DIR
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    for quarter in quarters:
+        files_by_list, doc = build_quarter(world, quarter, seed, fault_rate, rows_per_quarter, keys_by_unit)
+        for name in LISTS:
+            folder = inbox / quarter / name
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+            for fl in files_by_list[name]:
+                write_file(fl, folder)
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1)
+        (truth_dir / f"{quarter}.json").write_text(text + "\n", encoding="utf-8")
+        out[quarter] = doc
+    return out
