@@ -134,6 +134,14 @@ def test_instruction_and_multi_sheet_workbooks(runs):
     multi = [f for doc in ta.values() for t in doc["lists"].values() for f, pf in t["per_file"].items()
              if len(pf["sheets"]) > 1]
     assert multi
+    sheets = [s for doc in ta.values() for t in doc["lists"].values() for pf in t["per_file"].values()
+              for s in pf["sheets"] if s["kind"] == "table"]
+    assert any(s["header_rows"] == 2 for s in sheets)
+    assert any(s["merged_unit_cells"] for s in sheets)
+    assert any(s["unit_line"] == "亿元" for s in sheets)
+    assert any(s["reporter"] and not any(c["field"] == "unit" for c in s["columns"]) for s in sheets)
+    assert any(c["amount_unit"] == "亿元" and c["header"].endswith(("亿元)", "亿元）"))
+               for s in sheets for c in s["columns"])
 
 
 def test_loaded_amounts_and_values(runs):
@@ -375,6 +383,13 @@ def test_cli(tmp_path, capsys):
     assert (tmp_path / "_truth" / "2022Q4.json").exists()
     doc = json.loads((tmp_path / "_truth" / "2022Q3.json").read_text(encoding="utf-8"))
     assert 150 < doc["data_rows"] < 600
+
+
+def test_no_faults_when_fault_rate_is_zero(tmp_path):
+    doc = generate(tmp_path, ["2022Q3"], seed=5, rows_per_quarter=1200, fault_rate=0.0)["2022Q3"]
+    for t in doc["lists"].values():
+        assert sum(t["rows_rejected"].values()) == 0
+        assert t["rows_loaded"] > 0
 
 
 def test_rows_scale(tmp_path):

@@ -67,7 +67,7 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
             folder.mkdir(parents=True)
             for fl in files_by_list[name]:
                 write_file(fl, folder)
-        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1)
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
         (truth_dir / f"{quarter}.json").write_text(text + "\n", encoding="utf-8")
         out[quarter] = doc
     return out

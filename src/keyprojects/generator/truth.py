@@ -153,7 +153,7 @@ def list_truth(files: list[File]) -> dict:
     loaded, rejected, skipped_rows, per_file, ignored = [], [], [], {}, []
     for fl in files:
         pf = {"rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "format": fl.fmt,
-              "sheets": [sh.name for sh in fl.sheets]}
+              "sheets": [sheet_info(sh, fl.fmt) for sh in fl.sheets]}
         if fl.fmt == "csv":
             pf["encoding"] = fl.encoding
         for sh in fl.sheets:
@@ -209,6 +209,20 @@ def list_truth(files: list[File]) -> dict:
         "rejected": rejected,
         "skipped": skipped_rows,
     }
+
+
+def sheet_info(sh: Sheet, fmt: str) -> dict:
+    """How a sheet is laid out (for whoever debugs a reader against this truth)."""
+    info = {"name": sh.name if fmt != "csv" else None, "kind": sh.kind}
+    if sh.kind == "table":
+        info.update({
+            "header_row": sh.title_rows + 1, "header_rows": sh.header_rows, "first_body_row": sh.first_body_row,
+            "title": sh.title, "unit_line": sh.unit_line, "reporter": sh.reporter,
+            "merged_unit_cells": sh.merge_units,
+            "columns": [{"field": c.field, "header": c.header, "group": c.group,
+                         "amount_unit": c.unit if c.field in AMOUNT_FIELDS else None} for c in sh.columns],
+        })
+    return info
 
 
 def stamp_positions(files: list[File]) -> None:

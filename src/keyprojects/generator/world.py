@@ -282,8 +282,8 @@ def build_world(seed: int, first_year: int, last_year: int, per_year: int) -> Wo
             if rng.random() < 0.03:
                 p.omitted_dispatch = frozenset({p.approval.year})
             if rng.random() < 0.9:
-                p.start = p.approval + dt.timedelta(days=rng.randrange(0, 240))
-                p.finish = p.start + dt.timedelta(days=rng.randrange(150, 900))
+                p.start = p.approval + dt.timedelta(days=rng.randrange(0, 180))
+                p.finish = p.start + dt.timedelta(days=rng.randrange(90, 600))
                 if rng.random() < 0.9:
                     p.registered = p.start + dt.timedelta(days=rng.randrange(0, 120))
                 p.resumed = frozenset(y for y in range(p.start.year + 1, p.finish.year + 1) if rng.random() < 0.1)
@@ -361,7 +361,7 @@ def memberships(world: World, quarter: str, include_small: bool = True) -> dict[
         # dispatch: approved, >= 500, carry-over (not finished before the year) or approved this year
         if (big and approved and year not in p.omitted_dispatch
                 and (p.finish is None or p.finish >= ystart)
-                and not (p.start is None and p.approval.year < year - 2)):
+                and not (p.start is None and p.approval.year < year - 1)):
             started = status != "未开工"
             out["dispatch"].append(Entry(p, {
                 **base, "project_code": p.code, "approval_date": p.approval, "approval_type": p.approval_type,
