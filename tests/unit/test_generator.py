@@ -279,7 +279,7 @@ def _grids(path: Path):
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("gbk")
-        yield None, [[v if v != "" else None for v in row] for row in csv.reader(io.StringIO(text))]
+        yield path.stem, [[v if v != "" else None for v in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _reread_list(folder: Path, name: str):

@@ -153,14 +153,14 @@ def list_truth(files: list[File]) -> dict:
     loaded, rejected, skipped_rows, per_file, ignored = [], [], [], {}, []
     for fl in files:
         pf = {"rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "format": fl.fmt,
-              "sheets": [sheet_info(sh, fl.fmt) for sh in fl.sheets]}
+              "sheets": [sheet_info(sh, fl) for sh in fl.sheets]}
         if fl.fmt == "csv":
             pf["encoding"] = fl.encoding
         for sh in fl.sheets:
             if sh.kind != "table":
-                ignored.append({"file": fl.path, "sheet": sh.name if fl.fmt != "csv" else None, "reason": sh.kind})
+                ignored.append({"file": fl.path, "sheet": sheet_label(fl, sh), "reason": sh.kind})
                 continue
-            sheet_name = sh.name if fl.fmt != "csv" else None
+            sheet_name = sheet_label(fl, sh)
             for i, r in enumerate(sh.rows):
                 rn = sh.first_body_row + i
                 pf["rows_read"] += 1
@@ -211,9 +211,16 @@ def list_truth(files: list[File]) -> dict:
     }
 
 
-def sheet_info(sh: Sheet, fmt: str) -> dict:
+def sheet_label(fl: File, sh: Sheet) -> str:
+    """The sheet's name; a CSV file's single 'sheet' is named after the file (its stem)."""
+    if fl.fmt == "csv":
+        return fl.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return sh.name
+
+
+def sheet_info(sh: Sheet, fl: File) -> dict:
     """How a sheet is laid out (for whoever debugs a reader against this truth)."""
-    info = {"name": sh.name if fmt != "csv" else None, "kind": sh.kind}
+    info = {"name": sheet_label(fl, sh), "kind": sh.kind}
     if sh.kind == "table":
         info.update({
             "header_row": sh.title_rows + 1, "header_rows": sh.header_rows, "first_body_row": sh.first_body_row,
