@@ -6,7 +6,6 @@ and ``truth`` evaluates its rows under docs/rules.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from dataclasses import dataclass, field
 
@@ -525,7 +524,3 @@ def assign_seq(sh: Sheet, rng: random.Random) -> None:
         prev = u
         n += 1
         r.cells["seq"] = str(n).translate(forms.FULLWIDTH) if full else n
-
-
-def date_or_none(d) -> str | None:
-    return d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else None

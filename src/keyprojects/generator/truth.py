@@ -106,11 +106,6 @@ def read_order(files: list[File]):
                 yield fl, sh, r
 
 
-def classify(row: Row) -> str | None:
-    """The skip reason of a non-data row (the generator knows what it wrote)."""
-    return None if row.kind == "data" else row.kind
-
-
 def mark_duplicates(files: list[File]) -> None:
     """Rule 8: among rows passing rules 1-7, a later row with an earlier row's key is a duplicate."""
     first: dict[str, Row] = {}
