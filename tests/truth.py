@@ -34,7 +34,7 @@ def assert_matches_truth(engine, truth: dict) -> None:
             engine, "SELECT file, sheet, row_number, rule FROM rejected_rows WHERE quarter = :q AND list = :l",
             q=q, l=list_name)}
         want = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in t["rejected"]}
-        assert got == want, (list_name, sorted(got ^ want)[:10])
+        assert got == want, (list_name, sorted(got ^ want, key=repr)[:10])
         by_reason = {r["reason"]: r["n"] for r in warehouse.fetch(
             engine, "SELECT reason, COUNT(*) AS n FROM skipped_rows WHERE quarter = :q AND list = :l GROUP BY reason",
             q=q, l=list_name)}
