@@ -69,7 +69,7 @@ def keyprojects_quarterly():
         from keyprojects import runtime
 
         try:
-            return runtime.check_loads(list(loads))
+            return runtime.check_loads([loads[i] for i in range(len(loads))])
         except runtime.LoadFailed as exc:  # bad input: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import LISTS, normalize
 from .build import build_quarter
+from .figures import figures
 from .world import World, build_world, memberships, parse_quarter, quarter_range
 from .writers import write_file
 
@@ -67,7 +68,10 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
             folder.mkdir(parents=True)
             for fl in files_by_list[name]:
                 write_file(fl, folder)
+        out[quarter] = doc
+    for quarter, doc in out.items():
+        y, n = parse_quarter(quarter)
+        doc["figures"] = figures(doc, out.get(f"{y - 1}Q{n}"))
         text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
         (truth_dir / f"{quarter}.json").write_text(text + "\n", encoding="utf-8")
-        out[quarter] = doc
     return out

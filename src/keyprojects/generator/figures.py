@@ -1,0 +1,133 @@
+"""The bulletin figures a correct pipeline must produce for a generated quarter.
+
+Computed from the truth's loaded rows with the world's project ids as identity — not from codes
+and names as the pipeline matches them — so it is an independent statement of the result. Rows
+written with a near-miss name (one character differs, no code) are by design not the same project
+to a correct pipeline (they go to review), so each counts as an identity of its own.
+
+Definitions: domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .. import config
+
+YIYUAN = 10000.0
+
+
+def _identity(row: dict, list_name: str):
+    if row.get("name_variant") == "near_miss" and not row.get("project_code"):
+        return ("near_miss", list_name, row["file"], row["sheet"], row["row_number"])
+    return row["project_id"]
+
+
+def _investment(doc: dict | None) -> dict[str, dict[str, float]] | None:
+    if doc is None:
+        return None
+    groups = config.groups()["nature"]
+    out: dict[str, dict[str, float]] = defaultdict(lambda: {"industrial": 0.0, "newbuild": 0.0, "renovation": 0.0})
+    for r in doc["lists"]["registered"]["loaded"]:
+        ytd = r.get("ytd_investment") or 0.0
+        out[r["unit"]]["industrial"] += ytd
+        for g in ("newbuild", "renovation"):
+            if r.get("nature") in groups[g]:
+                out[r["unit"]][g] += ytd
+    return out
+
+
+def _growth(cur: float, prev: float | None):
+    return None if not prev else cur / prev - 1
+
+
+def figures(doc: dict, prev_year_doc: dict | None) -> dict:
+    """{"bulletin": {unit: {...}}, "missed_reports": [...], "unregistered_projects": [...]}"""
+    quarter = doc["quarter"]
+    year = int(quarter[:4])
+    lists = {name: doc["lists"][name]["loaded"] for name in doc["lists"]}
+    started_set = set(config.groups()["status"]["started"])
+    try:
+        target_by_group = config.targets(year).get("growth_by_zone_group", {})
+    except FileNotFoundError:
+        target_by_group = {}
+
+    ids: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))   # list -> unit -> identities
+    for name, rows in lists.items():
+        for r in rows:
+            ids[name][r["unit"]].add(_identity(r, name))
+
+    dispatch: dict[str, dict] = defaultdict(dict)   # unit -> identity -> facts
+    for r in lists["dispatch"]:
+        f = dispatch[r["unit"]].setdefault(_identity(r, "dispatch"), {
+            "total": 0.0, "started": False, "cluster": False, "code": r["project_code"], "name": r["project_name"],
+            "status": r["status"]})
+        f["total"] = max(f["total"], r["total_investment"] or 0.0)
+        f["started"] |= r["status"] in started_set
+        f["cluster"] |= r.get("cluster") is not None
+
+    missed = []
+    for name in ("approved", "energy", "signed"):
+        for r in lists[name]:
+            if name != "signed" and r.get("approval_date") and int(r["approval_date"][:4]) != year:
+                continue
+            libraries = ("dispatch",) if name != "signed" else ("reserve", "dispatch")
+            ident = _identity(r, name)
+            if not any(ident in ids[lib][r["unit"]] for lib in libraries):
+                missed.append({"unit": r["unit"], "source_list": name, "identity": repr(ident),
+                               "project_code": r["project_code"], "project_name": r["project_name"],
+                               "total_investment": r["total_investment"]})
+    # one row per project and source list
+    seen, missed_rows = set(), []
+    for m in missed:
+        key = (m["unit"], m["source_list"], m["identity"])
+        if key not in seen:
+            seen.add(key)
+            missed_rows.append(m)
+
+    inv, inv_prev = _investment(doc), _investment(prev_year_doc)
+    bulletin, unregistered = {}, []
+    for u in config.units():
+        projects = dispatch.get(u.name, {})
+        registered_ids = ids["registered"][u.name]
+        started = [i for i, f in projects.items() if f["started"]]
+        registered = [i for i in started if i in registered_ids]
+        for i in started:
+            if i not in registered_ids:
+                f = projects[i]
+                unregistered.append({"unit": u.name, "project_code": f["code"], "project_name": f["name"]})
+        n = len(projects)
+        cur = inv[u.name] if u.name in inv else {"industrial": 0.0, "newbuild": 0.0, "renovation": 0.0}
+        prev = None if inv_prev is None else (inv_prev[u.name] if u.name in inv_prev else
+                                              {"industrial": 0.0, "newbuild": 0.0, "renovation": 0.0})
+        target = target_by_group.get(u.zone_group)
+        growth = _growth(cur["industrial"], prev and prev["industrial"])
+        yiyuan = sum(1 for f in projects.values() if f["total"] >= YIYUAN)
+        clusters = sum(1 for f in projects.values() if f["cluster"])
+        bulletin[u.name] = {
+            "dispatch_projects": n,
+            "dispatch_total_investment": sum(f["total"] for f in projects.values()),
+            "industrial_investment": cur["industrial"],
+            "industrial_investment_prev": None if prev is None else prev["industrial"],
+            "industrial_growth": growth,
+            "target_growth": target,
+            "growth_attained": None if growth is None or target is None else int(growth >= target),
+            "newbuild_investment": cur["newbuild"],
+            "newbuild_growth": _growth(cur["newbuild"], prev and prev["newbuild"]),
+            "renovation_investment": cur["renovation"],
+            "renovation_growth": _growth(cur["renovation"], prev and prev["renovation"]),
+            "started_projects": len(started),
+            "start_rate": len(started) / n if n else None,
+            "registered_projects": len(registered),
+            "registration_rate": len(registered) / len(started) if started else None,
+            "missed_reports": len({m["identity"] for m in missed_rows if m["unit"] == u.name}),
+            "yiyuan_projects": yiyuan,
+            "yiyuan_share": yiyuan / n if n else None,
+            "cluster_projects": clusters,
+            "cluster_share": clusters / n if n else None,
+        }
+    for m in missed_rows:
+        m.pop("identity")
+    key = lambda r: (r["unit"], r.get("source_list", ""), r["project_name"])  # noqa: E731
+    return {"bulletin": bulletin, "missed_reports": sorted(missed_rows, key=key),
+            "unregistered_projects": sorted(unregistered, key=key)}
