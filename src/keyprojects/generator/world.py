@@ -14,36 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import re
 from dataclasses import dataclass, field
 
 from .. import config, normalize
+from ..quarters import parse_quarter, quarter_range  # noqa: F401  (re-exported for the generator)
+from ..quarters import quarter_end as _quarter_end_of
 
 # ------------------------------------------------------------------ quarters
 
-_Q = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def parse_quarter(q: str) -> tuple[int, int]:
-    m = _Q.match(str(q).strip().upper())
-    if not m:
-        raise ValueError(f"quarter must look like 2022Q1, got {q!r}")
-    return int(m.group(1)), int(m.group(2))
-
 
 def quarter_end(year: int, q: int) -> dt.date:
-    nxt = dt.date(year + 1, 1, 1) if q == 4 else dt.date(year, 3 * q + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def quarter_range(first: str, last: str) -> list[str]:
-    y, n = parse_quarter(first)
-    ly, ln = parse_quarter(last)
-    out = []
-    while (y, n) <= (ly, ln):
-        out.append(f"{y}Q{n}")
-        y, n = (y + 1, 1) if n == 4 else (y, n + 1)
-    return out
+    return _quarter_end_of(f"{year}Q{q}")
 
 
 def qindex(day: dt.date) -> tuple[int, int]:
