@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import Asset, Param, dag, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
 # Downstream DAGs can be scheduled on this Asset; each event's extra holds the quarter and the path.

@@ -13,8 +13,8 @@ HEAVY = ("pandas", "great_expectations", "openpyxl", "python_calamine", "sqlalch
 
 PROBE = r"""
 import json, runpy, sys, time
-import airflow.sdk  # the baseline every DAG file pays anyway
-from airflow.timetables.interval import CronDataIntervalTimetable
+# the baseline every DAG file pays anyway: Airflow's own authoring API
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, dag, task
 before = set(sys.modules)
 t = time.perf_counter()
 ns = runpy.run_path(sys.argv[1])
@@ -62,9 +62,26 @@ def test_quarterly_dag_shape():
 
     from airflow.timetables.base import DataInterval, TimeRestriction
 
-    info = dag.timetable.next_dagrun_info(
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    info = coerce_to_core_timetable(dag.timetable).next_dagrun_info(
         last_automated_data_interval=None,
         restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True))
     start, end = info.data_interval.start, info.data_interval.end
     assert (start.year, start.month, start.day) == (2021, 1, 1)
     assert (end.year, end.month, end.day) == (2021, 4, 1)
+
+
+def test_a_run_over_a_quarter_interval_processes_that_quarter():
+    """`dags test keyprojects_quarterly 2022-04-01` and a backfill both give the interval 2022-01-01 -> 2022-04-01."""
+    import datetime as dt
+    import runpy
+
+    from keyprojects.quarters import quarter_from_interval
+
+    ns = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))
+    dag = ns["quarterly"]
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
+    assert quarter_from_interval(interval.start, interval.end) == "2022Q1"
