@@ -209,7 +209,7 @@ BULLETIN_COLUMNS = (
     "industrial_investment", "industrial_investment_prev", "industrial_growth", "target_growth",
     "growth_attained", "newbuild_investment", "newbuild_growth", "renovation_investment",
     "renovation_growth", "started_projects", "start_rate", "registered_projects", "registration_rate",
-    "missed_reports", "yiyuan_projects", "yiyuan_share", "cluster_projects", "cluster_share", "growth_note",
+    "missed_reports", "yiyuan_projects", "yiyuan_share", "cluster_projects", "cluster_share", "note",
 )
 COUNT_KEYS = ("dispatch_projects", "started_projects", "registered_projects", "missed_reports",
               "yiyuan_projects", "cluster_projects")
@@ -349,8 +349,8 @@ def unit_notes(row: dict) -> list[str]:
     if row.get("_missing"):
         return ["本季度无该单位汇总数据"]
     notes: list[str] = []
-    if row.get("growth_note"):
-        notes.extend(n for n in str(row["growth_note"]).replace(";", "；").split("；") if n.strip())
+    if row.get("note"):
+        notes.extend(n for n in str(row["note"]).replace(";", "；").split("；") if n.strip())
     dispatch = _num(row.get("dispatch_projects"))
     if row.get("start_rate") is None and not dispatch:
         notes.append("无调度库项目，开复工率无法计算")

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import config, matching, quarters, warehouse
+from . import LISTS, config, matching, quarters, warehouse
 
 MART_TABLES = ("missed_reports", "unregistered_projects", "bulletin_unit_quarter", "city_targets")
 YIYUAN = 10000.0  # 万元: 亿元以上
@@ -49,16 +49,21 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
     match = matching.merge_quarter(conn, quarter, run_id)
     for table in MART_TABLES:
         warehouse.replace_partition(conn, table, {"quarter": quarter}, [])
+    loaded = {name: list_loaded(conn, quarter, name) for name in LISTS}
+    missing = [name for name in LISTS if not loaded[name]]
+    missing_note = ("缺少清单:" + "、".join(f"{config.list_specs()[n].title}({n})" for n in missing)) if missing else ""
     params = {"quarter": quarter, "prev_quarter": prev, "year": year, "year_text": str(year),
               "prev_loaded": int(list_loaded(conn, prev, "registered")), "yiyuan": YIYUAN,
-              "threshold": config.list_specs()["approved"].threshold, "run_id": run_id}
+              "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
+              "dispatch_loaded": int(loaded["dispatch"]), "registered_loaded": int(loaded["registered"]),
+              "reserve_loaded": int(loaded["reserve"]), "missing_note": missing_note}
     for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
         for stmt in warehouse.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})
     targets = city_targets(conn, quarter, run_id)
     warehouse.replace_partition(conn, "city_targets", {"quarter": quarter}, targets)
-    return {"quarter": quarter, "projects": len(match.master), "review": len(match.review),
-            "prev_year_loaded": bool(params["prev_loaded"]), "city_targets": len(targets)}
+    return {"quarter": quarter, "projects": len({r["project_key"] for r in match.rows}), "review": len(match.review),
+            "prev_year_loaded": bool(params["prev_loaded"]), "missing_lists": missing, "city_targets": len(targets)}
 
 
 def city_targets(conn: Connection, quarter: str, run_id: str | None = None) -> list[dict]:
@@ -69,10 +74,10 @@ def city_targets(conn: Connection, quarter: str, run_id: str | None = None) -> l
     except FileNotFoundError:
         return []
     tot = conn.execute(sa.text(
-        "SELECT SUM(industrial_investment), SUM(industrial_investment_prev), SUM(newbuild_investment), "
-        "SUM(renovation_investment), SUM(dispatch_projects), SUM(yiyuan_projects), SUM(cluster_projects), "
-        "COUNT(industrial_investment_prev) FROM bulletin_unit_quarter WHERE quarter = :q"), {"q": quarter}).one()
-    ind, ind_prev, new, ren, projects, yiyuan, clusters, n_prev = tot
+        "SELECT SUM(industrial_investment), SUM(newbuild_investment), SUM(renovation_investment), "
+        "SUM(dispatch_projects), SUM(yiyuan_projects), SUM(cluster_projects) "
+        "FROM bulletin_unit_quarter WHERE quarter = :q"), {"q": quarter}).one()
+    ind, new, ren, projects, yiyuan, clusters = tot
     prev_q = quarters.previous_year(quarter)
     prev = conn.execute(sa.text(
         "SELECT SUM(g.ytd_investment), "

@@ -204,6 +204,15 @@ def _label(name: str) -> str:
 
 # ---------------------------------------------------------------- entry points
 
+SUBTOTAL_LABEL_MAX = 20
+
+
+def _is_subtotal_label(text: str, words: tuple[str, ...]) -> bool:
+    """A subtotal/total label: at most 20 characters ending in 小计/合计/总计 (a colon may follow)."""
+    text = text.rstrip(":：")
+    return len(text) <= SUBTOTAL_LABEL_MAX and text.endswith(words)
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -456,11 +465,11 @@ def _read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, me
         if not vals:
             reason = "blank"
         else:
-            strs = [v for v in vals if v.__class__ is str]
-            if strs:
-                joined = _WS_RE.sub("", "\x00".join(strs))
-                if any(w in joined for w in subtotal_words):
+            for v in vals:
+                # a label cell such as 合计, 小计:, 忻府区小计 -- not a project named 总计量检测中心
+                if v.__class__ is str and len(v) <= 40 and _is_subtotal_label(config.squash(v), subtotal_words):
                     reason = "subtotal"
+                    break
             if reason is None and note_prefixes:
                 first_val = vals[0]
                 if first_val.__class__ is str and config.squash(first_val).startswith(note_prefixes):

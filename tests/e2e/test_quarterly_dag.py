@@ -64,9 +64,9 @@ def test_quarterly_runs_match_truth_and_rerun_changes_nothing(env):
     assert cells_after == cells_before
 
     # growth is known for the later quarter, not for the first
-    first = warehouse.fetch(eng, "SELECT industrial_growth, growth_note FROM bulletin_unit_quarter WHERE quarter = :q",
+    first = warehouse.fetch(eng, "SELECT industrial_growth, note FROM bulletin_unit_quarter WHERE quarter = :q",
                             q=QUARTERS[0])
-    assert all(r["industrial_growth"] is None and r["growth_note"] for r in first)
+    assert all(r["industrial_growth"] is None and r["note"] for r in first)
     later = warehouse.fetch(eng, "SELECT industrial_growth FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
     assert sum(r["industrial_growth"] is not None for r in later) >= 10
     assert (env["output"] / q / "validation" / "index.html").exists()

@@ -31,7 +31,7 @@ def _unit_row(u, i: int) -> dict:
         "started_projects": started, "start_rate": started / dispatch,
         "registered_projects": 6 + i, "registration_rate": (6 + i) / started,
         "missed_reports": i % 3, "yiyuan_projects": 3, "yiyuan_share": 3 / dispatch,
-        "cluster_projects": 2, "cluster_share": 2 / dispatch, "growth_note": None, "run_id": "t",
+        "cluster_projects": 2, "cluster_share": 2 / dispatch, "note": None, "run_id": "t",
     }
 
 
@@ -42,7 +42,7 @@ def _rows() -> dict[str, list[dict]]:
                          growth_attained=0)
     # 五台县 has no figure for last year: growth cannot be computed.
     units["五台县"].update(industrial_investment_prev=None, industrial_growth=None, growth_attained=None,
-                         growth_note="无上年同期数据")
+                         note="无上年同期数据")
     # 五台山风景名胜区 has no projects at all.
     units["五台山风景名胜区"].update(
         dispatch_projects=0, dispatch_total_investment=0.0, industrial_investment=0.0,
@@ -50,7 +50,7 @@ def _rows() -> dict[str, list[dict]]:
         newbuild_investment=0.0, newbuild_growth=None, renovation_investment=0.0, renovation_growth=None,
         started_projects=0, start_rate=None, registered_projects=0, registration_rate=None, missed_reports=0,
         yiyuan_projects=0, yiyuan_share=None, cluster_projects=0, cluster_share=None,
-        growth_note="无调度库项目")
+        note="无调度库项目")
     missed = [
         {"quarter": Q, "unit": "原平市", "source_list": "signed", "project_code": None, "project_name": "乙项目",
          "total_investment": 800.0},

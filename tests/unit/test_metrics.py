@@ -97,7 +97,7 @@ def test_investment_split_by_nature_and_growth_null_without_prior_year(quarter_2
     assert r["industrial_investment"] == pytest.approx(2000)
     assert r["newbuild_investment"] == pytest.approx(1500) and r["renovation_investment"] == pytest.approx(500)
     assert r["industrial_growth"] is None and r["growth_attained"] is None
-    assert "2021Q1" in r["growth_note"]
+    assert "2021Q1" in r["note"]
     assert r["target_growth"] == pytest.approx(0.15)
 
 
@@ -148,11 +148,11 @@ def test_growth_once_the_year_before_is_loaded(quarter_2022q1):
     r = unit_row(eng, "2022Q1", "忻府区")
     assert r["industrial_investment_prev"] == pytest.approx(1500)
     assert r["industrial_growth"] == pytest.approx(2000 / 1500 - 1)
-    assert r["growth_attained"] == 1 and r["growth_note"] is None
+    assert r["growth_attained"] == 1 and r["note"] is None
     assert r["renovation_growth"] == pytest.approx(0.0)
     # a unit with nothing last year: growth cannot be computed, and it says why (never 0)
     d = unit_row(eng, "2022Q1", "代县")
-    assert d["industrial_growth"] is None and "为0" in d["growth_note"]
+    assert d["industrial_growth"] is None and "为0" in d["note"]
 
 
 def test_city_targets(quarter_2022q1):
@@ -174,3 +174,57 @@ def test_rebuild_is_idempotent(quarter_2022q1):
     build(eng, "2022Q1")
     after = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
     assert before == after
+
+
+def test_a_list_that_has_not_arrived_gives_null_figures_not_zero(sqlite_engine):
+    eng = sqlite_engine
+    hand_made_quarter(eng)
+    load(eng, "2021Q1", {"registered": [stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000)]})
+    with eng.begin() as conn:  # the statistics bureau's list has not arrived this quarter
+        warehouse.replace_partition(conn, "stg_registered", {"quarter": "2022Q1"}, [])
+        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "registered"}, [
+            {"quarter": "2022Q1", "list": "registered", "file": "", "status": "missing"}])
+    build(eng, "2022Q1")
+    r = unit_row(eng, "2022Q1", "忻府区")
+    for k in ("industrial_investment", "industrial_growth", "growth_attained", "newbuild_investment",
+              "renovation_investment", "registered_projects", "registration_rate"):
+        assert r[k] is None, k
+    assert r["dispatch_projects"] == 3 and r["start_rate"] == pytest.approx(2 / 3)  # dispatch figures still stand
+    assert "入统清单(registered)" in r["note"]
+    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM unregistered_projects WHERE quarter='2022Q1'")[0]["n"] == 0
+    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(eng, "SELECT * FROM city_targets")}
+    assert targets[("industrial_investment", "amount")]["actual"] is None
+    assert targets[("industrial_investment", "amount")]["attained"] is None
+
+    with eng.begin() as conn:  # and without the dispatch library nothing can be called 漏报
+        warehouse.replace_partition(conn, "stg_dispatch", {"quarter": "2022Q1"}, [])
+        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "dispatch"}, [
+            {"quarter": "2022Q1", "list": "dispatch", "file": "", "status": "missing"}])
+    build(eng, "2022Q1")
+    r = unit_row(eng, "2022Q1", "忻府区")
+    assert r["dispatch_projects"] is None and r["missed_reports"] is None and r["start_rate"] is None
+    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 0
+
+
+def test_same_name_under_two_codes_is_reviewed(sqlite_engine):
+    load(sqlite_engine, "2022Q1", {
+        "dispatch": [stg("dispatch", "2022Q1", 5, "代县", "辛公司项目", 900, code="2203-140923-89-01-000001")],
+        "approved": [stg("approved", "2022Q1", 5, "代县", "辛公司项目", 900, code="2203-140923-89-01-000010",
+                         approval_date="2022-01-01")],
+        "reserve": [], "signed": [], "energy": [], "registered": []})
+    build(sqlite_engine, "2022Q1")
+    rows = warehouse.fetch(sqlite_engine, "SELECT reason FROM match_review WHERE quarter='2022Q1'")
+    assert any("several codes" in r["reason"] for r in rows)
+
+
+def test_project_master_does_not_depend_on_run_order(sqlite_engine):
+    eng = sqlite_engine
+    for q, name in (("2021Q4", "壬公司项目(一期)"), ("2022Q1", "壬公司项目一期")):
+        load(eng, q, {"dispatch": [stg("dispatch", q, 5, "代县", name, 900, code="2103-140923-89-01-000002")],
+                      "reserve": [], "signed": [], "approved": [], "energy": [], "registered": []})
+    build(eng, "2022Q1")
+    build(eng, "2021Q4")
+    a = warehouse.fetch(eng, "SELECT * FROM project_master")
+    build(eng, "2022Q1")
+    assert warehouse.fetch(eng, "SELECT * FROM project_master") == a
+    assert a[0]["first_quarter"] == "2021Q4" and a[0]["project_name"] == "壬公司项目(一期)" and a[0]["quarters"] == 2

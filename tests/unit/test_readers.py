@@ -176,6 +176,19 @@ def test_blank_subtotal_and_note_rows_skipped_and_counted(tmp_path):
     assert read.sheets[0].rows_read == 9
 
 
+def test_subtotal_words_inside_project_text_do_not_skip_the_row(tmp_path):
+    rows = [
+        DISPATCH_HEADER + ["存在问题"],
+        [1, "总计量检测中心项目", "忻府区", "新建", 600, "续建", "资金合计缺口200万元"],
+        [2, "乙项目", "忻府区", "新建", 700, "续建", None],
+        [None, "忻州市五台山风景名胜区小计", None, None, 1300],
+        [None, "合计：", None, None, 1300],
+    ]
+    read = read_file(one_sheet(tmp_path, rows), "dispatch")
+    assert col(read.frame, "project_name") == ["总计量检测中心项目", "乙项目"]
+    assert [(s.row_number, s.reason) for s in read.skipped] == [(4, "subtotal"), (5, "subtotal")]
+
+
 def test_blank_row_inside_merged_range_is_blank(tmp_path):
     rows = [DISPATCH_HEADER, [1, "甲项目", "忻府区", "新建", 600, "续建"], [], [2, "乙项目", None, "新建", 700, "续建"]]
     read = read_file(one_sheet(tmp_path, rows, merges=["C2:C4"]), "dispatch")

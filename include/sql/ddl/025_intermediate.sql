@@ -7,13 +7,15 @@ CREATE TABLE IF NOT EXISTS project_master (
     unit           TEXT NOT NULL,
     project_name   TEXT NOT NULL,
     name_key       TEXT,
-    first_quarter  TEXT NOT NULL
+    first_quarter  TEXT NOT NULL,
+    quarters       INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS int_project_rows (
     quarter           TEXT    NOT NULL,
     list              TEXT    NOT NULL,
     project_key       TEXT    NOT NULL,
+    seq               INTEGER NOT NULL,
     file              TEXT    NOT NULL,
     sheet             TEXT    NOT NULL,
     row_number        INTEGER NOT NULL,

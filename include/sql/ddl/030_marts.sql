@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS bulletin_unit_quarter (
     yiyuan_share               DOUBLE PRECISION,
     cluster_projects           INTEGER,
     cluster_share              DOUBLE PRECISION,
-    growth_note                TEXT,
+    note                TEXT,
     run_id                     TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_bulletin_unit_quarter ON bulletin_unit_quarter (quarter);

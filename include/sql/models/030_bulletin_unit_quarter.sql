@@ -1,13 +1,15 @@
 -- The quarter's figures per unit (one row per configured unit, also when it has no projects).
--- Runs after 010/020. Growth is NULL when the same quarter of the year before has no loaded
--- registered list (:prev_loaded = 0) or its investment is 0; growth_note says which.
--- Parameters: :quarter, :prev_quarter, :year, :prev_loaded, :yiyuan, :run_id
+-- Runs after 010/020. A figure that cannot be computed is NULL, never 0, and `note` says why:
+-- the list it needs has not arrived (:dispatch_loaded / :registered_loaded = 0), the same quarter
+-- of the year before has no loaded registered list (:prev_loaded = 0), or its investment was 0.
+-- Parameters: :quarter, :prev_quarter, :year, :prev_loaded, :dispatch_loaded, :registered_loaded,
+--             :missing_note, :yiyuan, :run_id
 INSERT INTO bulletin_unit_quarter (
     quarter, unit, unit_order, zone_group, dispatch_projects, dispatch_total_investment,
     industrial_investment, industrial_investment_prev, industrial_growth, target_growth, growth_attained,
     newbuild_investment, newbuild_growth, renovation_investment, renovation_growth,
     started_projects, start_rate, registered_projects, registration_rate, missed_reports,
-    yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, growth_note, run_id)
+    yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, note, run_id)
 WITH disp AS (
     SELECT d.unit, d.project_key, MAX(d.total_investment) AS total, MAX(COALESCE(s.started, 0)) AS started,
            MAX(CASE WHEN d.cluster IS NOT NULL THEN 1 ELSE 0 END) AS is_cluster
@@ -41,15 +43,19 @@ WITH disp AS (
     GROUP BY unit
 ), base AS (
     SELECT u.unit, u.unit_order, u.zone_group, u.target_growth,
-           COALESCE(du.projects, 0) AS projects, COALESCE(du.total, 0) AS total,
-           COALESCE(du.started, 0) AS started, COALESCE(du.registered, 0) AS registered,
-           COALESCE(du.yiyuan, 0) AS yiyuan, COALESCE(du.clusters, 0) AS clusters,
-           COALESCE(cur.industrial, 0) AS industrial, COALESCE(cur.newbuild, 0) AS newbuild,
-           COALESCE(cur.renovation, 0) AS renovation,
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(du.projects, 0) END AS projects,
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(du.total, 0) END AS total,
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(du.started, 0) END AS started,
+           CASE WHEN :dispatch_loaded = 1 AND :registered_loaded = 1 THEN COALESCE(du.registered, 0) END AS registered,
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(du.yiyuan, 0) END AS yiyuan,
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(du.clusters, 0) END AS clusters,
+           CASE WHEN :registered_loaded = 1 THEN COALESCE(cur.industrial, 0) END AS industrial,
+           CASE WHEN :registered_loaded = 1 THEN COALESCE(cur.newbuild, 0) END AS newbuild,
+           CASE WHEN :registered_loaded = 1 THEN COALESCE(cur.renovation, 0) END AS renovation,
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.industrial, 0) END AS industrial_prev,
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.newbuild, 0) END AS newbuild_prev,
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.renovation, 0) END AS renovation_prev,
-           COALESCE(mi.n, 0) AS missed
+           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(mi.n, 0) END AS missed
     FROM cfg_unit u
     LEFT JOIN disp_unit du ON du.unit = u.unit
     LEFT JOIN inv cur ON cur.unit = u.unit AND cur.quarter = :quarter
@@ -68,12 +74,18 @@ SELECT CAST(:quarter AS TEXT), unit, unit_order, zone_group, projects, total,
        CASE WHEN g_ind IS NULL OR target_growth IS NULL THEN NULL WHEN g_ind >= target_growth THEN 1 ELSE 0 END,
        newbuild, g_new, renovation, g_ren,
        started, CASE WHEN projects > 0 THEN 1.0 * started / projects END,
-       registered, CASE WHEN started > 0 THEN 1.0 * registered / started END,
+       registered, CASE WHEN started > 0 AND registered IS NOT NULL THEN 1.0 * registered / started END,
        missed,
        yiyuan, CASE WHEN projects > 0 THEN 1.0 * yiyuan / projects END,
        clusters, CASE WHEN projects > 0 THEN 1.0 * clusters / projects END,
-       CASE WHEN :prev_loaded = 0 THEN '无上年同期入统数据(' || CAST(:prev_quarter AS TEXT) || '未加载)'
+       CASE WHEN CAST(:missing_note AS TEXT) <> '' THEN CAST(:missing_note AS TEXT) || ';' ELSE '' END ||
+       CASE WHEN :registered_loaded = 0 THEN ''
+            WHEN :prev_loaded = 0 THEN '无上年同期入统数据(' || CAST(:prev_quarter AS TEXT) || '未加载)'
             WHEN industrial_prev = 0 THEN '上年同期工业投资为0,无法计算增速'
-            WHEN target_growth IS NULL THEN '未设增速目标' END,
+            WHEN target_growth IS NULL THEN '未设增速目标'
+            ELSE '' END,
        CAST(:run_id AS TEXT)
 FROM growth;
+
+-- A note that came out empty is NULL.
+UPDATE bulletin_unit_quarter SET note = NULL WHERE quarter = :quarter AND note = '';
