@@ -52,9 +52,13 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
 def keyprojects_quarterly():
     @task
     def resolve_quarter(params=None, data_interval_start=None, data_interval_end=None) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
         from keyprojects import runtime
 
-        return runtime.resolve_quarter(params.get("quarter"), data_interval_start, data_interval_end)
+        try:
+            return runtime.resolve_quarter(params.get("quarter"), data_interval_start, data_interval_end)
+        except ValueError as exc:  # a bad quarter parameter or interval: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
 
     @task(max_active_tis_per_dag=2)
     def load_list(list_name: str, quarter: str, run_id=None) -> dict:
@@ -73,13 +77,13 @@ def keyprojects_quarterly():
             raise AirflowFailException(str(exc)) from exc
 
     @task
-    def build_marts(quarter: str, checked: dict, run_id=None) -> dict:
+    def build_marts(quarter: str, _checked: dict, run_id=None) -> dict:
         from keyprojects import runtime
 
         return runtime.build_marts(quarter, run_id=run_id)
 
     @task(outlets=[BULLETIN])
-    def publish_bulletin(quarter: str, marts: dict, outlet_events=None) -> str:
+    def publish_bulletin(quarter: str, _marts: dict, outlet_events=None) -> str:
         from keyprojects import runtime
 
         path = runtime.publish_bulletin(quarter)

@@ -44,9 +44,14 @@ def assert_matches_truth(engine, truth: dict) -> None:
         assert set(staged) == {(r["file"], r["sheet"], r["row_number"]) for r in t["loaded"]}, list_name
         for r in t["loaded"]:
             s = staged[(r["file"], r["sheet"], r["row_number"])]
-            assert s["unit"] == r["unit"], (list_name, r)
-            assert s["project_code"] == r["project_code"], (list_name, r)
-            assert abs((s["total_investment"] or 0) - (r["total_investment"] or 0)) < 1e-6, (list_name, r)
+            for k in ("unit", "project_code", "project_name", "name_key", "nature", "status", "cluster",
+                      "approval_date", "signing_date", "start_date", "registered_date"):
+                assert s[k] == r.get(k), (list_name, k, s[k], r.get(k), r["file"], r["row_number"])
+            for k in ("total_investment", "annual_plan", "ytd_investment", "month_investment"):
+                if r.get(k) is None:
+                    assert s[k] is None, (list_name, k, s[k], r["file"], r["row_number"])
+                else:
+                    assert abs(s[k] - r[k]) < 1e-6, (list_name, k, s[k], r[k], r["file"], r["row_number"])
 
 
 def table_snapshot(engine, table: str, quarter: str, ignore=("run_id", "loaded_at")) -> list:

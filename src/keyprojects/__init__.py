@@ -16,3 +16,8 @@ RULES = (
     "below_threshold",
     "duplicate",
 )
+
+# Field groups shared by the readers, the validation and the generator.
+AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
+DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date")
+VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")

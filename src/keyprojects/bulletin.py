@@ -535,7 +535,8 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], total: dict
 
 
 def _write_list_sheet(ws: Worksheet, title: str, quarter: str, headers: Sequence[tuple[str, float]],
-                      rows: Sequence[Sequence[tuple[object, str | None]]], empty_text: str) -> None:
+                      rows: Sequence[Sequence[tuple[object, str | None]]], empty_text: str,
+                      footnote: str | None = None) -> None:
     ncols = len(headers)
     _title(ws, title, cutoff_label(quarter), "单位：万元", ncols)
     hr = 3
@@ -552,6 +553,8 @@ def _write_list_sheet(ws: Worksheet, title: str, quarter: str, headers: Sequence
             if fmt:
                 cell.number_format = fmt
         r += 1
+    if footnote and rows:
+        put(ws, r + 1, 1, footnote)
     ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
     _print_setup(ws, f"{hr}:{hr}")
     ws.oddHeader.center.text = title
@@ -569,7 +572,8 @@ def write_missed_sheet(ws: Worksheet, quarter: str, missed: Sequence[dict], unit
             for i, m in enumerate(ordered, start=1)]
     _write_list_sheet(ws, f"{CITY}工业重点项目漏报项目清单（{quarter_label(quarter)}）", quarter,
                       [("序号", 6), ("县(市、区)", 14), ("项目代码", 28), ("项目名称", 44), ("总投资(万元)", 14),
-                       ("来源清单", 22)], rows, "本季度无漏报项目")
+                       ("来源清单", 22)], rows, "本季度无漏报项目",
+                      footnote="注：同一项目在多个来源清单中均被漏报时按来源分列；通报表“漏报项目数”按项目计数。")
 
 
 def write_unregistered_sheet(ws: Worksheet, quarter: str, unregistered: Sequence[dict], unit_key) -> None:

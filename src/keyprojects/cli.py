@@ -31,7 +31,9 @@ def summary(args) -> int:
     quarters = sorted({r["quarter"] for r in rows})
     if quarters:
         last = quarters[-1]
-        print(f"validation reports: {s.output / last / 'validation' / 'index.html'} (one folder per quarter)")
+        index = s.output / last / "validation" / "index.html"
+        if index.exists():
+            print(f"validation reports: {index} (one folder per quarter)")
         bulletins = sorted((s.output / last).glob("*.xlsx"))
         if bulletins:
             print(f"bulletin for {last}: {bulletins[0]}")

@@ -160,10 +160,16 @@ def targets(year: int) -> dict:
 
 
 @lru_cache(maxsize=None)
+def matching() -> dict:
+    return {"near_miss_threshold": 0.9, **_load("lists.toml").get("matching", {})}
+
+
+@lru_cache(maxsize=None)
 def ranking_weights() -> dict:
     return _load("ranking.toml")
 
 
 def clear_caches() -> None:
-    for fn in (units, unit_lookup, list_specs, vocab, groups, header_fields, clusters, targets, ranking_weights):
+    for fn in (units, unit_lookup, list_specs, vocab, groups, header_fields, clusters, targets, matching,
+               ranking_weights):
         fn.cache_clear()

@@ -5,7 +5,8 @@ the same unit carry the same normalised name, if exactly one such coded project 
 would be a guess: the row stays apart and goes to review). What a person should look at goes to
 ``match_review``, never merged or split silently:
 
-- *near misses*: names in one unit that are close (similarity ≥ 0.8) but not equal after
+- *near misses*: names in one unit that are close (similarity ≥ ``[matching]
+  near_miss_threshold`` of config/lists.toml, 0.9 by default) but not equal after
   normalisation, at least one side without a code;
 - one normalised name in one unit under several codes (a mistyped code splits a project);
 - one project listed by several units.
@@ -23,9 +24,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import LISTS, warehouse
+from . import LISTS, config, warehouse
 
-NEAR_MISS_THRESHOLD = 0.8
 ROW_COLUMNS = ("list", "file", "sheet", "row_number", "project_code", "project_name", "name_key", "unit", "nature",
                "status", "cluster", "total_investment", "ytd_investment", "approval_date", "registered_flag")
 
@@ -95,7 +95,7 @@ def near_misses(rows: list[dict], quarter: str) -> list[dict]:
     for r in rows:
         by_unit[r["unit"]].setdefault(r["project_key"], r)
     out = []
-    cutoff = NEAR_MISS_THRESHOLD * 100
+    cutoff = config.matching()["near_miss_threshold"] * 100
     for unit, projects in sorted(by_unit.items()):
         keys = sorted(projects)
         names = [projects[k]["name_key"] or "" for k in keys]

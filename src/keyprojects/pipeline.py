@@ -26,29 +26,34 @@ class ListLoad:
     """What a list's load did; also returned to Airflow as the task's XCom (``as_dict``)."""
     quarter: str
     list: str
-    status: str                      # loaded | missing | failed (some file failed) | empty
+    status: str                      # loaded | missing | failed (some file failed)
     files: list[dict] = field(default_factory=list)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_skipped: dict[str, int] = field(default_factory=dict)
     rows_rejected: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     report: str | None = None
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def list_files(inbox: Path, quarter: str, list_name: str) -> list[Path] | None:
-    """The list's data files in read order, or None when its folder has not arrived."""
+def list_files(inbox: Path, quarter: str, list_name: str) -> tuple[list[Path], list[Path]] | None:
+    """The list's data files in read order and the other files found beside them (not read, but
+    reported), or None when its folder has not arrived. Hidden files and Excel lock files (~$…) are
+    not files of the list."""
     folder = Path(inbox) / quarter / list_name
     if not folder.is_dir():
         return None
-    return sorted(
-        (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-         and not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
+    found = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("~$")
+         and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
         key=lambda p: p.relative_to(folder).as_posix(),
     )
+    return ([p for p in found if p.suffix.lower() in DATA_SUFFIXES],
+            [p for p in found if p.suffix.lower() not in DATA_SUFFIXES])
 
 
 def _clean(v):
@@ -68,12 +73,19 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
         raise ValueError(f"unknown list {list_name!r}")
     out = ListLoad(quarter=quarter, list=list_name, status="loaded")
     folder = Path(inbox) / quarter / list_name
-    files = list_files(inbox, quarter, list_name)
+    found = list_files(inbox, quarter, list_name)
+    files, others = found if found is not None else (None, [])
     audit: list[dict] = []
     reads: list[FileRead] = []
     base = {"quarter": quarter, "list": list_name, "run_id": run_id}
 
-    if files is None or not files:
+    for path in others:
+        name = path.relative_to(folder).as_posix()
+        out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
+        audit.append({**base, "file": name, "sha256": sha256_of(path), "status": "ignored", "rows_read": 0,
+                      "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "message": out.warnings[-1],
+                      "loaded_at": loaded_at})
+    if not files:
         out.status = "missing"
         why = "folder not found" if files is None else "folder holds no .xlsx/.xls/.csv file"
         out.errors.append(f"list {list_name} for {quarter} has not arrived ({folder}: {why})")
@@ -85,7 +97,7 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
             reads.append(read_file(path, list_name, display_name=name))
         except FileFault as fault:
             out.status = "failed"
-            out.errors.append(str(fault))
+            out.errors.append(f"{quarter}/{list_name}/{fault}")
             audit.append({**base, "file": name, "sha256": sha256_of(path), "status": "failed", "rows_read": 0,
                           "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "message": str(fault),
                           "loaded_at": loaded_at})

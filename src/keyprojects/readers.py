@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, normalize
+from . import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config, normalize
 
 __all__ = [
     "FileFault",
@@ -55,9 +55,6 @@ RATIO_MIN_BYTES = 10 * 1024 * 1024  # ... and above this uncompressed size is a 
 HEADER_SCAN_ROWS = 30
 SKIP_TEXT_CHARS = 200
 
-AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
-DATE_FIELDS = ("approval_date", "start_date", "signing_date", "registered_date")
-VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")
 AMOUNT_UNITS = ("万元", "亿元", "元")
 
 EXCEL_EXTS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et"}

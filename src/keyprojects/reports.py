@@ -36,6 +36,9 @@ def write_validation_report(report_dir: Path, load, verdict, rejected: list[dict
     if load.errors:
         parts.append("<h2>File faults</h2><ul>" + "".join(f"<li class='bad'>{html.escape(e)}</li>" for e in load.errors)
                      + "</ul>")
+    if load.warnings:
+        parts.append("<h2>Files not read</h2><ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in load.warnings)
+                     + "</ul>")
     parts.append("<h2>Files</h2>" + _table(["file", "read", "loaded", "rejected", "skipped"],
                                              [[f["file"], f["rows_read"], f["loaded"], f["rejected"], f["skipped"]]
                                               for f in load.files]))

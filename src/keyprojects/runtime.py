@@ -48,7 +48,7 @@ def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
     r = result.as_dict()
     log.info("%s %s: %s, read %d, loaded %d, rejected %s, skipped %s", quarter, list_name, r["status"],
              r["rows_read"], r["rows_loaded"], r["rows_rejected"], r["rows_skipped"])
-    for e in r["errors"]:
+    for e in r["errors"] + r["warnings"]:
         log.warning("%s", e)
     r.pop("files", None)
     return r

@@ -32,9 +32,9 @@ class Settings:
 def load() -> Settings:
     root = project_root()
     return Settings(
-        inbox=Path(os.environ.get("KP_INBOX") or root / "data" / "inbox"),
+        inbox=Path(os.environ.get("KP_INBOX") or root / "data" / "inbox").resolve(),
         warehouse_url=os.environ.get("KP_WAREHOUSE_URL") or f"sqlite:///{root / 'data' / 'warehouse.db'}",
-        output=Path(os.environ.get("KP_OUTPUT") or root / "output"),
+        output=Path(os.environ.get("KP_OUTPUT") or root / "output").resolve(),
         expectations=Path(os.environ.get("KP_EXPECTATIONS") or root / "expectations"),
         sql=Path(os.environ.get("KP_SQL") or root / "include" / "sql"),
     )

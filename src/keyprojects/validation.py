@@ -18,13 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import LISTS, RULES, config
+from . import AMOUNT_FIELDS, DATE_FIELDS, LISTS, RULES, VOCAB_FIELDS, config
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
-DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date")
-VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")
 CODE_REGEX = r"^(?:(?:199\d|20[01]\d|2020)|\d{2}(?:0[1-9]|1[0-2]))-\d{6}-\d{2}-\d{2}-\d{6}$"
 
 FIELD_LABELS = {
@@ -149,8 +146,6 @@ class Verdict:
 
 def dup_keys(frame: pd.DataFrame) -> pd.Series:
     """Project identity within a list: the valid code, else unit|normalised name."""
-    import re
-
     code_ok = frame["project_code"].where(frame["project_code"].fillna("").str.match(CODE_REGEX), None)
     name = "name:" + frame["unit"].fillna("").astype(str) + "|" + frame["name_key"].fillna("").astype(str)
     return code_ok.where(code_ok.notna(), name).astype(object)

@@ -24,14 +24,10 @@ def _load_all(engine, root, expectations_dir, run_id):
             for name in LISTS}
 
 
-def _truth_of(truth, quarter="2022Q2"):
-    return truth[quarter] if quarter in truth else truth
-
-
 def _check(engine, inbox, expectations_dir):
     root, truth = inbox
     _load_all(engine, root, expectations_dir, "run-1")
-    assert_matches_truth(engine, _truth_of(truth))
+    assert_matches_truth(engine, truth["2022Q2"])
     first = {t: table_snapshot(engine, t, "2022Q2") for t in TABLES}
     _load_all(engine, root, expectations_dir, "run-2")
     assert {t: table_snapshot(engine, t, "2022Q2") for t in TABLES} == first

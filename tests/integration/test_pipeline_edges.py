@@ -91,3 +91,16 @@ def test_other_quarters_are_untouched(sqlite_engine, tmp_path, expectations_dir)
     load(sqlite_engine, inbox, "reserve", expectations_dir)
     n = {r["quarter"]: r["n"] for r in warehouse.fetch(sqlite_engine, "SELECT quarter, COUNT(*) AS n FROM stg_reserve GROUP BY quarter")}
     assert n == {"2022Q1": 1, "2022Q2": 2}
+
+
+def test_files_of_other_kinds_are_reported_not_read(sqlite_engine, tmp_path, expectations_dir):
+    inbox = tmp_path / "inbox"
+    folder = inbox / "2022Q1" / "reserve"
+    write_reserve(folder / "a.xlsx", [(1, "甲项目", "忻府", 800)])
+    (folder / "说明.docx").write_bytes(b"not a list")
+    (folder / "~$a.xlsx").write_bytes(b"excel lock file")
+    res = load(sqlite_engine, inbox, "reserve", expectations_dir)
+    assert res.status == "loaded" and res.rows_loaded == 1
+    assert res.warnings == ["说明.docx: not read: only .xlsx, .xlsm, .xls, .csv files are lists"]
+    audit = {r["file"]: r["status"] for r in warehouse.fetch(sqlite_engine, "SELECT file, status FROM load_audit")}
+    assert audit == {"a.xlsx": "loaded", "说明.docx": "ignored"}

@@ -50,7 +50,7 @@ def hand_made_quarter(engine):
             stg("dispatch", "2022Q1", 5, "忻府区", "甲公司光伏项目", 20000, code="22031409028901123456", status="续建",
                 cluster="光伏"),
             stg("dispatch", "2022Q1", 6, "忻府区", "乙公司技改项目", 800, nature="技术改造", status="未开工"),
-            stg("dispatch", "2022Q1", 7, "忻府区", "丙公司新材料项目", 3000, status="新开工"),
+            stg("dispatch", "2022Q1", 7, "忻府区", "丙公司年产五万吨新材料项目", 3000, status="新开工"),
             stg("dispatch", "2022Q1", 5, "定襄县", "丁公司铸造项目", 1000, code="2203-140921-89-01-000001"),
         ],
         "approved": [  # the same code written with spaces: one project, not missed
@@ -63,9 +63,9 @@ def hand_made_quarter(engine):
                 approval_date="2022-01-10"),
         ],
         "energy": [  # no code: matched by name within the unit
-            stg("energy", "2022Q1", 4, "忻府区", "丙公司 新材料 建设项目", 3000, approval_date="2022-01-05"),
+            stg("energy", "2022Q1", 4, "忻府区", "丙公司 年产五万吨新材料 建设项目", 3000, approval_date="2022-01-05"),
             # near miss: one character differs -> not merged, missed, and reviewed
-            stg("energy", "2022Q1", 5, "忻府区", "丙公司新材料二期项目", 3000, approval_date="2022-01-05"),
+            stg("energy", "2022Q1", 5, "忻府区", "丙公司年产五万吨新才料项目", 3000, approval_date="2022-01-05"),
         ],
         "signed": [stg("signed", "2022Q1", 4, "忻府区", "己公司项目", 600)],
         "reserve": [],
@@ -116,7 +116,7 @@ def test_missed_reports_with_sources(quarter_2022q1):
     assert got == {
         ("忻府区", "approved", "戊公司项目"),          # not in the dispatch library
         ("忻府区", "approved", "丁公司铸造项目"),      # in another unit's library only
-        ("忻府区", "energy", "丙公司新材料二期项目"),  # near miss is not a match
+        ("忻府区", "energy", "丙公司年产五万吨新才料项目"),  # near miss is not a match
         ("忻府区", "signed", "己公司项目"),            # signed, in neither library
     }
     assert unit_row(quarter_2022q1, "2022Q1", "忻府区")["missed_reports"] == 4
@@ -126,7 +126,7 @@ def test_missed_reports_with_sources(quarter_2022q1):
 def test_unregistered_list(quarter_2022q1):
     rows = warehouse.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects WHERE quarter='2022Q1' "
                                            "ORDER BY unit, project_name")
-    assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"), ("忻府区", "丙公司新材料项目")]
+    assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"), ("忻府区", "丙公司年产五万吨新材料项目")]
 
 
 def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
@@ -136,8 +136,8 @@ def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
     assert "near miss" in reasons and "several units" in reasons
     near = [r for r in rows if r["reason"].startswith("near miss")]
     pair = {normalize.normalize_name(near[0]["project_name_a"]), normalize.normalize_name(near[0]["project_name_b"])}
-    assert pair == {"丙公司新材料", "丙公司新材料二期"}
-    assert 0.8 <= near[0]["similarity"] < 1
+    assert pair == {"丙公司年产五万吨新材料", "丙公司年产五万吨新才料"}
+    assert 0.9 <= near[0]["similarity"] < 1
 
 
 def test_growth_once_the_year_before_is_loaded(quarter_2022q1):

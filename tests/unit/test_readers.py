@@ -548,3 +548,34 @@ def test_file_fault_str_and_pickle():
     again = pickle.loads(pickle.dumps(fault))
     assert (again.file, again.sheet, again.message) == ("a.xlsx", "Sheet1", fault.message)
     assert str(FileFault("b.csv", "x")) == "b.csv: x"
+
+
+def test_xml_entities_are_never_expanded(tmp_path):
+    """A workbook whose XML declares entities (billion laughs, external files) is refused or read
+    literally: no expansion, no file read from the machine."""
+    src = one_sheet(tmp_path, [["项目名称", "县区", "总投资"], ["甲", "忻府区", 600]], name="src.xlsx")
+    evil = tmp_path / "evil.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(evil, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode("utf-8")
+                doctype = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                           '<!ENTITY x SYSTEM "file:///etc/hostname">]>')
+                text = text.replace("?>", "?>" + doctype, 1).replace("<v>600</v>", "<v>600</v>", 1)
+                text = text.replace("甲", "&b;&x;") if "甲" in text else text
+                data = text.encode("utf-8")
+            if item.filename == "xl/sharedStrings.xml":
+                text = data.decode("utf-8")
+                text = text.replace("?>", '?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa"><!ENTITY x SYSTEM '
+                                          '"file:///etc/hostname">]>', 1).replace("甲", "&a;&x;")
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    try:
+        read = read_file(evil, "reserve")
+    except FileFault as fault:
+        assert "evil.xlsx" in str(fault)
+        return
+    names = [n for n in read.frame["project_name"] if n]
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else "\x00"
+    assert all("aaaaaaaaaa" not in n and hostname not in n for n in names)

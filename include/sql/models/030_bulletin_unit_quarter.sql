@@ -12,22 +12,23 @@ INSERT INTO bulletin_unit_quarter (
     yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, note, run_id)
 WITH disp AS (
     SELECT d.unit, d.project_key, MAX(d.total_investment) AS total, MAX(COALESCE(s.started, 0)) AS started,
-           MAX(CASE WHEN d.cluster IS NOT NULL THEN 1 ELSE 0 END) AS is_cluster
+           MAX(CASE WHEN d.cluster IS NOT NULL THEN 1 ELSE 0 END) AS is_cluster,
+           MAX(CASE WHEN EXISTS (SELECT 1 FROM int_project_rows g
+                                 WHERE g.quarter = d.quarter AND g.list = 'registered' AND g.unit = d.unit
+                                   AND g.project_key = d.project_key) THEN 1 ELSE 0 END) AS registered
     FROM int_project_rows d LEFT JOIN cfg_status s ON s.status = d.status
     WHERE d.quarter = :quarter AND d.list = 'dispatch'
     GROUP BY d.unit, d.project_key
-), reg_keys AS (
-    SELECT DISTINCT unit, project_key FROM int_project_rows WHERE quarter = :quarter AND list = 'registered'
 ), disp_unit AS (
-    SELECT disp.unit,
+    SELECT unit,
            COUNT(*) AS projects,
-           SUM(disp.total) AS total,
-           SUM(disp.started) AS started,
-           SUM(CASE WHEN disp.started = 1 AND r.project_key IS NOT NULL THEN 1 ELSE 0 END) AS registered,
-           SUM(CASE WHEN disp.total >= :yiyuan THEN 1 ELSE 0 END) AS yiyuan,
-           SUM(disp.is_cluster) AS clusters
-    FROM disp LEFT JOIN reg_keys r ON r.unit = disp.unit AND r.project_key = disp.project_key
-    GROUP BY disp.unit
+           SUM(total) AS total,
+           SUM(started) AS started,
+           SUM(CASE WHEN started = 1 AND registered = 1 THEN 1 ELSE 0 END) AS registered,
+           SUM(CASE WHEN total >= :yiyuan THEN 1 ELSE 0 END) AS yiyuan,
+           SUM(is_cluster) AS clusters
+    FROM disp
+    GROUP BY unit
 ), inv AS (
     SELECT g.quarter, g.unit,
            SUM(g.ytd_investment) AS industrial,
@@ -78,14 +79,20 @@ SELECT CAST(:quarter AS TEXT), unit, unit_order, zone_group, projects, total,
        missed,
        yiyuan, CASE WHEN projects > 0 THEN 1.0 * yiyuan / projects END,
        clusters, CASE WHEN projects > 0 THEN 1.0 * clusters / projects END,
-       CASE WHEN CAST(:missing_note AS TEXT) <> '' THEN CAST(:missing_note AS TEXT) || ';' ELSE '' END ||
-       CASE WHEN :registered_loaded = 0 THEN ''
-            WHEN :prev_loaded = 0 THEN '无上年同期入统数据(' || CAST(:prev_quarter AS TEXT) || '未加载)'
-            WHEN industrial_prev = 0 THEN '上年同期工业投资为0,无法计算增速'
-            WHEN target_growth IS NULL THEN '未设增速目标'
-            ELSE '' END,
+       NULL,
        CAST(:run_id AS TEXT)
 FROM growth;
 
--- A note that came out empty is NULL.
-UPDATE bulletin_unit_quarter SET note = NULL WHERE quarter = :quarter AND note = '';
+-- The notes: every reason that applies, in this order, separated by ';'.
+UPDATE bulletin_unit_quarter SET note = CAST(:missing_note AS TEXT)
+WHERE quarter = :quarter AND CAST(:missing_note AS TEXT) <> '';
+
+UPDATE bulletin_unit_quarter
+SET note = COALESCE(note || ';', '') || '无上年同期入统数据(' || CAST(:prev_quarter AS TEXT) || '未加载)'
+WHERE quarter = :quarter AND :prev_loaded = 0 AND :registered_loaded = 1;
+
+UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '上年同期工业投资为0,无法计算增速'
+WHERE quarter = :quarter AND industrial_investment_prev = 0 AND industrial_investment IS NOT NULL;
+
+UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '未设增速目标'
+WHERE quarter = :quarter AND target_growth IS NULL;

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from .. import config, normalize
+from .. import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config, normalize
 from . import forms
 from .world import Entry, weighted
 
@@ -80,9 +80,6 @@ class File:
     encoding: str = "gbk"      # csv only: gbk | utf-8 | utf-8-sig
 
 
-AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
-DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date")
-VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")
 
 # ------------------------------------------------------------------ columns and headers
 
