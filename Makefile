@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 venv: $(VENV)/.installed
 
 inbox: venv
-	rm -rf data/inbox
+	rm -rf data/inbox data/warehouse.db data/warehouse.db-wal data/warehouse.db-shm output
 	$(PY) -m keyprojects.generator --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS)
 
 demo: inbox
