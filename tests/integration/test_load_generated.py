@@ -6,7 +6,7 @@ import pytest
 from keyprojects import LISTS, pipeline
 from keyprojects.generator import generate
 
-from ..truth import assert_matches_truth, table_snapshot
+from ..truth import assert_matches_truth, assert_matches_world, table_snapshot
 
 TABLES = ("load_audit", "rejected_rows", "skipped_rows", "raw_rows") + tuple(f"stg_{name}" for name in LISTS)
 
@@ -28,6 +28,7 @@ def _check(engine, inbox, expectations_dir):
     root, truth = inbox
     _load_all(engine, root, expectations_dir, "run-1")
     assert_matches_truth(engine, truth["2022Q2"])
+    assert_matches_world(engine, truth["2022Q2"])
     first = {t: table_snapshot(engine, t, "2022Q2") for t in TABLES}
     _load_all(engine, root, expectations_dir, "run-2")
     assert {t: table_snapshot(engine, t, "2022Q2") for t in TABLES} == first
