@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from . import LISTS, config, matching, quarters, warehouse
 
-MART_TABLES = ("missed_reports", "unregistered_projects", "bulletin_unit_quarter", "city_targets")
+MART_TABLES = ("project_quarter", "missed_reports", "unregistered_projects", "bulletin_unit_quarter", "city_targets")
 YIYUAN = 10000.0  # 万元: 亿元以上
 
 

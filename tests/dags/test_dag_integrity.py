@@ -85,3 +85,15 @@ def test_a_run_over_a_quarter_interval_processes_that_quarter():
 
     interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
     assert quarter_from_interval(interval.start, interval.end) == "2022Q1"
+
+
+def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
+    import runpy
+
+    from airflow.sdk import Asset
+
+    dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
+    publish = dag.get_task("publish_bulletin")
+    assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_quarterly_bulletin"]
+    assert dag.get_task("build_marts").downstream_task_ids == {"publish_bulletin"}
+    assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}

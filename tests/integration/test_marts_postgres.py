@@ -8,7 +8,8 @@ from keyprojects import warehouse
 from ..unit import test_metrics as m
 
 pytestmark = pytest.mark.postgres
-TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "match_review")
+TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "match_review",
+          "project_quarter")
 
 
 def _snapshot(eng):

@@ -228,3 +228,16 @@ def test_project_master_does_not_depend_on_run_order(sqlite_engine):
     build(eng, "2022Q1")
     assert warehouse.fetch(eng, "SELECT * FROM project_master") == a
     assert a[0]["first_quarter"] == "2021Q4" and a[0]["project_name"] == "壬公司项目(一期)" and a[0]["quarters"] == 2
+
+
+def test_project_quarter_facts(quarter_2022q1):
+    rows = {r["project_name"]: r for r in warehouse.fetch(quarter_2022q1, "SELECT * FROM project_quarter "
+                                                                          "WHERE quarter='2022Q1' AND unit='忻府区'")}
+    solar = rows["甲公司光伏项目"]  # one project: dispatch + approved (code written differently) + registered
+    assert (solar["in_dispatch"], solar["in_approved"], solar["in_registered"], solar["in_energy"]) == (1, 1, 1, 0)
+    assert solar["status"] == "续建" and solar["started"] == 1 and solar["ytd_investment"] == pytest.approx(1500)
+    assert solar["project_code"] == CODE
+    name_only = rows["丙公司年产五万吨新材料项目"]  # dispatch + energy matched by name
+    assert (name_only["in_dispatch"], name_only["in_energy"]) == (1, 1) and name_only["ytd_investment"] is None
+    near = rows["丙公司年产五万吨新才料项目"]  # the near miss stays a project of its own
+    assert (near["in_dispatch"], near["in_energy"]) == (0, 1)

@@ -71,3 +71,26 @@ CREATE TABLE IF NOT EXISTS cfg_status (
     status   TEXT    NOT NULL,
     started  INTEGER NOT NULL
 );
+
+-- Per quarter, each project's facts across the lists: which lists hold it, and its status, total,
+-- year-to-date completed and registration as the lists report them (dispatch first for status and
+-- total, the registered list for year-to-date).
+CREATE TABLE IF NOT EXISTS project_quarter (
+    quarter           TEXT    NOT NULL,
+    project_key       TEXT    NOT NULL,
+    unit              TEXT    NOT NULL,
+    project_code      TEXT,
+    project_name      TEXT    NOT NULL,
+    in_reserve        INTEGER NOT NULL,
+    in_dispatch       INTEGER NOT NULL,
+    in_signed         INTEGER NOT NULL,
+    in_approved       INTEGER NOT NULL,
+    in_energy         INTEGER NOT NULL,
+    in_registered     INTEGER NOT NULL,
+    status            TEXT,
+    started           INTEGER,
+    total_investment  DOUBLE PRECISION,
+    ytd_investment    DOUBLE PRECISION,
+    run_id            TEXT
+);
+CREATE INDEX IF NOT EXISTS ix_project_quarter ON project_quarter (quarter, unit);
