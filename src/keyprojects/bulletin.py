@@ -535,10 +535,12 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], total: dict
 
 
 def _write_list_sheet(ws: Worksheet, title: str, quarter: str, headers: Sequence[tuple[str, float]],
-                      rows: Sequence[Sequence[tuple[object, str | None]]], empty_text: str,
-                      footnote: str | None = None) -> None:
+                      rows: Sequence[Sequence[tuple]], empty_text: str, footnote: str | None = None,
+                      unit_text: str = "单位：万元") -> None:
+    """A titled, printable table. Each row is a sequence of (value, number format[, attained]) cells;
+    an ``attained`` flag colours the cell green or red."""
     ncols = len(headers)
-    _title(ws, title, cutoff_label(quarter), "单位：万元", ncols)
+    _title(ws, title, cutoff_label(quarter), unit_text, ncols)
     hr = 3
     for j, (text, width) in enumerate(headers, start=1):
         _header_cell(ws, hr, j, text)
@@ -548,13 +550,17 @@ def _write_list_sheet(ws: Worksheet, title: str, quarter: str, headers: Sequence
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         put(ws, r, 1, empty_text, alignment=CENTER)
     for values in rows:
-        for j, (value, fmt) in enumerate(values, start=1):
-            cell = put(ws, r, j, value, fmt, alignment=CENTER if j <= 2 else None)
+        for j, (value, fmt, *attained) in enumerate(values, start=1):
+            cell = put(ws, r, j, value, fmt, alignment=CENTER if j <= 2 or attained else None)
             if fmt:
                 cell.number_format = fmt
+            if attained:
+                _attained_style(cell, attained[0])
         r += 1
     if footnote and rows:
-        put(ws, r + 1, 1, footnote)
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
+        put(ws, r + 1, 1, footnote, font=NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
+            border=False)
     ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
     _print_setup(ws, f"{hr}:{hr}")
     ws.oddHeader.center.text = title
@@ -597,40 +603,19 @@ def write_targets_sheet(ws: Worksheet, quarter: str, targets: Sequence[dict]) ->
     labels = {t.get("indicator"): t.get("label") for t in cfg}
     ordered = sorted(targets, key=lambda t: (order.get(t["indicator"], len(order)), str(t["indicator"]),
                                              MEASURE_ORDER.get(t["measure"], len(MEASURE_ORDER)), str(t["measure"])))
-    title = f"{CITY}工业重点项目全市目标完成情况（{quarter_label(quarter)}）"
-    headers = [("序号", 6), ("指标", 34), ("口径", 12), ("目标", 16), ("实际", 16), ("是否完成", 10)]
-    ncols = len(headers)
-    _title(ws, title, cutoff_label(quarter), "金额单位：万元", ncols)
-    hr = 3
-    for j, (text, width) in enumerate(headers, start=1):
-        _header_cell(ws, hr, j, text)
-        ws.column_dimensions[get_column_letter(j)].width = width
-    r = hr + 1
-    if not ordered:
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        put(ws, r, 1, "本季度无全市目标数据", alignment=CENTER)
+    rows = []
     for i, t in enumerate(ordered, start=1):
         fmt = MEASURE_FORMATS.get(t["measure"])
         attained = _int(t.get("attained"))
         label = t.get("label") or labels.get(t["indicator"]) or t["indicator"]
-        put(ws, r, 1, i, COUNT, alignment=CENTER)
-        put(ws, r, 2, label)
-        put(ws, r, 3, MEASURE_LABELS.get(t["measure"], t["measure"]), alignment=CENTER)
-        for j, key in ((4, "target"), (5, "actual")):
-            cell = put(ws, r, j, _num(t.get(key)), fmt)
-            if fmt:
-                cell.number_format = fmt
-        cell = put(ws, r, 6, None if attained is None else ("完成" if attained else "未完成"), alignment=CENTER)
-        _attained_style(cell, attained)
-        r += 1
-    nr = r + 1
-    ws.merge_cells(start_row=nr, start_column=1, end_row=nr, end_column=ncols)
-    put(ws, nr, 1, "注：实际值为截至本季度末的累计数；空白表示无法计算，是否完成为空表示无法判断。",
-        font=NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True), border=False)
-    ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
-    _print_setup(ws, f"{hr}:{hr}")
-    ws.oddHeader.center.text = title
-    ws.oddHeader.center.size = 9
+        rows.append([(i, COUNT), (label, None), (MEASURE_LABELS.get(t["measure"], t["measure"]), None),
+                     (_num(t.get("target")), fmt), (_num(t.get("actual")), fmt),
+                     (None if attained is None else ("完成" if attained else "未完成"), None, attained)])
+    _write_list_sheet(ws, f"{CITY}工业重点项目全市目标完成情况（{quarter_label(quarter)}）", quarter,
+                      [("序号", 6), ("指标", 34), ("口径", 12), ("目标", 16), ("实际", 16), ("是否完成", 10)],
+                      rows, "本季度无全市目标数据",
+                      footnote="注：实际值为截至本季度末的累计数；空白表示无法计算，是否完成为空表示无法判断。",
+                      unit_text="金额单位：万元")
 
 
 def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, n_units: int) -> None:
