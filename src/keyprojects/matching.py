@@ -76,7 +76,7 @@ def match_rows(rows: list[dict], quarter: str) -> Match:
     units_of: dict[str, dict[str, dict]] = defaultdict(dict)
     for r in rows:
         units_of[r["project_key"]].setdefault(r["unit"], r)
-    for key, per_unit in sorted(units_of.items()):
+    for _key, per_unit in sorted(units_of.items()):
         (ua, ra), *others = sorted(per_unit.items())
         for ub, rb in others:
             review.append(_review(quarter, ra, rb, 1.0, f"one project listed by several units: {ua}, {ub}"))
@@ -96,7 +96,7 @@ def near_misses(rows: list[dict], quarter: str) -> list[dict]:
         by_unit[r["unit"]].setdefault(r["project_key"], r)
     out = []
     cutoff = config.matching()["near_miss_threshold"] * 100
-    for unit, projects in sorted(by_unit.items()):
+    for _unit, projects in sorted(by_unit.items()):
         keys = sorted(projects)
         names = [projects[k]["name_key"] or "" for k in keys]
         uncoded = [i for i, k in enumerate(keys) if k.startswith("N:")]

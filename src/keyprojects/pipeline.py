@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from . import LISTS, RULES, config, validation, warehouse
+from . import LISTS, RULES, validation, warehouse
 from .readers import FileFault, FileRead, read_file, sha256_of
 
 DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")

@@ -187,7 +187,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Ver
                 verdict.duplicate_of[orig] = first[key]
             else:
                 first[key] = orig
-    for i, faults in verdict.faults.items():
+    for faults in verdict.faults.values():
         faults.sort(key=lambda rf: _RULE_ORDER[rf[0]])
     return verdict
 

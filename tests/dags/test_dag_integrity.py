@@ -58,9 +58,8 @@ def test_quarterly_dag_shape():
     assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "publish_bulletin"} <= set(dag.task_ids)
     assert "quarter" in dag.params
     # a quarterly data interval, not a zero-length cron interval
-    import datetime as dt
 
-    from airflow.timetables.base import DataInterval, TimeRestriction
+    from airflow.timetables.base import TimeRestriction
 
     from airflow.serialization.encoders import coerce_to_core_timetable
 

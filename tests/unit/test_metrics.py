@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from keyprojects import metrics, normalize, warehouse
 
