@@ -593,6 +593,14 @@ def write_unregistered_sheet(ws: Worksheet, quarter: str, unregistered: Sequence
                        ("总投资(万元)", 14)], rows, "本季度无未入统项目")
 
 
+def _progress(target_row: dict) -> float | None:
+    """Actual as a share of the annual target, for amounts and counts (not for growth or shares)."""
+    actual, target = _num(target_row.get("actual")), _num(target_row.get("target"))
+    if target_row.get("measure") not in ("amount", "count") or actual is None or not target:
+        return None
+    return actual / target
+
+
 def write_targets_sheet(ws: Worksheet, quarter: str, targets: Sequence[dict]) -> None:
     year, _ = parse_quarter(quarter)
     try:
@@ -610,11 +618,14 @@ def write_targets_sheet(ws: Worksheet, quarter: str, targets: Sequence[dict]) ->
         label = t.get("label") or labels.get(t["indicator"]) or t["indicator"]
         rows.append([(i, COUNT), (label, None), (MEASURE_LABELS.get(t["measure"], t["measure"]), None),
                      (_num(t.get("target")), fmt), (_num(t.get("actual")), fmt),
-                     (None if attained is None else ("完成" if attained else "未完成"), None, attained)])
+                     (None if attained is None else ("完成" if attained else "未完成"), None, attained),
+                     (_progress(t), RATE)])
     _write_list_sheet(ws, f"{CITY}工业重点项目全市目标完成情况（{quarter_label(quarter)}）", quarter,
-                      [("序号", 6), ("指标", 34), ("口径", 12), ("目标", 16), ("实际", 16), ("是否完成", 10)],
+                      [("序号", 6), ("指标", 34), ("口径", 12), ("目标", 16), ("实际", 16), ("是否完成", 10),
+                       ("完成进度", 10)],
                       rows, "本季度无全市目标数据",
-                      footnote="注：实际值为截至本季度末的累计数；空白表示无法计算，是否完成为空表示无法判断。",
+                      footnote="注：实际值为截至本季度末的累计数，年度目标按全年计；完成进度=实际/目标（金额、个数）；"
+                               "空白表示无法计算，是否完成为空表示无法判断。",
                       unit_text="金额单位：万元")
 
 

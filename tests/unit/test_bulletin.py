@@ -254,15 +254,16 @@ def test_unregistered_sheet(book):
 
 def test_targets_sheet(book):
     ws = book[1]["全市目标"]
-    assert [c.value for c in ws[3]] == ["序号", "指标", "口径", "目标", "实际", "是否完成"]
+    assert [c.value for c in ws[3]] == ["序号", "指标", "口径", "目标", "实际", "是否完成", "完成进度"]
     body = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7)]
     label = next(t["label"] for t in config.targets(2022)["city"] if t["indicator"] == "newbuild_investment")
     assert body == [
-        [1, "工业固定资产投资", "金额(万元)", 3500000.0, 12345.6, "未完成"],
-        [2, "工业固定资产投资", "增速", 0.10, None, None],
-        [3, label, "增速", 0.10, 0.2, "完成"],
-        [4, "亿元以上工业重点项目", "占比", 0.30, 0.35, "完成"],
+        [1, "工业固定资产投资", "金额(万元)", 3500000.0, 12345.6, "未完成", pytest.approx(12345.6 / 3500000.0)],
+        [2, "工业固定资产投资", "增速", 0.10, None, None, None],
+        [3, label, "增速", 0.10, 0.2, "完成", None],
+        [4, "亿元以上工业重点项目", "占比", 0.30, 0.35, "完成", None],
     ]
+    assert ws["G4"].number_format == "0.0%"
     assert _fill(ws["F4"]) == RED and _fill(ws["F6"]) == GREEN and _fill(ws["F5"]) is None
     assert ws["D4"].number_format == "#,##0.00" and ws["D5"].number_format == "0.0%"
 
