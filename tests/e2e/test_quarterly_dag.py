@@ -71,3 +71,23 @@ def test_quarterly_runs_match_truth_and_rerun_changes_nothing(env):
     later = warehouse.fetch(eng, "SELECT industrial_growth FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
     assert sum(r["industrial_growth"] is not None for r in later) >= 10
     assert (env["output"] / q / "validation" / "index.html").exists()
+
+
+def test_a_broken_file_fails_the_run_and_publishes_nothing(env):
+    import shutil
+
+    eng, dag, inbox = env["engine"], env["dag"], env["inbox"]
+    shutil.copytree(inbox / "2022Q2", inbox / "2022Q3")
+    (inbox / "2022Q3" / "signed" / "坏文件.xlsx").write_bytes(b"PK\x03\x04 broken")
+    dr = dag.test(run_conf={"quarter": "2022Q3"})
+    assert str(dr.state).endswith("failed")
+    states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+    assert states["check_loads"].endswith("failed")
+    assert not states["publish_bulletin"].endswith("success")
+    audit = warehouse.fetch(eng, "SELECT file, status, message FROM load_audit WHERE quarter = '2022Q3' AND "
+                                 "status = 'failed'")
+    assert [a["file"] for a in audit] == ["坏文件.xlsx"] and "坏文件.xlsx" in audit[0]["message"]
+    # the other lists loaded; nothing was built or published for the quarter
+    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch WHERE quarter = '2022Q3'")[0]["n"] > 0
+    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = '2022Q3'")[0]["n"] == 0
+    assert not list((env["output"] / "2022Q3").glob("*.xlsx"))
