@@ -66,6 +66,10 @@ def match_rows(rows: list[dict], quarter: str) -> Match:
             continue
         codes = sorted(codes_by_name.get((r["unit"], _name(r)), ()))
         r["project_key"] = f"C:{codes[0]}" if len(codes) == 1 else f"N:{r['unit']}|{_name(r)}"
+        if len(codes) > 1:
+            review.append(_review(quarter, r, first_with[(r["unit"], _name(r), codes[0])], 1.0,
+                                  "ambiguous: a row without a code whose name stands under several codes "
+                                  + ", ".join(codes) + "; kept apart"))
     for (unit, name), codes in sorted(codes_by_name.items()):
         if len(codes) > 1:
             a, *others = sorted(codes)
@@ -88,29 +92,42 @@ def match_rows(rows: list[dict], quarter: str) -> Match:
 
 
 def near_misses(rows: list[dict], quarter: str) -> list[dict]:
-    """Pairs of projects in one unit with similar, unequal names (at least one without a code)."""
+    """Pairs of projects in one unit with similar, unequal names, at least one without a code.
+
+    Every spelling a project has in the quarter is compared (a coded project may be written one way
+    in the dispatch library and another in the approvals); each pair of projects is reported once,
+    with its best-scoring pair of rows.
+    """
     from rapidfuzz import fuzz, process
 
-    by_unit: dict[str, dict[str, dict]] = defaultdict(dict)
+    spellings: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)  # unit -> (key, name) -> first row
     for r in rows:
-        by_unit[r["unit"]].setdefault(r["project_key"], r)
+        if r["name_key"]:
+            spellings[r["unit"]].setdefault((r["project_key"], r["name_key"]), r)
     out = []
     cutoff = config.matching()["near_miss_threshold"] * 100
-    for _unit, projects in sorted(by_unit.items()):
-        keys = sorted(projects)
-        names = [projects[k]["name_key"] or "" for k in keys]
-        uncoded = [i for i, k in enumerate(keys) if k.startswith("N:")]
-        if not uncoded:
+    for _unit, by_spelling in sorted(spellings.items()):
+        items = sorted(by_spelling)
+        queries = [i for i, (key, _) in enumerate(items) if key.startswith("N:")]
+        if not queries:
             continue
-        scores = process.cdist([names[i] for i in uncoded], names, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
-        for qi, i in enumerate(uncoded):
+        names = [name for _, name in items]
+        scores = process.cdist([names[i] for i in queries], names, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
+        best: dict[tuple[str, str], tuple[float, int, int]] = {}
+        for qi, i in enumerate(queries):
             for j in scores[qi].nonzero()[0]:
                 j = int(j)
-                if j == i or (j in uncoded and j < i) or names[i] == names[j]:
-                    continue  # itself, a pair already seen from the other side, or equal names
-                a, b = (i, j) if keys[i] < keys[j] else (j, i)
-                out.append(_review(quarter, projects[keys[a]], projects[keys[b]], float(scores[qi][j]) / 100,
-                                   "near miss: similar names, not merged"))
+                (ka, na), (kb, nb) = items[i], items[j]
+                if ka == kb or na == nb:
+                    continue  # the same project, or equal names (left to the key rules above)
+                pair = (min(ka, kb), max(ka, kb))
+                score = float(scores[qi][j])
+                if pair not in best or score > best[pair][0]:
+                    best[pair] = (score, *((i, j) if ka < kb else (j, i)))
+        for pair in sorted(best):
+            score, a, b = best[pair]
+            out.append(_review(quarter, by_spelling[items[a]], by_spelling[items[b]], score / 100,
+                               "near miss: similar names, not merged"))
     return out
 
 

@@ -56,7 +56,8 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
               "prev_loaded": int(list_loaded(conn, prev, "registered")), "yiyuan": YIYUAN,
               "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
               "dispatch_loaded": int(loaded["dispatch"]), "registered_loaded": int(loaded["registered"]),
-              "reserve_loaded": int(loaded["reserve"]), "missing_note": missing_note}
+              "reserve_loaded": int(loaded["reserve"]), "missing_note": missing_note,
+              "missed_complete": int(all(loaded[n] for n in ("dispatch", "reserve", "signed", "approved", "energy")))}
     for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
         for stmt in warehouse.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})

@@ -87,7 +87,7 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
                       "loaded_at": loaded_at})
     if not files:
         out.status = "missing"
-        why = "folder not found" if files is None else "folder holds no .xlsx/.xls/.csv file"
+        why = "folder not found" if files is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
         out.errors.append(f"list {list_name} for {quarter} has not arrived ({folder}: {why})")
         audit.append({**base, "file": "", "sha256": None, "status": "missing", "rows_read": 0, "rows_loaded": 0,
                       "rows_rejected": 0, "rows_skipped": 0, "message": out.errors[-1], "loaded_at": loaded_at})

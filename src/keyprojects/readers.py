@@ -204,10 +204,20 @@ def _label(name: str) -> str:
 SUBTOTAL_LABEL_MAX = 20
 
 
+LABEL_FIELDS = ("seq", "project_name", "unit", "project_code")
+_TRAILING_BRACKETS = re.compile(r"[(（][^()（）]*[)）]$")
+
+
 def _is_subtotal_label(text: str, words: tuple[str, ...]) -> bool:
-    """A subtotal/total label: at most 20 characters ending in 小计/合计/总计 (a colon may follow)."""
-    text = text.rstrip(":：")
-    return len(text) <= SUBTOTAL_LABEL_MAX and text.endswith(words)
+    """A subtotal/total label: at most 20 characters ending in 小计/合计/总计, once a trailing bracket is set
+    aside; with a colon, either side may be the label (合计：3个项目, 其中：小计, 小计（2个）, 总计(万元))."""
+    if len(text) > SUBTOTAL_LABEL_MAX * 2:
+        return False
+    for part in re.split(r"[:：]", text, maxsplit=1):
+        part = _TRAILING_BRACKETS.sub("", part)
+        if 0 < len(part) <= SUBTOTAL_LABEL_MAX and part.endswith(words):
+            return True
+    return False
 
 
 def sha256_of(path: Path) -> str:
@@ -450,6 +460,10 @@ def _read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, me
     skipped: list[SkippedRow] = []
     subtotal_words = rules.subtotal_words
     note_prefixes = rules.note_prefixes
+    # where subtotal labels stand: 序号, name, unit and code columns, and columns without a header
+    width = max((len(r) for r in grid), default=0)
+    mapped = set(columns.values())
+    label_cols = sorted({columns[f] for f in LABEL_FIELDS if f in columns} | {c for c in range(width) if c not in mapped})
     for i in range(lastrow + 1, len(grid)):
         row = grid[i]
         fcols = filled.get(i)
@@ -462,8 +476,10 @@ def _read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, me
         if not vals:
             reason = "blank"
         else:
-            for v in vals:
-                # a label cell such as 合计, 小计:, 忻府区小计 -- not a project named 总计量检测中心
+            for c in label_cols:
+                # a label such as 合计, 小计（3个）, 忻府区小计 in a label column -- not 资金缺口合计 under
+                # 存在问题, nor a project named 总计量检测中心
+                v = row[c] if c < len(row) and not (fcols and c in fcols) else None
                 if v.__class__ is str and len(v) <= 40 and _is_subtotal_label(config.squash(v), subtotal_words):
                     reason = "subtotal"
                     break

@@ -50,15 +50,46 @@ def sql_statements(path: Path) -> list[str]:
     return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
 
+class SchemaOutdated(RuntimeError):
+    """A warehouse table lacks columns the DDL defines: it was created by an older version."""
+
+
+_CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)\s*$", re.S | re.I)
+
+
+def ddl_columns(stmt: str) -> tuple[str, list[str]] | None:
+    """(table, columns) of a ``CREATE TABLE IF NOT EXISTS`` statement of ours, else None."""
+    m = _CREATE.match(stmt.strip())
+    if not m:
+        return None
+    cols = [line.strip().split()[0] for line in m.group(2).splitlines()
+            if line.strip() and not line.strip().upper().startswith(("PRIMARY", "UNIQUE", "CONSTRAINT", "FOREIGN"))]
+    return m.group(1), cols
+
+
 def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
-    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet."""
+    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet, then check that
+    existing tables have every column the DDL defines (``SchemaOutdated`` names what is missing)."""
     files = sorted((Path(sql_dir) / "ddl").glob("*.sql"))
     if not files:
         raise FileNotFoundError(f"no DDL files under {Path(sql_dir) / 'ddl'}")
 
     def run(conn: Connection) -> None:
+        expected = {}
         for f in files:
             for stmt in sql_statements(f):
+                table_cols = ddl_columns(stmt)
+                if table_cols:
+                    expected[table_cols[0]] = table_cols[1]
+                    have = {c["name"] for c in sa.inspect(conn).get_columns(table_cols[0])} \
+                        if sa.inspect(conn).has_table(table_cols[0]) else None
+                    if have is not None:
+                        missing = [c for c in table_cols[1] if c not in have]
+                        if missing:
+                            raise SchemaOutdated(
+                                f"warehouse table {table_cols[0]} lacks columns {', '.join(missing)}: it was created "
+                                "by an older version of keyprojects; rebuild the warehouse (README, 'Schema changes')")
+                        continue
                 conn.exec_driver_sql(stmt)
 
     if isinstance(engine, Connection):

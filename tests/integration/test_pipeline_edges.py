@@ -104,3 +104,18 @@ def test_files_of_other_kinds_are_reported_not_read(sqlite_engine, tmp_path, exp
     assert res.warnings == ["说明.docx: not read: only .xlsx, .xlsm, .xls, .csv files are lists"]
     audit = {r["file"]: r["status"] for r in warehouse.fetch(sqlite_engine, "SELECT file, status FROM load_audit")}
     assert audit == {"a.xlsx": "loaded", "说明.docx": "ignored"}
+
+
+def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
+    import sqlalchemy as sa
+
+    from keyprojects import warehouse as wh
+
+    eng = wh.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with eng.begin() as c:
+        c.exec_driver_sql("CREATE TABLE int_project_rows (quarter TEXT, list TEXT, project_key TEXT)")
+    sql = __import__("pathlib").Path(__file__).resolve().parents[2] / "include" / "sql"
+    with pytest.raises(wh.SchemaOutdated, match="int_project_rows lacks columns seq"):
+        wh.ensure_schema(eng, sql)
+    assert wh.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
+    assert sa.inspect(eng).has_table("int_project_rows")

@@ -240,3 +240,41 @@ def test_project_quarter_facts(quarter_2022q1):
     assert (name_only["in_dispatch"], name_only["in_energy"]) == (1, 1) and name_only["ytd_investment"] is None
     near = rows["丙公司年产五万吨新才料项目"]  # the near miss stays a project of its own
     assert (near["in_dispatch"], near["in_energy"]) == (0, 1)
+
+
+def test_near_miss_against_any_spelling_of_a_coded_project_and_ambiguous_rows_reviewed(sqlite_engine):
+    code = "2203-140923-89-01-000003"
+    load(sqlite_engine, "2022Q1", {
+        "dispatch": [stg("dispatch", "2022Q1", 5, "代县", "甲公司光伏电站", 9000, code=code)],
+        "approved": [stg("approved", "2022Q1", 5, "代县", "甲公司年产五万吨光伏组件项目", 9000, code=code,
+                         approval_date="2022-01-01"),
+                     stg("approved", "2022Q1", 6, "代县", "癸公司项目", 900, code="2203-140923-89-01-000004",
+                         approval_date="2022-01-01"),
+                     stg("approved", "2022Q1", 7, "代县", "癸公司项目", 900, code="2203-140923-89-01-000005",
+                         approval_date="2022-01-01")],
+        "energy": [stg("energy", "2022Q1", 5, "代县", "甲公司年产五万吨光伏组建项目", 9000, approval_date="2022-01-02"),
+                   stg("energy", "2022Q1", 6, "代县", "癸公司项目", 900, approval_date="2022-01-02")],
+        "reserve": [], "signed": [], "registered": []})
+    build(sqlite_engine, "2022Q1")
+    review = warehouse.fetch(sqlite_engine, "SELECT * FROM match_review WHERE quarter='2022Q1'")
+    near = [r for r in review if r["reason"].startswith("near miss")]
+    assert len(near) == 1 and {near[0]["project_key_a"], near[0]["project_key_b"]} == {
+        f"C:{code}", "N:代县|甲公司年产五万吨光伏组建"}
+    assert near[0]["similarity"] >= 0.9
+    ambiguous = [r for r in review if r["reason"].startswith("ambiguous")]
+    assert len(ambiguous) == 1 and ambiguous[0]["list_a"] == "energy" and ambiguous[0]["row_number_a"] == 6
+    pq = warehouse.fetch(sqlite_engine, "SELECT project_key, project_code FROM project_quarter WHERE quarter='2022Q1'")
+    assert {r["project_key"]: r["project_code"] for r in pq}[f"C:{code}"] == code
+
+
+def test_missed_count_is_null_when_a_source_list_is_missing(sqlite_engine):
+    hand_made_quarter(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        warehouse.replace_partition(conn, "stg_energy", {"quarter": "2022Q1"}, [])
+        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "energy"}, [
+            {"quarter": "2022Q1", "list": "energy", "file": "", "status": "missing"}])
+    build(sqlite_engine, "2022Q1")
+    r = unit_row(sqlite_engine, "2022Q1", "忻府区")
+    assert r["missed_reports"] is None and "能源类清单(energy)" in r["note"]
+    # the rows the other lists prove missing are still listed
+    assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 3

@@ -4,7 +4,8 @@
 -- Parameters: none
 DELETE FROM project_master;
 INSERT INTO project_master (project_key, project_code, unit, project_name, name_key, first_quarter, quarters)
-SELECT x.project_key, x.project_code, x.unit, x.project_name, x.name_key, x.quarter, q.n
+SELECT x.project_key,
+       CASE WHEN x.project_key LIKE 'C:%' THEN substr(x.project_key, 3) END, x.unit, x.project_name, x.name_key, x.quarter, q.n
 FROM (
     SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.project_key ORDER BY r.quarter, r.seq) AS rn
     FROM int_project_rows r

@@ -1,9 +1,11 @@
 -- Each project's facts in the quarter (one row per project key and unit), from int_project_rows.
+-- The code is the key's (a project matched by name to a coded row has that code).
 -- Parameters: :quarter, :run_id
 INSERT INTO project_quarter (quarter, project_key, unit, project_code, project_name, in_reserve, in_dispatch,
                              in_signed, in_approved, in_energy, in_registered, status, started, total_investment,
                              ytd_investment, run_id)
-SELECT f.quarter, f.project_key, f.unit, first.project_code, first.project_name,
+SELECT f.quarter, f.project_key, f.unit,
+       CASE WHEN f.project_key LIKE 'C:%' THEN substr(f.project_key, 3) END, first.project_name,
        f.in_reserve, f.in_dispatch, f.in_signed, f.in_approved, f.in_energy, f.in_registered,
        f.status, s.started, f.total_investment, f.ytd_investment, CAST(:run_id AS TEXT)
 FROM (

@@ -3,6 +3,7 @@
 -- the list it needs has not arrived (:dispatch_loaded / :registered_loaded = 0), the same quarter
 -- of the year before has no loaded registered list (:prev_loaded = 0), or its investment was 0.
 -- Parameters: :quarter, :prev_quarter, :year, :prev_loaded, :dispatch_loaded, :registered_loaded,
+--             :missed_complete (dispatch, reserve, signed, approved and energy all arrived),
 --             :missing_note, :yiyuan, :run_id
 INSERT INTO bulletin_unit_quarter (
     quarter, unit, unit_order, zone_group, dispatch_projects, dispatch_total_investment,
@@ -56,7 +57,7 @@ WITH disp AS (
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.industrial, 0) END AS industrial_prev,
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.newbuild, 0) END AS newbuild_prev,
            CASE WHEN :prev_loaded = 1 THEN COALESCE(prev.renovation, 0) END AS renovation_prev,
-           CASE WHEN :dispatch_loaded = 1 THEN COALESCE(mi.n, 0) END AS missed
+           CASE WHEN :missed_complete = 1 THEN COALESCE(mi.n, 0) END AS missed
     FROM cfg_unit u
     LEFT JOIN disp_unit du ON du.unit = u.unit
     LEFT JOIN inv cur ON cur.unit = u.unit AND cur.quarter = :quarter
@@ -93,6 +94,14 @@ WHERE quarter = :quarter AND :prev_loaded = 0 AND :registered_loaded = 1;
 
 UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '上年同期工业投资为0,无法计算增速'
 WHERE quarter = :quarter AND industrial_investment_prev = 0 AND industrial_investment IS NOT NULL;
+
+UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '上年同期新建类投资为0,无法计算其增速'
+WHERE quarter = :quarter AND newbuild_growth IS NULL AND newbuild_investment IS NOT NULL
+  AND industrial_investment_prev IS NOT NULL AND industrial_investment_prev > 0;
+
+UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '上年同期技改投资为0,无法计算其增速'
+WHERE quarter = :quarter AND renovation_growth IS NULL AND renovation_investment IS NOT NULL
+  AND industrial_investment_prev IS NOT NULL AND industrial_investment_prev > 0;
 
 UPDATE bulletin_unit_quarter SET note = COALESCE(note || ';', '') || '未设增速目标'
 WHERE quarter = :quarter AND target_growth IS NULL;
