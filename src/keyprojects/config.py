@@ -167,9 +167,3 @@ def matching() -> dict:
 @lru_cache(maxsize=None)
 def ranking_weights() -> dict:
     return _load("ranking.toml")
-
-
-def clear_caches() -> None:
-    for fn in (units, unit_lookup, list_specs, vocab, groups, header_fields, clusters, targets, matching,
-               ranking_weights):
-        fn.cache_clear()

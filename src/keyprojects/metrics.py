@@ -74,18 +74,14 @@ def city_targets(conn: Connection, quarter: str, run_id: str | None = None) -> l
         spec = config.targets(year)
     except FileNotFoundError:
         return []
+    # the city is the sum of its units (a sum over NULLs -- a list not arrived -- stays NULL)
     tot = conn.execute(sa.text(
         "SELECT SUM(industrial_investment), SUM(newbuild_investment), SUM(renovation_investment), "
+        "SUM(industrial_investment_prev), SUM(newbuild_investment_prev), SUM(renovation_investment_prev), "
         "SUM(dispatch_projects), SUM(yiyuan_projects), SUM(cluster_projects) "
         "FROM bulletin_unit_quarter WHERE quarter = :q"), {"q": quarter}).one()
-    ind, new, ren, projects, yiyuan, clusters = tot
-    prev_q = quarters.previous_year(quarter)
-    prev = conn.execute(sa.text(
-        "SELECT SUM(g.ytd_investment), "
-        "SUM(CASE WHEN n.nature_group = 'newbuild' THEN g.ytd_investment ELSE 0 END), "
-        "SUM(CASE WHEN n.nature_group = 'renovation' THEN g.ytd_investment ELSE 0 END) "
-        "FROM stg_registered g LEFT JOIN cfg_nature n ON n.nature = g.nature WHERE g.quarter = :q"),
-        {"q": prev_q}).one() if list_loaded(conn, prev_q, "registered") else (None, None, None)
+    ind, new, ren, ind_prev, new_prev, ren_prev, projects, yiyuan, clusters = tot
+    prev = (ind_prev, new_prev, ren_prev)
     actual = {
         "industrial_investment": (ind, _growth(ind, prev[0])),
         "newbuild_investment": (new, _growth(new, prev[1])),

@@ -79,18 +79,20 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
     reads: list[FileRead] = []
     base = {"quarter": quarter, "list": list_name, "run_id": run_id}
 
+    def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
+                  loaded: int = 0, rejected: int = 0, skipped: int = 0) -> dict:
+        return {**base, "file": file, "sha256": sha256, "status": status, "rows_read": read, "rows_loaded": loaded,
+                "rows_rejected": rejected, "rows_skipped": skipped, "message": message, "loaded_at": loaded_at}
+
     for path in others:
         name = path.relative_to(folder).as_posix()
         out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
-        audit.append({**base, "file": name, "sha256": sha256_of(path), "status": "ignored", "rows_read": 0,
-                      "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "message": out.warnings[-1],
-                      "loaded_at": loaded_at})
+        audit.append(audit_row(name, sha256_of(path), "ignored", out.warnings[-1]))
     if not files:
         out.status = "missing"
         why = "folder not found" if files is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
         out.errors.append(f"list {list_name} for {quarter} has not arrived ({folder}: {why})")
-        audit.append({**base, "file": "", "sha256": None, "status": "missing", "rows_read": 0, "rows_loaded": 0,
-                      "rows_rejected": 0, "rows_skipped": 0, "message": out.errors[-1], "loaded_at": loaded_at})
+        audit.append(audit_row("", None, "missing", out.errors[-1]))
     for path in files or ():
         name = path.relative_to(folder).as_posix()
         try:
@@ -98,9 +100,7 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
         except FileFault as fault:
             out.status = "failed"
             out.errors.append(f"{quarter}/{list_name}/{fault}")
-            audit.append({**base, "file": name, "sha256": sha256_of(path), "status": "failed", "rows_read": 0,
-                          "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "message": str(fault),
-                          "loaded_at": loaded_at})
+            audit.append(audit_row(name, sha256_of(path), "failed", str(fault)))
 
     frames = [r.frame for r in reads if len(r.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else None
@@ -136,9 +136,8 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
             out.rows_skipped[s.reason] = out.rows_skipped.get(s.reason, 0) + 1
         notes = "; ".join(f"sheet {k} ignored: {v}" for k, v in r.ignored_sheets.items()) or None
         n_skip = len(r.skipped)
-        audit.append({**base, "file": r.file, "sha256": r.sha256, "status": "loaded", "rows_read": r.rows_read,
-                      "rows_loaded": per_file[r.file]["loaded"], "rows_rejected": per_file[r.file]["rejected"],
-                      "rows_skipped": n_skip, "message": notes, "loaded_at": loaded_at})
+        audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read, loaded=per_file[r.file]["loaded"],
+                               rejected=per_file[r.file]["rejected"], skipped=n_skip))
         out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
         out.rows_read += r.rows_read
     out.rows_loaded = len(staged)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from . import quarters, settings, warehouse
 
@@ -18,17 +20,21 @@ class LoadFailed(RuntimeError):
     """A whole-file fault in the quarter: raised at the end so the run shows red."""
 
 
-def engine():
+@contextmanager
+def _warehouse() -> Iterator[tuple[settings.Settings, object]]:
+    """The settings and an engine on the warehouse, disposed of afterwards (one per task)."""
     s = settings.load()
-    return warehouse.make_engine(s.warehouse_url)
+    eng = warehouse.make_engine(s.warehouse_url)
+    try:
+        yield s, eng
+    finally:
+        eng.dispose()
 
 
 def resolve_quarter(override, start, end) -> str:
     q = quarters.quarter_from_interval(start, end, override)
-    s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
-    warehouse.ensure_schema(eng, s.sql)
-    eng.dispose()
+    with _warehouse() as (s, eng):
+        warehouse.ensure_schema(eng, s.sql)
     log.info("processing %s from %s into %s", q, s.inbox, s.warehouse_url.split("@")[-1])
     return q
 
@@ -36,15 +42,11 @@ def resolve_quarter(override, start, end) -> str:
 def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
     from . import pipeline
 
-    s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
-    try:
-        loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with _warehouse() as (s, eng):
         result = pipeline.load_list(eng, s.inbox, quarter, list_name, expectations_dir=s.expectations,
                                     run_id=run_id, loaded_at=loaded_at,
                                     report_dir=s.output / quarter / "validation")
-    finally:
-        eng.dispose()
     r = result.as_dict()
     log.info("%s %s: %s, read %d, loaded %d, rejected %s, skipped %s", quarter, list_name, r["status"],
              r["rows_read"], r["rows_loaded"], r["rows_rejected"], r["rows_skipped"])
@@ -78,13 +80,8 @@ def build_marts(quarter: str, run_id: str | None = None) -> dict:
     """Match projects across the lists and replace the quarter's mart rows in one transaction."""
     from . import metrics
 
-    s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
-    try:
-        with eng.begin() as conn:
-            summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id)
-    finally:
-        eng.dispose()
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id)
     log.info("marts for %s: %s", quarter, summary)
     return summary
 
@@ -93,11 +90,7 @@ def publish_bulletin(quarter: str) -> str:
     """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path."""
     from . import bulletin
 
-    s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
-    try:
+    with _warehouse() as (s, eng):
         path = bulletin.write_bulletin(eng, quarter, s.output)
-    finally:
-        eng.dispose()
     log.info("bulletin for %s: %s", quarter, path)
     return str(path)

@@ -8,7 +8,8 @@
 INSERT INTO bulletin_unit_quarter (
     quarter, unit, unit_order, zone_group, dispatch_projects, dispatch_total_investment,
     industrial_investment, industrial_investment_prev, industrial_growth, target_growth, growth_attained,
-    newbuild_investment, newbuild_growth, renovation_investment, renovation_growth,
+    newbuild_investment, newbuild_investment_prev, newbuild_growth, renovation_investment,
+    renovation_investment_prev, renovation_growth,
     started_projects, start_rate, registered_projects, registration_rate, missed_reports,
     yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, note, run_id)
 WITH disp AS (
@@ -74,7 +75,7 @@ WITH disp AS (
 SELECT CAST(:quarter AS TEXT), unit, unit_order, zone_group, projects, total,
        industrial, industrial_prev, g_ind, target_growth,
        CASE WHEN g_ind IS NULL OR target_growth IS NULL THEN NULL WHEN g_ind >= target_growth THEN 1 ELSE 0 END,
-       newbuild, g_new, renovation, g_ren,
+       newbuild, newbuild_prev, g_new, renovation, renovation_prev, g_ren,
        started, CASE WHEN projects > 0 THEN 1.0 * started / projects END,
        registered, CASE WHEN started > 0 AND registered IS NOT NULL THEN 1.0 * registered / started END,
        missed,
