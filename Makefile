@@ -10,18 +10,18 @@ ROWS ?= 2000
 
 .PHONY: venv demo inbox test test-fast lint bench clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml generator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
 	$(UV) pip sync --quiet --python $(PY) requirements.lock
-	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(UV) pip install --quiet --python $(PY) --no-deps -e . -e generator
 	touch $@
 
 venv: $(VENV)/.installed
 
 inbox: venv
 	rm -rf data/inbox data/warehouse.db data/warehouse.db-wal data/warehouse.db-shm output
-	$(PY) -m keyprojects.generator --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS)
+	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS)
 
 demo: inbox
 	@for q in $(QUARTERS); do \

@@ -46,7 +46,7 @@ def main() -> int:
     args = p.parse_args()
 
     from keyprojects import LISTS, bulletin, metrics, pipeline, readers, warehouse
-    from keyprojects.generator import generate
+    from kpgen import generate
 
     quarter = "2022Q4"
     work = Path(tempfile.mkdtemp(prefix="kp-bench-"))

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from keyprojects import LISTS, warehouse
-from keyprojects.generator import generate
+from kpgen import generate
 
 from ..truth import assert_figures_match, assert_matches_truth, assert_matches_world, table_snapshot
 

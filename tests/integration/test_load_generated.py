@@ -4,7 +4,7 @@ rerun leaves the tables as one run does."""
 import pytest
 
 from keyprojects import LISTS, pipeline
-from keyprojects.generator import generate
+from kpgen import generate
 
 from ..truth import assert_matches_truth, assert_matches_world, table_snapshot
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from keyprojects import LISTS, RULES, config, normalize
-from keyprojects.generator import generate
-from keyprojects.generator import truth as gtruth
-from keyprojects.generator.__main__ import main as cli_main
-from keyprojects.generator.layout import Column, Row, Sheet, header_field
+from kpgen import generate
+from kpgen import truth as gtruth
+from kpgen.__main__ import main as cli_main
+from kpgen.layout import Column, Row, Sheet, header_field
 
 QUARTERS = ["2021Q4", "2022Q1"]
 STARTED = set(config.groups()["status"]["started"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from .. import LISTS, RULES, config
+from keyprojects import LISTS, RULES, config
 from . import layout, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end

@@ -16,9 +16,9 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from .. import config, normalize
-from ..quarters import parse_quarter, quarter_range  # noqa: F401  (re-exported for the generator)
-from ..quarters import quarter_end as _quarter_end_of
+from keyprojects import config, normalize
+from keyprojects.quarters import parse_quarter, quarter_range  # noqa: F401  (re-exported for the generator)
+from keyprojects.quarters import quarter_end as _quarter_end_of
 
 # ------------------------------------------------------------------ quarters
 

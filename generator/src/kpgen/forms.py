@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from .. import config, normalize
+from keyprojects import config, normalize
 
 FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 EXCEL_EPOCH = dt.date(1899, 12, 30)

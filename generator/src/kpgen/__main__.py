@@ -1,4 +1,4 @@
-"""python -m keyprojects.generator --inbox DIR --from 2021Q1 --to 2022Q4 [--seed 7] [--rows 2000] [--fault-rate 0.05]"""
+"""python -m kpgen --inbox DIR --from 2021Q1 --to 2022Q4 [--seed 7] [--rows 2000] [--fault-rate 0.05]"""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .world import quarter_range
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m keyprojects.generator",
+    ap = argparse.ArgumentParser(prog="python -m kpgen",
                                  description="Write sample quarterly lists and their truth into an inbox.")
     ap.add_argument("--inbox", required=True, type=Path)
     ap.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2021Q1")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .. import config
+from keyprojects import config
 
 YIYUAN = 10000.0
 
