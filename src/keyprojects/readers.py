@@ -440,6 +440,7 @@ def _read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, me
         return ("no recognisable header row (needs 项目名称 and at least one other known column in the first "
                 f"{HEADER_SCAN_ROWS} rows)")
     first, lastrow, columns, header_units = header
+    _refuse_ambiguous_columns(file, sheet_name, grid, rownums, filled, first, lastrow, columns)
 
     rules = _rules()
     sheet_unit, reporter = _title_lines(grid[:first], rules)
@@ -661,6 +662,76 @@ def _find_header(grid: list, filled: dict, merged: list):
                 if f in AMOUNT_FIELDS and c in by_col:
                     units[f] = by_col[c]
     return first, lastrow, columns, units
+
+
+def _column_letter(c: int) -> str:
+    """Excel's letter of the 0-based column ``c`` (0 -> A, 26 -> AA)."""
+    out = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _fields_matching(s: str) -> list[str]:
+    """Every field whose words/patterns match the squashed header text ``s`` (or ``s`` without a unit)."""
+    fields = config.header_fields()
+    hits = [f.name for f in fields if f.matches(s)]
+    if not hits:
+        m = _HEADER_UNIT_RE.match(s)
+        if m:
+            hits = [f.name for f in fields if f.matches(m.group("name"))]
+    return hits
+
+
+def _refuse_ambiguous_columns(file, sheet_name, grid, rownums, filled, first, lastrow, columns) -> None:
+    """Raise FileFault when the header is ambiguous (docs/decisions.md, "Bad input and faults"):
+
+    * a header cell matching two fields (synonyms of two fields in headers.toml), or
+    * two columns mapping to the same field whose values differ in some row under the header
+      (identical columns are harmless: the first is read).
+
+    A group cell merged over several columns (总投资 over 合计 | 其中：贷款) names the group, not a
+    second column, so a column whose field comes only from such a cell is not counted."""
+    upper = [_header_cell(v) for v in grid[first]]
+    lower = [_header_cell(v) for v in grid[first + 1]] if lastrow > first else []
+    merged_upper = filled.get(first, set())
+    claims: dict[str, list[int]] = {}
+    for c in range(max(len(upper), len(lower))):
+        u = upper[c] if c < len(upper) else ""
+        lo = lower[c] if c < len(lower) else ""
+        for t in dict.fromkeys(t for t in (lo, u + lo if u and lo and u != lo else "", u) if t):
+            hits = _fields_matching(t)
+            if len(hits) > 1:
+                raise FileFault(file, f"header '{t}' in column {_column_letter(c)} matches several fields "
+                                      f"({', '.join(_label(h) for h in hits)}); rename the column or fix the "
+                                      "synonyms in config/headers.toml", sheet_name)
+        one = _two_row_fields([u], [lo]) if lower else _single_row_fields([u])
+        if not one:
+            continue
+        (f, _), = one.items()
+        from_upper_only = lower and not _classify(lo)[0] and _classify(u)[0] == f
+        if from_upper_only and (c in merged_upper or (c + 1 < len(upper) and c + 1 in merged_upper)):
+            continue
+        claims.setdefault(f, []).append(c)
+    for f, cols in claims.items():
+        if len(cols) < 2 or columns.get(f) not in cols:
+            continue
+        a = columns[f]
+        for b in (c for c in cols if c != a):
+            for i in range(lastrow + 1, len(grid)):
+                row = grid[i]
+                va = _text(row[a]) if a < len(row) else None
+                vb = _text(row[b]) if b < len(row) else None
+                if va != vb:
+                    def head(c):
+                        return " ".join(x for x in (upper[c] if c < len(upper) else "",
+                                                    lower[c] if c < len(lower) else "") if x) or "?"
+                    raise FileFault(
+                        file, f"ambiguous columns: {_column_letter(a)} '{head(a)}' and {_column_letter(b)} "
+                              f"'{head(b)}' both map to {_label(f)} and their values differ (row {rownums[i]}: "
+                              f"{va!r} vs {vb!r}); delete or rename one of them", sheet_name)
 
 
 def _is_group_row(row: list, r: int, filled: dict, merged: list) -> bool:
