@@ -254,10 +254,23 @@ def read_file(path: Path, list_name: str, display_name: str | None = None) -> Fi
             result.sheets.append(sheet)
 
     if not result.sheets:
-        detail = "; ".join(f"'{k}': {v}" for k, v in result.ignored_sheets.items())
+        detail = _ignored_summary(result.ignored_sheets)
         raise FileFault(name, "no recognisable header row in any sheet (a header needs 项目名称 and at least one "
                               "other known column in the first 30 rows)" + (f" [{detail}]" if detail else ""))
     return result
+
+
+def _ignored_summary(ignored: dict[str, str]) -> str:
+    """The ignored sheets grouped by reason, at most 5 names each: 'a', 'b' … (50 sheets): empty sheet."""
+    by_reason: dict[str, list[str]] = {}
+    for sheet, why in ignored.items():
+        by_reason.setdefault(why, []).append(sheet)
+    parts = []
+    for why, sheets in by_reason.items():
+        names = ", ".join(f"'{s}'" for s in sheets[:5])
+        more = f" … ({len(sheets)} sheets)" if len(sheets) > 5 else ""
+        parts.append(f"{names}{more}: {why}")
+    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------- formats
@@ -277,11 +290,17 @@ def _iter_sheets(data: bytes, path: Path, name: str, ignored: dict):
     elif ext in CSV_EXTS:
         yield _csv_sheet(data, path, name)
     elif ext in EXCEL_EXTS:
+        if data.startswith(b"%PDF"):
+            raise FileFault(name, f"the file is a PDF document saved with a '{ext}' name, not a workbook; send "
+                                  "the spreadsheet itself (.xlsx, .xls or .csv)")
         stripped = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if stripped.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
             raise FileFault(name, f"the file is a web page (HTML/XML) saved with a '{ext}' name, not a real "
                                   "workbook; open it in Excel/WPS and save it as .xlsx")
         what = "xlsx" if ext in (".xlsx", ".xlsm", ".xltx", ".xltm") else ext.lstrip(".")
+        if _looks_like_text(data):
+            raise FileFault(name, f"the file is plain text (a CSV?) saved with a '{ext}' name, not a real {what} "
+                                  "workbook; rename it to .csv or open it in Excel/WPS and save it as .xlsx")
         raise FileFault(name, f"the file is damaged or not an Excel workbook (it is named '{ext}' but is not a "
                               f"valid {what} file)")
     elif ext == "" and _looks_like_text(data):
@@ -363,16 +382,34 @@ def _plain(exc: Exception) -> str:
     return msg[:300]
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' for UTF-16 text saved without a BOM (most of its ASCII characters leave
+    a NUL in every other byte), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2 and len(data) == len(sample):
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 4 * even and odd >= len(sample) // 16:
+        return "utf-16-le"
+    if even > 4 * odd and even >= len(sample) // 16:
+        return "utf-16-be"
+    return None
+
+
 def _decode_text(data: bytes, name: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    if encoding:
         try:
-            return data.decode("utf-16")
+            return data.decode(encoding)
         except UnicodeDecodeError:
             pass
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            # valid UTF-8 up to a character cut in half at the very end: the file was cut short
+            raise FileFault(name, "the file is truncated: it ends in the middle of a character (UTF-8), so "
+                                  "its last row is incomplete; send the whole file again") from None
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
