@@ -26,6 +26,7 @@ def _warehouse() -> Iterator[tuple[settings.Settings, object]]:
     s = settings.load()
     eng = warehouse.make_engine(s.warehouse_url)
     try:
+        warehouse.check_reachable(eng)
         yield s, eng
     finally:
         eng.dispose()
@@ -35,7 +36,7 @@ def resolve_quarter(override, start, end) -> str:
     q = quarters.quarter_from_interval(start, end, override)
     with _warehouse() as (s, eng):
         warehouse.ensure_schema(eng, s.sql)
-    log.info("processing %s from %s into %s", q, s.inbox, s.warehouse_url.split("@")[-1])
+    log.info("processing %s from %s into %s", q, s.inbox, warehouse.safe_url(s.warehouse_url))
     return q
 
 

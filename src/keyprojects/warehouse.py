@@ -6,7 +6,9 @@ transaction: delete-then-insert with bound parameters only, so a rerun equals a 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -122,6 +124,7 @@ def replace_partition(
     Runs in the caller's transaction; names are checked identifiers, values bound parameters.
     """
     _check(table)
+    lock_partition(conn, table, where)
     cond = " AND ".join(f"{_check(k)} = :w_{k}" for k in where)
     conn.execute(sa.text(f"DELETE FROM {table} WHERE {cond}"), {f"w_{k}": v for k, v in where.items()})
     rows = list(rows)
@@ -133,6 +136,49 @@ def replace_partition(
     )
     conn.execute(stmt, rows)
     return len(rows)
+
+
+def lock_partition(conn: Connection, table: str, where: Mapping[str, object]) -> None:
+    """Serialise writers of one partition until the caller's transaction ends (docs/decisions.md,
+    "Bad input and faults"). PostgreSQL: a transaction-level advisory lock keyed by table and
+    partition (without it two concurrent delete-then-insert transactions would both insert: each
+    DELETE misses the other's uncommitted rows). SQLite: nothing to do, the DELETE takes the
+    database's single write lock and the busy timeout makes a second writer wait."""
+    if conn.dialect.name != "postgresql":
+        return
+    ident = table + "|" + "|".join(f"{k}={where[k]}" for k in sorted(where))
+    key = int.from_bytes(hashlib.sha256(ident.encode("utf-8")).digest()[:8], "big", signed=True)
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+class WarehouseUnreachable(RuntimeError):
+    """The warehouse did not answer after the retries; the message names it (without a password)."""
+
+
+def safe_url(engine_or_url) -> str:
+    """The warehouse URL with its password masked, for messages and logs."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else sa.engine.make_url(engine_or_url)
+    return url.render_as_string(hide_password=True)
+
+
+def check_reachable(engine: Engine, attempts: int = 3, delay: float = 2.0) -> None:
+    """Connect once, retrying ``attempts`` times with a growing pause (delay, 2×delay, …); raise
+    WarehouseUnreachable naming the warehouse when it never answers. Airflow's task retries come on
+    top of these (dags/, default_args)."""
+    last = None
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return
+        except sa.exc.OperationalError as exc:
+            last = exc
+            engine.dispose()
+            if attempt < attempts:
+                time.sleep(delay * attempt)
+    reason = str(getattr(last, "orig", None) or last).strip().splitlines()[0][:300]
+    raise WarehouseUnreachable(f"the warehouse {safe_url(engine)} is unreachable after {attempts} attempts: "
+                               f"{reason}")
 
 
 def fetch(conn: Connection | Engine, sql: str, **params) -> list[dict]:
