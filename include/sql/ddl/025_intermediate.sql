@@ -1,7 +1,7 @@
 -- Intermediate layer: one project across the lists (keyprojects.matching) and configuration
 -- dimensions the mart models join (rebuilt from config/*.toml on every run).
 
-CREATE TABLE IF NOT EXISTS project_master (
+CREATE TABLE IF NOT EXISTS int_project_master (
     project_key    TEXT PRIMARY KEY,
     project_code   TEXT,
     unit           TEXT NOT NULL,
@@ -26,15 +26,19 @@ CREATE TABLE IF NOT EXISTS int_project_rows (
     nature            TEXT,
     status            TEXT,
     cluster           TEXT,
+    cluster_text      TEXT,
     total_investment  DOUBLE PRECISION,
     ytd_investment    DOUBLE PRECISION,
     approval_date     TEXT,
+    signing_date      TEXT,
+    start_date        TEXT,
+    owner             TEXT,
     registered_flag   TEXT,
     run_id            TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_int_project_rows ON int_project_rows (quarter, list, unit, project_key);
 
-CREATE TABLE IF NOT EXISTS match_review (
+CREATE TABLE IF NOT EXISTS int_match_review (
     quarter         TEXT NOT NULL,
     unit            TEXT NOT NULL,
     similarity      DOUBLE PRECISION,
@@ -51,7 +55,7 @@ CREATE TABLE IF NOT EXISTS match_review (
     row_number_b    INTEGER,
     run_id          TEXT
 );
-CREATE INDEX IF NOT EXISTS ix_match_review ON match_review (quarter);
+CREATE INDEX IF NOT EXISTS ix_int_match_review ON int_match_review (quarter);
 
 CREATE TABLE IF NOT EXISTS cfg_unit (
     year          INTEGER NOT NULL,
@@ -75,7 +79,7 @@ CREATE TABLE IF NOT EXISTS cfg_status (
 -- Per quarter, each project's facts across the lists: which lists hold it, and its status, total,
 -- year-to-date completed and registration as the lists report them (dispatch first for status and
 -- total, the registered list for year-to-date).
-CREATE TABLE IF NOT EXISTS project_quarter (
+CREATE TABLE IF NOT EXISTS int_project_quarter (
     quarter           TEXT    NOT NULL,
     project_key       TEXT    NOT NULL,
     unit              TEXT    NOT NULL,
@@ -93,4 +97,4 @@ CREATE TABLE IF NOT EXISTS project_quarter (
     ytd_investment    DOUBLE PRECISION,
     run_id            TEXT
 );
-CREATE INDEX IF NOT EXISTS ix_project_quarter ON project_quarter (quarter, unit);
+CREATE INDEX IF NOT EXISTS ix_int_project_quarter ON int_project_quarter (quarter, unit);

@@ -6,13 +6,17 @@ CREATE TABLE IF NOT EXISTS bulletin_unit_quarter (
     unit                       TEXT    NOT NULL,
     unit_order                 INTEGER,
     zone_group                 TEXT,
+    reserve_status             TEXT,
+    dispatch_status            TEXT,
     dispatch_projects          INTEGER,
     dispatch_total_investment  DOUBLE PRECISION,
     industrial_investment      DOUBLE PRECISION,
     industrial_investment_prev DOUBLE PRECISION,
     industrial_growth          DOUBLE PRECISION,
     target_growth              DOUBLE PRECISION,
+    growth_gap                 DOUBLE PRECISION,
     growth_attained            INTEGER,
+    growth_rank                INTEGER,
     newbuild_investment        DOUBLE PRECISION,
     newbuild_investment_prev   DOUBLE PRECISION,
     newbuild_growth            DOUBLE PRECISION,
@@ -28,8 +32,10 @@ CREATE TABLE IF NOT EXISTS bulletin_unit_quarter (
     yiyuan_share               DOUBLE PRECISION,
     cluster_projects           INTEGER,
     cluster_share              DOUBLE PRECISION,
-    note                TEXT,
-    run_id                     TEXT
+    cluster_unknown_projects   INTEGER,
+    note                       TEXT,
+    run_id                     TEXT,
+    PRIMARY KEY (quarter, unit)
 );
 CREATE INDEX IF NOT EXISTS ix_bulletin_unit_quarter ON bulletin_unit_quarter (quarter);
 
@@ -43,30 +49,43 @@ CREATE TABLE IF NOT EXISTS missed_reports (
     total_investment  DOUBLE PRECISION,
     file              TEXT,
     row_number        INTEGER,
-    run_id            TEXT
+    run_id            TEXT,
+    PRIMARY KEY (quarter, unit, source_list, project_key)
 );
 CREATE INDEX IF NOT EXISTS ix_missed_reports ON missed_reports (quarter);
 
 CREATE TABLE IF NOT EXISTS unregistered_projects (
-    quarter       TEXT NOT NULL,
-    unit          TEXT NOT NULL,
-    project_code  TEXT,
-    project_name  TEXT NOT NULL,
-    status        TEXT,
-    total_investment DOUBLE PRECISION,
-    run_id        TEXT
+    quarter           TEXT NOT NULL,
+    unit              TEXT NOT NULL,
+    project_key       TEXT NOT NULL,
+    project_code      TEXT,
+    project_name      TEXT NOT NULL,
+    nature            TEXT,
+    status            TEXT,
+    start_date        TEXT,
+    total_investment  DOUBLE PRECISION,
+    run_id            TEXT,
+    PRIMARY KEY (quarter, unit, project_key)
 );
 CREATE INDEX IF NOT EXISTS ix_unregistered_projects ON unregistered_projects (quarter);
 
 CREATE TABLE IF NOT EXISTS city_targets (
-    quarter    TEXT NOT NULL,
-    indicator  TEXT NOT NULL,
-    label      TEXT,
-    measure    TEXT NOT NULL,
-    target     DOUBLE PRECISION,
-    actual     DOUBLE PRECISION,
-    attained   INTEGER,
-    run_id     TEXT
+    quarter          TEXT NOT NULL,
+    indicator        TEXT NOT NULL,
+    label            TEXT,
+    measure          TEXT NOT NULL,
+    target           DOUBLE PRECISION,
+    actual           DOUBLE PRECISION,
+    attained         INTEGER,
+    indicator_order  INTEGER,
+    measure_order    INTEGER,
+    shown_unit       TEXT,
+    target_shown     DOUBLE PRECISION,
+    actual_shown     DOUBLE PRECISION,
+    progress         DOUBLE PRECISION,
+    note             TEXT,
+    run_id           TEXT,
+    PRIMARY KEY (quarter, indicator, measure)
 );
 CREATE INDEX IF NOT EXISTS ix_city_targets ON city_targets (quarter);
 
