@@ -62,7 +62,7 @@ def hand_made_quarter(engine):
             stg("dispatch", "2022Q1", 7, "忻府区", "丙公司年产五万吨新材料项目", 3000, status="新开工",
                 cluster_text="化工"),
             # 定襄县's file has no 所属产业集群 column: its cluster figures are unknown, not 0
-            stg("dispatch", "2022Q1", 5, "定襄县", "丁公司铸造项目", 1000, code="2203-140921-89-01-000001"),
+            stg("dispatch", "2022Q1", 8, "定襄县", "丁公司铸造项目", 1000, code="2203-140921-89-01-000001"),
         ],
         "approved": [  # the same code written with spaces: one project, not missed
             stg("approved", "2022Q1", 4, "忻府区", "甲公司光伏", 20000, code="2203 140902 89 01 123456",
@@ -80,7 +80,7 @@ def hand_made_quarter(engine):
         ],
         "signed": [stg("signed", "2022Q1", 4, "忻府区", "己公司项目", 600)],
         "reserve": [stg("reserve", "2022Q1", 4, "忻府区", "庚公司储备项目", 900),
-                    stg("reserve", "2022Q1", 4, "定襄县", "壬公司储备项目", 900)],
+                    stg("reserve", "2022Q1", 5, "定襄县", "壬公司储备项目", 900)],
         "registered": [
             stg("registered", "2022Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1500),
             stg("registered", "2022Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500),
@@ -297,3 +297,77 @@ def test_missed_count_is_null_when_a_source_list_is_missing(sqlite_engine):
     assert r["missed_reports"] is None and "能源类清单(energy)" in r["note"]
     # the rows the other lists prove missing are still listed
     assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 3
+
+
+def test_unit_submissions_one_row_per_unit_and_library(quarter_2022q1):
+    rows = warehouse.fetch(quarter_2022q1, "SELECT * FROM unit_submissions WHERE quarter='2022Q1'")
+    assert len(rows) == 32 and {r["list"] for r in rows} == {"reserve", "dispatch"}
+    by = {(r["unit"], r["list"]): r for r in rows}
+    assert by[("忻府区", "dispatch")]["status"] == "received" and by[("忻府区", "dispatch")]["rows_loaded"] == 3
+    assert by[("忻府区", "dispatch")]["files"] == 1
+    assert by[("代县", "dispatch")]["status"] == "not_received" and by[("代县", "dispatch")]["rows_loaded"] == 0
+
+
+def test_cluster_words_not_configured_are_reviewed_and_blank_clusters_are_null(quarter_2022q1):
+    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, cluster_word, projects FROM int_cluster_review "
+                                           "WHERE quarter='2022Q1' ORDER BY cluster_word")
+    assert {(r["unit"], r["cluster_word"], r["projects"]) for r in rows} == {("忻府区", "化工", 1), ("忻府区", "建材", 1)}
+    d = unit_row(quarter_2022q1, "2022Q1", "定襄县")  # no 所属产业集群 column
+    assert d["cluster_projects"] is None and d["cluster_share"] is None and d["cluster_unknown_projects"] == 1
+    assert "未填所属产业集群" in d["note"]
+
+
+def test_group_totals_are_sums_of_units_and_city_targets_equal_the_city_row(quarter_2022q1):
+    eng = quarter_2022q1
+    groups = {(g["group_kind"], g["group_name"]): g for g in warehouse.fetch(
+        eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2022Q1'")}
+    assert set(groups) == {("zone_group", "太忻一体化经济区"), ("zone_group", "省级开发区县"), ("zone_group", "其余县"),
+                           ("city", "全市合计")}
+    city = groups[("city", "全市合计")]
+    units = warehouse.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter='2022Q1'")
+    assert city["dispatch_projects"] == sum(u["dispatch_projects"] or 0 for u in units) == 4
+    assert city["industrial_investment"] == pytest.approx(2000)
+    assert city["start_rate"] == pytest.approx(3 / 4)  # summed numerators over summed denominators
+    assert city["cluster_projects"] == 1 and "集群项目数不含" in city["note"]
+    assert city["units_not_reported"] == 14 and "14个单位未报送调度库" in city["note"]
+    assert city["target_growth"] == pytest.approx(0.10)
+    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(
+        eng, "SELECT * FROM city_targets WHERE quarter='2022Q1'")}
+    assert targets[("industrial_investment", "amount")]["actual"] == city["industrial_investment"]
+    assert targets[("industrial_investment", "amount")]["target_shown"] == pytest.approx(350.0)
+    assert targets[("industrial_investment", "amount")]["shown_unit"] == "亿元"
+    assert targets[("industrial_investment", "amount")]["actual_shown"] == pytest.approx(0.2)
+    assert targets[("yiyuan_projects", "share")]["actual"] == city["yiyuan_share"]
+
+
+def test_a_year_without_targets_says_so_not_missing_prior_year(sqlite_engine):
+    eng = sqlite_engine
+    for q in ("2020Q1", "2021Q1"):
+        load(eng, q, {"dispatch": [stg("dispatch", q, 5, "代县", "辛公司项目", 900, code="2103-140923-89-01-000001")],
+                      "registered": [stg("registered", q, 5, "代县", "辛公司项目", 900, ytd=100.0 if q == "2020Q1" else 150.0,
+                                         code="2103-140923-89-01-000001")],
+                      "reserve": [], "signed": [], "approved": [], "energy": []})
+    build(eng, "2021Q1")
+    city = warehouse.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2021Q1' AND group_kind='city'")[0]
+    assert city["industrial_growth"] == pytest.approx(0.5)  # growth stands: last year is loaded
+    assert city["target_growth"] is None and city["growth_attained"] is None
+    assert "未设增速目标" in city["note"] and "上年同期" not in city["note"]
+    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM city_targets WHERE quarter='2021Q1'")[0]["n"] == 0
+
+
+def test_amounts_are_rounded_where_stored(sqlite_engine):
+    load(sqlite_engine, "2022Q1", {
+        "dispatch": [stg("dispatch", "2022Q1", 5, "代县", "甲项目", 47247.6 + 1e-11),
+                     stg("dispatch", "2022Q1", 6, "代县", "乙项目", 0.1 + 0.2 + 600)],
+        "registered": [], "reserve": [], "signed": [], "approved": [], "energy": []})
+    build(sqlite_engine, "2022Q1")
+    r = unit_row(sqlite_engine, "2022Q1", "代县")
+    assert repr(r["dispatch_total_investment"]) == "47847.9"
+
+
+def test_parameters_are_bound_by_name():
+    clause, bound = metrics.bind("select :quarter_text as a, :quarter as b", {"quarter": "2022Q1",
+                                                                               "quarter_text": "x", "other": 1})
+    assert bound == {"quarter": "2022Q1", "quarter_text": "x"}
+    with pytest.raises(KeyError, match="year"):
+        metrics.bind("select :year", {"quarter": "2022Q1"})
