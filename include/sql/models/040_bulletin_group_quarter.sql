@@ -62,7 +62,7 @@ members as (
         'zone_group' as group_kind,
         u.zone_group as group_name,
         z.group_order,
-        t.target_growth,
+        t.target_growth as group_target,
         u.*
     from unit_rows as u
     inner join zone_groups as z on z.zone_group = u.zone_group
@@ -72,7 +72,7 @@ members as (
         'city' as group_kind,
         '全市合计' as group_name,
         (select count(*) from zone_groups) + 1 as group_order,
-        (select target_growth from city_target) as target_growth,
+        (select target_growth from city_target) as group_target,
         u.*
     from unit_rows as u
 ),
@@ -82,7 +82,7 @@ sums as (
         group_kind,
         group_name,
         group_order,
-        max(target_growth) as target_growth,
+        max(group_target) as target_growth,
         count(*) as units,
         sum(case when dispatch_status = 'not_received' then 1 else 0 end) as units_not_reported,
         sum(dispatch_projects) as dispatch_projects,
