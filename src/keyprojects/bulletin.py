@@ -36,6 +36,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -579,10 +580,13 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
     target.series[0].marker.symbol = "dash"
     target.series[0].marker.size = 12
     target.series[0].graphicalProperties.line.noFill = True
+    target.series[0].marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    target.series[0].marker.graphicalProperties.line.solidFill = "C00000"  # visible over the bars
     categorise(target)
     growth += target
     growth.x_axis.delete = False
     growth.y_axis.delete = False
+    growth.x_axis.tickLblPos = "low"  # unit names below the plot, not across negative bars
     growth.legend.position = "b"
     growth.width, growth.height = 26, 10
     ws.add_chart(growth, "A4")
@@ -597,6 +601,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
     rate.y_axis.scaling.max = 1.1
     rate.y_axis.majorUnit = 0.2
     rate.x_axis.scaling.orientation = "maxMin"  # the plan's order from top to bottom
+    rate.y_axis.crosses = "max"  # ... with the percentage axis at the bottom
     rate.add_data(Reference(main, min_col=COL["start_rate"], min_row=first, max_row=last), titles_from_data=False)
     rate.series[0].tx = SeriesLabel(v="开复工率")
     categorise(rate)

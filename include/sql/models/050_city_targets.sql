@@ -41,7 +41,10 @@ actuals as (
                 then c.yiyuan_projects
             when t.indicator = 'yiyuan_projects' and t.measure = 'share'
                 then c.yiyuan_share
-        end as actual
+        end as actual,
+        c.units_not_reported,
+        case when t.indicator = 'cluster_projects' and c.note like '%集群项目数不含%' then 1 else 0 end
+            as cluster_partial
     from targets as t
     left join city as c on 1 = 1
 )
@@ -66,6 +69,10 @@ select
          else actual end as actual_shown,
     case when measure in ('amount', 'count') and target > 0 then actual / target end
         as progress,
-    case when actual is null then '无法计算，原因见通报表全市合计行说明' end as note,
+    case when actual is null then '无法计算，原因见通报表全市合计行说明'
+         when cluster_partial = 1
+             then '不含未填所属产业集群的单位，见通报表全市合计行说明'
+         when measure in ('count', 'share') and units_not_reported > 0
+             then '不含未报送调度库的单位，见通报表全市合计行说明' end as note,
     cast(:run_id as text) as run_id
 from actuals;
