@@ -35,7 +35,7 @@ ROW_COLUMNS = ("list", "file", "sheet", "row_number", "project_code", "project_n
 @dataclass
 class Match:
     rows: list[dict]          # int_project_rows records
-    review: list[dict]        # match_review records
+    review: list[dict]        # int_match_review records
 
 
 def _staged(conn: Connection, quarter: str) -> list[dict]:
