@@ -308,13 +308,13 @@ def _attained_style(cell, attained: int | None) -> None:
     cell.font = Font(name=f.name, size=f.size, bold=f.bold, color=GOOD_FONT_COLOR if good else BAD_FONT_COLOR)
 
 
-def _row_height(text: str, width: float, line: float = 13.5) -> float:
+def _row_height(text: str, width: float, line: float = 15.0) -> float:
     """A row height that shows wrapped text whole (Excel does not re-fit rows of generated files).
 
     A CJK character takes about two width units of the column."""
     per_line = max(1, int(width / 2) - 1)
     lines = max(1, -(-len(text) // per_line))
-    return max(18.0, line * lines + 3)
+    return max(18.0, line * lines + 4)
 
 
 def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, kind: str = "unit") -> None:
