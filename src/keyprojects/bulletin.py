@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import os
 import tempfile
 import zipfile
@@ -201,7 +202,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("yiyuan_share", "亿元以上项目", "占比", "rate", 7),
     Column("cluster_projects", "集群项目", "个数", "count", 6),
     Column("cluster_share", "集群项目", "占比", "rate", 7),
-    Column("note", None, "说明", "text", 32),
+    Column("note", None, "说明", "text", 28),
 )
 COL = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
 FORMATS = {"count": COUNT, "amount": AMOUNT, "rate": RATE}
@@ -311,9 +312,9 @@ def _attained_style(cell, attained: int | None) -> None:
 def _row_height(text: str, width: float, line: float = 15.0) -> float:
     """A row height that shows wrapped text whole (Excel does not re-fit rows of generated files).
 
-    A CJK character takes about two width units of the column."""
-    per_line = max(1, int(width / 2) - 1)
-    lines = max(1, -(-len(text) // per_line))
+    A CJK character takes about two width units of the column, a Latin letter or digit about one."""
+    units = sum(2.0 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
+    lines = max(1, math.ceil(units / max(1.0, width - 2)))
     return max(18.0, line * lines + 4)
 
 
@@ -507,8 +508,8 @@ def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequen
                      (m.get("owner"), None), (_num(m.get("total_investment")), AMOUNT), (m.get("sources"), None),
                      (m.get("source_date"), None), (m.get("candidate_name"), None), (sim, RATE if sim else None)])
     _write_list_sheet(ws, f"{CITY}工业重点项目漏报项目清单（{quarter_label(quarter)}）", quarter, header,
-                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 25), ("项目名称", 34), ("建设单位", 22),
-                       ("总投资（万元）", 12), ("来源清单", 10), ("立项/签约日期", 12), ("疑似对应在库项目", 30),
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 25), ("项目名称", 40), ("建设单位", 28),
+                       ("总投资（万元）", 12), ("来源清单", 11), ("立项/签约日期", 12), ("疑似对应在库项目", 40),
                        ("相似度", 8)], rows, "本季度无漏报项目",
                       footnote="注：来源清单：签约=市商务局签约清单，立项=市行政审批局立项清单，能源=市能源局能源类清单；"
                                "一个项目列一行，多个来源以顿号分隔。“疑似对应在库项目”为本单位储备库/调度库中名称相近"
@@ -524,8 +525,8 @@ def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregist
              (_num(m.get("total_investment")), AMOUNT)]
             for i, m in enumerate(ordered, start=1)]
     _write_list_sheet(ws, f"{CITY}工业重点项目未入统项目清单（{quarter_label(quarter)}）", quarter, header,
-                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 26), ("项目名称", 40), ("建设性质", 9),
-                       ("开工状态", 9), ("开工时间", 11), ("总投资（万元）", 13)], rows, "本季度无未入统项目",
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 26), ("项目名称", 46), ("建设性质", 11),
+                       ("开工状态", 11), ("开工时间", 12), ("总投资（万元）", 14)], rows, "本季度无未入统项目",
                       footnote="注：调度库中已开复工（新开工、续建、复工、竣工/投产）但未列入市统计局入统清单的项目。")
 
 
