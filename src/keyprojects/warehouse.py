@@ -13,15 +13,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import LISTS
+from . import staging
 
-STAGING_COLUMNS = (
-    "quarter", "file", "sheet", "row_number", "sha256", "run_id",
-    "project_code", "project_name", "name_key", "unit", "owner", "nature", "cluster",
-    "total_investment", "annual_plan", "ytd_investment", "month_investment",
-    "approval_type", "approval_date", "approver", "status", "start_date", "signing_date",
-    "registered_flag", "registered_date", "progress", "problems", "contact", "remark",
-)
+STAGING_COLUMNS = staging.COLUMNS  # the one definition is in keyprojects.staging
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -67,30 +61,36 @@ def ddl_columns(stmt: str) -> tuple[str, list[str]] | None:
     return m.group(1), cols
 
 
-def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
-    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet, then check that
-    existing tables have every column the DDL defines (``SchemaOutdated`` names what is missing)."""
+def schema_statements(sql_dir: Path) -> list[str]:
+    """Every DDL statement of the warehouse: ``sql_dir/ddl/*.sql`` in name order, then the staging tables
+    generated from their one column set (``keyprojects.staging``)."""
     files = sorted((Path(sql_dir) / "ddl").glob("*.sql"))
     if not files:
         raise FileNotFoundError(f"no DDL files under {Path(sql_dir) / 'ddl'}")
+    return [stmt for f in files for stmt in sql_statements(f)] + staging.ddl()
+
+
+def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
+    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet, then check that
+    existing tables have every column the DDL defines (``SchemaOutdated`` names what is missing)."""
+    statements = schema_statements(sql_dir)
 
     def run(conn: Connection) -> None:
         expected = {}
-        for f in files:
-            for stmt in sql_statements(f):
-                table_cols = ddl_columns(stmt)
-                if table_cols:
-                    expected[table_cols[0]] = table_cols[1]
-                    have = {c["name"] for c in sa.inspect(conn).get_columns(table_cols[0])} \
-                        if sa.inspect(conn).has_table(table_cols[0]) else None
-                    if have is not None:
-                        missing = [c for c in table_cols[1] if c not in have]
-                        if missing:
-                            raise SchemaOutdated(
-                                f"warehouse table {table_cols[0]} lacks columns {', '.join(missing)}: it was created "
-                                "by an older version of keyprojects; rebuild the warehouse (README, 'Schema changes')")
-                        continue
-                conn.exec_driver_sql(stmt)
+        for stmt in statements:
+            table_cols = ddl_columns(stmt)
+            if table_cols:
+                expected[table_cols[0]] = table_cols[1]
+                have = {c["name"] for c in sa.inspect(conn).get_columns(table_cols[0])} \
+                    if sa.inspect(conn).has_table(table_cols[0]) else None
+                if have is not None:
+                    missing = [c for c in table_cols[1] if c not in have]
+                    if missing:
+                        raise SchemaOutdated(
+                            f"warehouse table {table_cols[0]} lacks columns {', '.join(missing)}: it was created "
+                            "by an older version of keyprojects; rebuild the warehouse (README, 'Schema changes')")
+                    continue
+            conn.exec_driver_sql(stmt)
 
     if isinstance(engine, Connection):
         run(engine)
@@ -105,10 +105,7 @@ def _check(name: str) -> str:
     return name
 
 
-def staging_table(list_name: str) -> str:
-    if list_name not in LISTS:
-        raise ValueError(f"unknown list {list_name!r}; expected one of {', '.join(LISTS)}")
-    return f"stg_{list_name}"
+staging_table = staging.table
 
 
 def replace_partition(
