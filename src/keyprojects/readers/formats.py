@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import zipfile
 from pathlib import Path
 
+from .. import settings
 from .results import FileFault
 
-MAX_UNCOMPRESSED_MB = 512          # whole-zip uncompressed size limit; env KP_MAX_UNCOMPRESSED_MB overrides
+MAX_UNCOMPRESSED_MB = settings.DEFAULT_MAX_UNCOMPRESSED_MB  # whole-zip limit; KP_MAX_UNCOMPRESSED_MB overrides
 MAX_COMPRESSION_RATIO = 200        # a member above this ratio ...
 RATIO_MIN_BYTES = 10 * 1024 * 1024  # ... and above this uncompressed size is a zip bomb
 
@@ -67,12 +67,7 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _max_uncompressed_bytes() -> int:
-    raw = os.environ.get("KP_MAX_UNCOMPRESSED_MB")
-    try:
-        mb = float(raw) if raw else MAX_UNCOMPRESSED_MB
-    except ValueError:
-        mb = MAX_UNCOMPRESSED_MB
-    return int(mb * 1024 * 1024)
+    return int(settings.max_uncompressed_mb() * 1024 * 1024)
 
 
 def _check_zip(data: bytes, name: str) -> None:
