@@ -1,4 +1,4 @@
-"""The warehouse through SQLAlchemy 2: schema from ``include/sql/ddl``, partition replacement.
+"""The warehouse through SQLAlchemy 2: schema (``include/sql/ddl`` through the migrations), partition replacement.
 
 Every write replaces one partition (a quarter and list, or a quarter) inside the caller's
 transaction: delete-then-insert with bound parameters only, so a rerun equals a run.
@@ -45,7 +45,8 @@ def sql_statements(path: Path) -> list[str]:
 
 
 class SchemaOutdated(RuntimeError):
-    """A warehouse table lacks columns the DDL defines: it was created by an older version."""
+    """A warehouse table lacks columns its DDL defines: made by a version older than the migrations
+    know, or a column was added to the DDL without a migration."""
 
 
 _CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)\s*$", re.S | re.I)
@@ -71,26 +72,18 @@ def schema_statements(sql_dir: Path) -> list[str]:
 
 
 def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
-    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet, then check that
-    existing tables have every column the DDL defines (``SchemaOutdated`` names what is missing)."""
+    """Bring the warehouse to the current schema: ``alembic upgrade head`` (``keyprojects.migrations``),
+    then create what the DDL defines and the warehouse still lacks (a DDL file added since the last
+    revision). An existing table without a column its DDL defines raises ``SchemaOutdated``: a
+    migration is missing (README, "Schema changes")."""
+    from . import migrations
+
     statements = schema_statements(sql_dir)
 
     def run(conn: Connection) -> None:
-        expected = {}
-        for stmt in statements:
-            table_cols = ddl_columns(stmt)
-            if table_cols:
-                expected[table_cols[0]] = table_cols[1]
-                have = {c["name"] for c in sa.inspect(conn).get_columns(table_cols[0])} \
-                    if sa.inspect(conn).has_table(table_cols[0]) else None
-                if have is not None:
-                    missing = [c for c in table_cols[1] if c not in have]
-                    if missing:
-                        raise SchemaOutdated(
-                            f"warehouse table {table_cols[0]} lacks columns {', '.join(missing)}: it was created "
-                            "by an older version of keyprojects; rebuild the warehouse (README, 'Schema changes')")
-                    continue
-            conn.exec_driver_sql(stmt)
+        migrations.upgrade(conn, sql_dir)
+        migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
+        migrations.apply_statements(conn, statements)
 
     if isinstance(engine, Connection):
         run(engine)
