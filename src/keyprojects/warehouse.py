@@ -40,7 +40,9 @@ def make_engine(url: str) -> Engine:
 
 def sql_statements(path: Path) -> list[str]:
     """The statements of one .sql file (split on ';' at line ends; comments dropped)."""
-    body = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("--"))
+    body = "\n".join(
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("--")
+    )
     return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
 

@@ -45,8 +45,9 @@ def test_config_caches_follow_a_changed_config_dir(tmp_path, monkeypatch):
     (other / "units.toml").write_text(units.replace('aliases = ["忻府", ', 'aliases = ["忻城", "忻府", ', 1),
                                       encoding="utf-8")
     headers = (other / "headers.toml").read_text(encoding="utf-8")
-    (other / "headers.toml").write_text(headers.replace('words = ["项目名称", ', 'words = ["工程名称", "项目名称", ', 1),
-                                        encoding="utf-8")
+    (other / "headers.toml").write_text(
+        headers.replace('words = ["项目名称", ', 'words = ["工程名称", "项目名称", ', 1), encoding="utf-8"
+    )
     csv = tmp_path / "a.csv"
     csv.write_text("工程名称,县区,总投资\n甲,忻城,600\n", encoding="utf-8")
 

@@ -6,6 +6,7 @@ import random
 from collections import defaultdict
 
 from keyprojects import LISTS, RULES, config
+
 from . import layout, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end
@@ -105,7 +106,7 @@ def _fill_sheet(ctx: Ctx, sh: Sheet, entries: list[Entry], csv: bool, unit_group
         if rng.random() < p_fault:
             avoid: set = set()
             rules = [r for r in layout.NON_DUP_RULES if layout.applicable(r, sh, ctx)]
-            for k in range(2 if rng.random() < 0.15 else 1):
+            for _ in range(2 if rng.random() < 0.15 else 1):
                 rule = rng.choice(rules)
                 f = layout.inject(rule, row, sh, ctx, csv, avoid)
                 if f:

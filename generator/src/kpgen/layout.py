@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from keyprojects import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config, normalize
+
 from . import forms
 from .world import Entry, weighted
 
@@ -122,16 +123,23 @@ def header_words(list_name: str, f: str, year: int, q: int, grouped: bool, rng: 
         "project_code": ("项目代码", "项目统一代码", "备案代码", "投资项目统一代码", "项目代码（备案代码）"),
         "project_name": ("项目名称", "项目名称", "项目全称"),
         "unit": ("县（市、区）", "县(市、区)", "所在县区", "建设地点", "县市区", "所属县区", "县区"),
-        "owner": ("签约企业", "签约单位") if list_name == "signed" else ("建设单位", "项目单位", "项目业主", "业主单位"),
+        "owner": ("签约企业", "签约单位")
+        if list_name == "signed"
+        else ("建设单位", "项目单位", "项目业主", "业主单位"),
         "nature": ("建设性质", "建设性质", "项目性质"),
         "cluster": ("所属产业集群", "产业链", "产业集群"),
-        "total_investment": ("签约金额", "协议投资额", "签约投资额", "总投资") if list_name == "signed"
+        "total_investment": ("签约金额", "协议投资额", "签约投资额", "总投资")
+        if list_name == "signed"
         else ("总投资", "计划总投资", "项目总投资"),
-        "annual_plan": ("计划投资", "年度计划投资") if grouped else ("年度计划投资", "本年计划投资", f"{year}年计划投资"),
-        "ytd_investment": (f"1{d}{m}月完成投资", f"1{d}{m}月") if grouped
+        "annual_plan": ("计划投资", "年度计划投资")
+        if grouped
+        else ("年度计划投资", "本年计划投资", f"{year}年计划投资"),
+        "ytd_investment": (f"1{d}{m}月完成投资", f"1{d}{m}月")
+        if grouped
         else ("本年累计完成投资", f"1{d}{m}月完成投资", f"1{d}{m}月累计完成投资", f"{year}年1{d}{m}月完成投资"),
         "approval_type": ("立项类型", "审批类型", "立项方式"),
-        "approval_date": ("批复时间", "批复日期", "核准时间") if list_name == "energy"
+        "approval_date": ("批复时间", "批复日期", "核准时间")
+        if list_name == "energy"
         else ("立项时间", "立项日期", "审批时间", "备案时间"),
         "approver": ("批复单位", "审批单位", "审批部门", "批复机关"),
         "status": ("开工状态", "建设状态", "项目状态"),
@@ -416,9 +424,15 @@ def copy_row(row: Row, ctx: Ctx, sh: Sheet, st: Style, csv: bool) -> Row:
 
 # ------------------------------------------------------------------ skippable rows
 
-NOTE_TEMPLATES = ("填表人：{name}    联系电话：0350-{tel}", "填表人：{name}", "联系电话：0350-{tel}",
-                  "说明：总投资以立项批复为准，本年完成投资按统计口径填报。", "注：项目代码为在线审批监管平台赋予的统一代码。",
-                  "审核人：{name}", "填报日期：{y}年{m}月{d}日")
+NOTE_TEMPLATES = (
+    "填表人：{name}    联系电话：0350-{tel}",
+    "填表人：{name}",
+    "联系电话：0350-{tel}",
+    "说明：总投资以立项批复为准，本年完成投资按统计口径填报。",
+    "注：项目代码为在线审批监管平台赋予的统一代码。",
+    "审核人：{name}",
+    "填报日期：{y}年{m}月{d}日",
+)
 NAMES = ("王建国", "李晓燕", "张伟", "刘芳", "陈静", "杨帆", "赵磊", "郭丽", "马超", "高峰")
 
 

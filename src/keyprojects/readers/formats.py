@@ -79,8 +79,11 @@ def _check_zip(data: bytes, name: str) -> None:
     limit = _max_uncompressed_bytes()
     total = sum(i.file_size for i in infos)
     if total > limit:
-        raise FileFault(name, f"the workbook expands to {total / 2**20:.0f} MiB, more than the allowed "
-                              f"{limit / 2**20:.0f} MiB; refusing to open it (set KP_MAX_UNCOMPRESSED_MB to raise the limit)")
+        raise FileFault(
+            name,
+            f"the workbook expands to {total / 2**20:.0f} MiB, more than the allowed "
+            f"{limit / 2**20:.0f} MiB; refusing to open it (set KP_MAX_UNCOMPRESSED_MB to raise the limit)",
+        )
     for i in infos:
         if i.file_size > RATIO_MIN_BYTES and i.file_size > MAX_COMPRESSION_RATIO * max(i.compress_size, 1):
             raise FileFault(name, f"zip member '{i.filename}' is compressed more than {MAX_COMPRESSION_RATIO}:1 "
@@ -98,14 +101,22 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
         metas = {m.name: m for m in wb.sheets_metadata}
         sheet_names = list(wb.sheet_names)
     except pc.PasswordError:
-        raise FileFault(name, "the workbook is password-protected (encrypted) and cannot be read; open it in "
-                              "Excel/WPS, remove the password (save it without a password) and send it again") from None
+        raise FileFault(
+            name,
+            "the workbook is password-protected (encrypted) and cannot be read; open it in "
+            "Excel/WPS, remove the password (save it without a password) and send it again",
+        ) from None
     except Exception as exc:
         if re.search(r"password|encrypt", str(exc), re.I):
-            raise FileFault(name, "the workbook is password-protected (encrypted) and cannot be read; open it in "
-                                  "Excel/WPS, remove the password (save it without a password) and send it "
-                                  "again") from None
-        raise FileFault(name, f"the file cannot be opened as a workbook (damaged or unsupported): {_plain(exc)}") from None
+            raise FileFault(
+                name,
+                "the workbook is password-protected (encrypted) and cannot be read; open it in "
+                "Excel/WPS, remove the password (save it without a password) and send it "
+                "again",
+            ) from None
+        raise FileFault(
+            name, f"the file cannot be opened as a workbook (damaged or unsupported): {_plain(exc)}"
+        ) from None
 
     for sheet_name in sheet_names:
         meta = metas.get(sheet_name)
@@ -118,7 +129,9 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
             grid = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or ())
         except pc.PasswordError:
-            raise FileFault(name, "the sheet is password-protected (encrypted) and cannot be read", sheet_name) from None
+            raise FileFault(
+                name, "the sheet is password-protected (encrypted) and cannot be read", sheet_name
+            ) from None
         except Exception as exc:
             raise FileFault(name, f"the sheet cannot be read (damaged workbook): {_plain(exc)}", sheet_name) from None
         yield sheet_name, grid, None, merged
@@ -142,7 +155,9 @@ def _decode_text(data: bytes, name: str) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise FileFault(name, "the text encoding of this CSV is not recognised (expected UTF-8 or GBK/GB18030)") from None
+        raise FileFault(
+            name, "the text encoding of this CSV is not recognised (expected UTF-8 or GBK/GB18030)"
+        ) from None
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -126,7 +126,7 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
     names = _field_names()
     rows = [grid[i] for i in data_idx]
     width = max((len(r) for r in rows), default=0)
-    transposed = list(zip(*rows)) if rows and all(len(r) == width for r in rows) else None
+    transposed = list(zip(*rows, strict=True)) if rows and all(len(r) == width for r in rows) else None
 
     def column(c: int):
         if transposed is not None:

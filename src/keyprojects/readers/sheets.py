@@ -84,7 +84,9 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
     # where subtotal labels stand: 序号, name, unit and code columns, and columns without a header
     width = max((len(r) for r in grid), default=0)
     mapped = set(columns.values())
-    label_cols = sorted({columns[f] for f in LABEL_FIELDS if f in columns} | {c for c in range(width) if c not in mapped})
+    label_cols = sorted(
+        {columns[f] for f in LABEL_FIELDS if f in columns} | {c for c in range(width) if c not in mapped}
+    )
     for i in range(lastrow + 1, len(grid)):
         row = grid[i]
         fcols = filled.get(i)
