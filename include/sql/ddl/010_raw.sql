@@ -15,7 +15,7 @@ create table if not exists raw_rows (
 );
 create index if not exists ix_raw_rows_partition on raw_rows (quarter, list);
 
--- One row per file (or per missing list) and run: the load audit of contract.md.
+-- one row per file (or per missing list) and run: the load audit of docs/contract.md.
 -- status: loaded | failed (whole-file fault, nothing loaded) | missing (the list has not arrived).
 create table if not exists load_audit (
     quarter text not null,
