@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import staging
 
 STAGING_COLUMNS = staging.COLUMNS  # the one definition is in keyprojects.staging
+_SCHEMA_LOCK = 0x6B70_5343  # "kpSC": the advisory lock held while the schema is brought up to date
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -83,6 +84,8 @@ def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
     statements = schema_statements(sql_dir)
 
     def run(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":  # two runs starting at once upgrade one after the other
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
         migrations.upgrade(conn, sql_dir)
         migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
         migrations.apply_statements(conn, statements)
