@@ -55,8 +55,7 @@ def table(list_name: str) -> str:
 
 def ddl() -> list[str]:
     """``create table if not exists`` and the quarter index of every list's staging table."""
-    width = max(len(name) for name in COLUMNS)
-    body = ",\n".join(f"    {name.ljust(width)}  {typ}" for name, typ in COLUMN_TYPES)
+    body = ",\n".join(f"    {name} {typ}" for name, typ in COLUMN_TYPES)
     out = []
     for name in LISTS:
         out.append(f"create table if not exists {table(name)} (\n{body}\n)")

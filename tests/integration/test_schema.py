@@ -124,3 +124,11 @@ def test_upgrade_keeps_the_data_of_the_previous_release_postgres(tmp_path):
 def test_a_fresh_warehouse_is_at_head(sqlite_engine):
     with sqlite_engine.connect() as conn:
         assert migrations.current_revision(conn) == "0002"
+
+
+def test_generated_staging_ddl_follows_the_sql_style():
+    from sqlfluff.core import FluffConfig, Linter
+
+    linter = Linter(config=FluffConfig.from_path(str(ROOT)))
+    sql = "".join(f"{stmt};\n" for stmt in staging.ddl())
+    assert [v.desc() for v in linter.lint_string(sql).get_violations()] == []
