@@ -5,7 +5,7 @@ and names as the pipeline matches them — so it is an independent statement of 
 written with a near-miss name (one character differs, no code) are by design not the same project
 to a correct pipeline (they go to review), so each counts as an identity of its own.
 
-Definitions: domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects;
+Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects;
 a unit without loaded rows of a library has not reported it (未报送): its library figures are None
 and it is charged with no 漏报; a project without a 所属产业集群 word in any dispatch row makes its
 unit's cluster figures None). Amounts are rounded to 2 decimals, as the warehouse stores them.
