@@ -90,6 +90,7 @@ def keyprojects_quarterly():
     @task(multiple_outputs=False)
     def check_marts(quarter: str, _marts: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import mart_checks, runtime
 
         try:

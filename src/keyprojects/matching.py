@@ -168,5 +168,6 @@ def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> 
     m = match_rows(_staged(conn, quarter), quarter)
     warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter},
                                 [{**r, "run_id": run_id} for r in m.rows])
-    warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter}, [{**r, "run_id": run_id} for r in m.review])
+    warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
+                                [{**r, "run_id": run_id} for r in m.review])
     return m

@@ -55,7 +55,8 @@ def test_quarterly_dag_shape():
 
     ns = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))
     dag = next(v for v in ns.values() if getattr(v, "dag_id", None) == "keyprojects_quarterly")
-    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "check_marts", "publish_bulletin"} <= set(dag.task_ids)
+    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "check_marts",
+            "publish_bulletin"} <= set(dag.task_ids)
     assert "quarter" in dag.params
     # a quarterly data interval, not a zero-length cron interval
 

@@ -42,7 +42,8 @@ def build(engine, quarter):
 
 
 def unit_row(engine, quarter, unit):
-    rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q AND unit = :u", q=quarter, u=unit)
+    rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q AND unit = :u",
+                           q=quarter, u=unit)
     assert len(rows) == 1
     return rows[0]
 
@@ -121,7 +122,8 @@ def test_unit_that_sent_no_library_is_not_reported_with_null_figures(quarter_202
         assert r[k] is None, k
     assert "未报送调度库" in r["note"] and "未报送储备库" in r["note"]
     assert r["industrial_investment"] == 0  # the statistics bureau's list did arrive: 0 is a figure here
-    n = warehouse.fetch(quarter_2022q1, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter='2022Q1'")[0]["n"]
+    n = warehouse.fetch(quarter_2022q1,
+                        "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter='2022Q1'")[0]["n"]
     assert n == 16
 
 
@@ -141,13 +143,16 @@ def test_missed_reports_with_sources(quarter_2022q1):
 
 
 def test_unregistered_list(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects WHERE quarter='2022Q1' "
+    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects "
+                                           "WHERE quarter='2022Q1' "
                                            "ORDER BY unit, project_name")
-    assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"), ("忻府区", "丙公司年产五万吨新材料项目")]
+    assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"),
+                                                              ("忻府区", "丙公司年产五万吨新材料项目")]
 
 
 def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT reason, project_name_a, project_name_b, similarity FROM int_match_review "
+    rows = warehouse.fetch(quarter_2022q1, "SELECT reason, project_name_a, project_name_b, similarity "
+                                           "FROM int_match_review "
                                            "WHERE quarter='2022Q1'")
     reasons = " ".join(r["reason"] for r in rows)
     assert "near miss" in reasons and "several units" in reasons
@@ -159,8 +164,9 @@ def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
 
 def test_growth_once_the_year_before_is_loaded(quarter_2022q1):
     eng = quarter_2022q1
-    load(eng, "2021Q1", {"registered": [stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000),
-                                        stg("registered", "2021Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500)]})
+    load(eng, "2021Q1", {"registered": [
+        stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000),
+        stg("registered", "2021Q1", 5, "忻府区", "庚公司技改", 900, nature="技术改造", ytd=500)]})
     build(eng, "2022Q1")
     r = unit_row(eng, "2022Q1", "忻府区")
     assert r["industrial_investment_prev"] == pytest.approx(1500)
@@ -197,7 +203,8 @@ def test_rebuild_is_idempotent(quarter_2022q1):
 def test_a_list_that_has_not_arrived_gives_null_figures_not_zero(sqlite_engine):
     eng = sqlite_engine
     hand_made_quarter(eng)
-    load(eng, "2021Q1", {"registered": [stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000)]})
+    load(eng, "2021Q1", {"registered": [
+        stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000)]})
     with eng.begin() as conn:  # the statistics bureau's list has not arrived this quarter
         warehouse.replace_partition(conn, "stg_registered", {"quarter": "2022Q1"}, [])
         warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "registered"}, [
@@ -282,7 +289,8 @@ def test_near_miss_against_any_spelling_of_a_coded_project_and_ambiguous_rows_re
     assert near[0]["similarity"] >= 0.9
     ambiguous = [r for r in review if r["reason"].startswith("ambiguous")]
     assert len(ambiguous) == 1 and ambiguous[0]["list_a"] == "energy" and ambiguous[0]["row_number_a"] == 6
-    pq = warehouse.fetch(sqlite_engine, "SELECT project_key, project_code FROM int_project_quarter WHERE quarter='2022Q1'")
+    pq = warehouse.fetch(sqlite_engine,
+                         "SELECT project_key, project_code FROM int_project_quarter WHERE quarter='2022Q1'")
     assert {r["project_key"]: r["project_code"] for r in pq}[f"C:{code}"] == code
 
 
@@ -296,7 +304,8 @@ def test_missed_count_is_null_when_a_source_list_is_missing(sqlite_engine):
     r = unit_row(sqlite_engine, "2022Q1", "忻府区")
     assert r["missed_reports"] is None and "能源类清单(energy)" in r["note"]
     # the rows the other lists prove missing are still listed
-    assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 3
+    n = warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"]
+    assert n == 3
 
 
 def test_unit_submissions_one_row_per_unit_and_library(quarter_2022q1):
@@ -311,7 +320,8 @@ def test_unit_submissions_one_row_per_unit_and_library(quarter_2022q1):
 def test_cluster_words_not_configured_are_reviewed_and_blank_clusters_are_null(quarter_2022q1):
     rows = warehouse.fetch(quarter_2022q1, "SELECT unit, cluster_word, projects FROM int_cluster_review "
                                            "WHERE quarter='2022Q1' ORDER BY cluster_word")
-    assert {(r["unit"], r["cluster_word"], r["projects"]) for r in rows} == {("忻府区", "化工", 1), ("忻府区", "建材", 1)}
+    assert {(r["unit"], r["cluster_word"], r["projects"]) for r in rows} == {("忻府区", "化工", 1),
+                                                                             ("忻府区", "建材", 1)}
     d = unit_row(quarter_2022q1, "2022Q1", "定襄县")  # no 所属产业集群 column
     assert d["cluster_projects"] is None and d["cluster_share"] is None and d["cluster_unknown_projects"] == 1
     assert "未填所属产业集群" in d["note"]
@@ -344,8 +354,8 @@ def test_a_year_without_targets_says_so_not_missing_prior_year(sqlite_engine):
     eng = sqlite_engine
     for q in ("2020Q1", "2021Q1"):
         load(eng, q, {"dispatch": [stg("dispatch", q, 5, "代县", "辛公司项目", 900, code="2103-140923-89-01-000001")],
-                      "registered": [stg("registered", q, 5, "代县", "辛公司项目", 900, ytd=100.0 if q == "2020Q1" else 150.0,
-                                         code="2103-140923-89-01-000001")],
+                      "registered": [stg("registered", q, 5, "代县", "辛公司项目", 900,
+                                         ytd=100.0 if q == "2020Q1" else 150.0, code="2103-140923-89-01-000001")],
                       "reserve": [], "signed": [], "approved": [], "energy": []})
     build(eng, "2021Q1")
     city = warehouse.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2021Q1' AND group_kind='city'")[0]

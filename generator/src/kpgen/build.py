@@ -403,7 +403,8 @@ def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows
             projects[e.project.id]["lists"].append(name)
     data_rows = sum(t["rows_loaded"] + sum(t["rows_rejected"].values()) for t in lists_truth.values())
     doc = {
-        "quarter": quarter, "seed": seed, "silent_units": silent, "rows_per_quarter": rows_per_quarter, "fault_rate": fault_rate,
+        "quarter": quarter, "seed": seed, "silent_units": silent, "rows_per_quarter": rows_per_quarter,
+        "fault_rate": fault_rate,
         "quarter_end": qend.isoformat(), "data_rows": data_rows,
         "lists": lists_truth, "projects": projects,
     }
