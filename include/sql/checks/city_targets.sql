@@ -4,11 +4,13 @@
 with
 
 targets as (
-    select * from city_targets where quarter = :quarter
+    select * from city_targets
+    where quarter = :quarter
 ),
 
 city as (
-    select * from bulletin_group_quarter where quarter = :quarter and group_kind = 'city'
+    select * from bulletin_group_quarter
+    where quarter = :quarter and group_kind = 'city'
 ),
 
 pairs as (
@@ -44,7 +46,9 @@ select
     measure,
     actual,
     city_value,
-    case when actual is null and city_value is null then 0
-         when actual is null or city_value is null then 1
-         when abs(actual - city_value) > 0.000001 then 1 else 0 end as mismatch
+    case
+        when actual is null and city_value is null then 0
+        when actual is null or city_value is null then 1
+        when abs(actual - city_value) > 0.000001 then 1 else 0
+    end as mismatch
 from pairs

@@ -4,17 +4,27 @@
 with
 
 unit_rows as (
-    select * from bulletin_unit_quarter where quarter = :quarter
+    select * from bulletin_unit_quarter
+    where quarter = :quarter
 ),
 
 group_rows as (
-    select * from bulletin_group_quarter where quarter = :quarter
+    select * from bulletin_group_quarter
+    where quarter = :quarter
 ),
 
 members as (
-    select 'zone_group' as group_kind, zone_group as group_name, u.* from unit_rows as u
+    select
+        'zone_group' as group_kind,
+        u.zone_group as group_name,
+        u.*
+    from unit_rows as u
     union all
-    select 'city' as group_kind, '全市合计' as group_name, u.* from unit_rows as u
+    select
+        'city' as group_kind,
+        '全市合计' as group_name,
+        u.*
+    from unit_rows as u
 ),
 
 sums as (
@@ -38,60 +48,125 @@ sums as (
 ),
 
 pairs as (
-    select g.group_kind, g.group_name, 'units' as figure, g.units as total, s.units as units_sum
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'units' as figure,
+        g.units as total,
+        s.units as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'dispatch_projects', g.dispatch_projects,
-           s.dispatch_projects
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'dispatch_projects' as figure,
+        g.dispatch_projects as total,
+        s.dispatch_projects as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'dispatch_total_investment', g.dispatch_total_investment,
-           s.dispatch_total_investment
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'dispatch_total_investment' as figure,
+        g.dispatch_total_investment as total,
+        s.dispatch_total_investment as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'industrial_investment', g.industrial_investment,
-           s.industrial_investment
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'industrial_investment' as figure,
+        g.industrial_investment as total,
+        s.industrial_investment as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'industrial_investment_prev', g.industrial_investment_prev,
-           s.industrial_investment_prev
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'industrial_investment_prev' as figure,
+        g.industrial_investment_prev as total,
+        s.industrial_investment_prev as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'newbuild_investment', g.newbuild_investment,
-           s.newbuild_investment
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'newbuild_investment' as figure,
+        g.newbuild_investment as total,
+        s.newbuild_investment as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'renovation_investment', g.renovation_investment,
-           s.renovation_investment
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'renovation_investment' as figure,
+        g.renovation_investment as total,
+        s.renovation_investment as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'started_projects', g.started_projects, s.started_projects
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'started_projects' as figure,
+        g.started_projects as total,
+        s.started_projects as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'registered_projects', g.registered_projects,
-           s.registered_projects
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'registered_projects' as figure,
+        g.registered_projects as total,
+        s.registered_projects as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'missed_reports', g.missed_reports, s.missed_reports
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'missed_reports' as figure,
+        g.missed_reports as total,
+        s.missed_reports as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'yiyuan_projects', g.yiyuan_projects, s.yiyuan_projects
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'yiyuan_projects' as figure,
+        g.yiyuan_projects as total,
+        s.yiyuan_projects as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
     union all
-    select g.group_kind, g.group_name, 'cluster_projects', g.cluster_projects, s.cluster_projects
-    from group_rows as g left join sums as s
-        on s.group_kind = g.group_kind and s.group_name = g.group_name
+    select
+        g.group_kind,
+        g.group_name,
+        'cluster_projects' as figure,
+        g.cluster_projects as total,
+        s.cluster_projects as units_sum
+    from group_rows as g
+    left join sums as s
+        on g.group_kind = s.group_kind and g.group_name = s.group_name
 )
 
 select
@@ -100,7 +175,9 @@ select
     figure,
     total,
     units_sum,
-    case when total is null and units_sum is null then 0
-         when total is null or units_sum is null then 1
-         when abs(total - units_sum) > 0.005 then 1 else 0 end as mismatch
+    case
+        when total is null and units_sum is null then 0
+        when total is null or units_sum is null then 1
+        when abs(total - units_sum) > 0.005 then 1 else 0
+    end as mismatch
 from pairs

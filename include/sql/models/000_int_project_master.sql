@@ -41,5 +41,5 @@ select
     o.quarter as first_quarter,
     s.quarters
 from ordered as o
-inner join seen as s on s.project_key = o.project_key
+inner join seen as s on o.project_key = s.project_key
 where o.rn = 1;

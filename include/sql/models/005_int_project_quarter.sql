@@ -10,11 +10,15 @@ insert into int_project_quarter (
 with
 
 project_rows as (
-    select * from int_project_rows where quarter = :quarter
+    select * from int_project_rows
+    where quarter = :quarter
 ),
 
 statuses as (
-    select status, started from cfg_status
+    select
+        status,
+        started
+    from cfg_status
 ),
 
 facts as (
@@ -56,5 +60,5 @@ select
     f.registered_ytd as ytd_investment,
     cast(:run_id as text) as run_id
 from facts as f
-left join statuses as s on s.status = f.dispatch_status
+left join statuses as s on f.dispatch_status = s.status
 where f.rn = 1;

@@ -6,25 +6,43 @@ insert into unit_submissions (quarter, unit, list, files, rows_loaded, status, r
 with
 
 units as (
-    select unit from cfg_unit where year = :year
+    select unit from cfg_unit
+    where year = :year
 ),
 
 libraries as (
-    select list from cfg_list where list in ('reserve', 'dispatch')
+    select list from cfg_list
+    where list in ('reserve', 'dispatch')
 ),
 
 reserve_rows as (
-    select unit, file from stg_reserve where quarter = :quarter
+    select
+        unit,
+        file
+    from stg_reserve
+    where quarter = :quarter
 ),
 
 dispatch_rows as (
-    select unit, file from stg_dispatch where quarter = :quarter
+    select
+        unit,
+        file
+    from stg_dispatch
+    where quarter = :quarter
 ),
 
 library_rows as (
-    select 'reserve' as list, unit, file from reserve_rows
+    select
+        'reserve' as list,
+        unit,
+        file
+    from reserve_rows
     union all
-    select 'dispatch' as list, unit, file from dispatch_rows
+    select
+        'dispatch' as list,
+        unit,
+        file
+    from dispatch_rows
 ),
 
 per_unit as (
@@ -47,4 +65,4 @@ select
     cast(:run_id as text) as run_id
 from units as u
 cross join libraries as l
-left join per_unit as p on p.list = l.list and p.unit = u.unit;
+left join per_unit as p on l.list = p.list and u.unit = p.unit;

@@ -6,7 +6,11 @@ insert into int_cluster_review (quarter, unit, cluster_word, projects, rows_seen
 with
 
 dispatch_rows as (
-    select unit, project_key, cluster, cluster_text
+    select
+        unit,
+        project_key,
+        cluster,
+        cluster_text
     from int_project_rows
     where quarter = :quarter and list = 'dispatch'
 )

@@ -11,39 +11,57 @@ insert into missed_reports (
 with
 
 project_rows as (
-    select * from int_project_rows where quarter = :quarter
+    select * from int_project_rows
+    where quarter = :quarter
 ),
 
 received as (
-    select unit, list from unit_submissions where quarter = :quarter and status = 'received'
+    select
+        unit,
+        list
+    from unit_submissions
+    where quarter = :quarter and status = 'received'
 ),
 
 approvals as (
     select r.*
     from project_rows as r
-    where r.list in ('approved', 'energy')
-      and r.total_investment >= :threshold
-      and (r.approval_date is null or substr(r.approval_date, 1, 4) = :year_text)
-      and exists (select 1 from received as s where s.unit = r.unit and s.list = 'dispatch')
-      and not exists (
-          select 1 from int_project_rows as d
-          where d.quarter = r.quarter and d.list = 'dispatch' and d.unit = r.unit
-            and d.project_key = r.project_key
-      )
+    where
+        r.list in ('approved', 'energy')
+        and r.total_investment >= :threshold
+        and (r.approval_date is null or substr(r.approval_date, 1, 4) = :year_text)
+        and exists (
+            select 1 from received as s
+            where s.unit = r.unit and s.list = 'dispatch'
+        )
+        and not exists (
+            select 1 from int_project_rows as d
+            where
+                d.quarter = r.quarter and d.list = 'dispatch' and d.unit = r.unit
+                and d.project_key = r.project_key
+        )
 ),
 
 signings as (
     select r.*
     from project_rows as r
-    where r.list = 'signed'
-      and r.total_investment >= :threshold
-      and exists (select 1 from received as s where s.unit = r.unit and s.list = 'dispatch')
-      and exists (select 1 from received as s where s.unit = r.unit and s.list = 'reserve')
-      and not exists (
-          select 1 from int_project_rows as d
-          where d.quarter = r.quarter and d.list in ('reserve', 'dispatch') and d.unit = r.unit
-            and d.project_key = r.project_key
-      )
+    where
+        r.list = 'signed'
+        and r.total_investment >= :threshold
+        and exists (
+            select 1 from received as s
+            where s.unit = r.unit and s.list = 'dispatch'
+        )
+        and exists (
+            select 1 from received as s
+            where s.unit = r.unit and s.list = 'reserve'
+        )
+        and not exists (
+            select 1 from int_project_rows as d
+            where
+                d.quarter = r.quarter and d.list in ('reserve', 'dispatch') and d.unit = r.unit
+                and d.project_key = r.project_key
+        )
 ),
 
 missing as (

@@ -10,25 +10,46 @@ insert into missed_projects (
 with
 
 missed as (
-    select unit, source_list, project_key, project_code, project_name, total_investment
+    select
+        unit,
+        source_list,
+        project_key,
+        project_code,
+        project_name,
+        total_investment
     from missed_reports
     where quarter = :quarter
 ),
 
 project_rows as (
-    select list, unit, project_key, seq, approval_date, signing_date, owner
+    select
+        list,
+        unit,
+        project_key,
+        seq,
+        approval_date,
+        signing_date,
+        owner
     from int_project_rows
     where quarter = :quarter
 ),
 
 review as (
-    select unit, similarity, project_key_a, project_name_a, project_key_b, project_name_b
+    select
+        unit,
+        similarity,
+        project_key_a,
+        project_name_a,
+        project_key_b,
+        project_name_b
     from int_match_review
     where quarter = :quarter and reason like 'near miss%'
 ),
 
 library as (
-    select distinct unit, project_key
+    select distinct
+        unit,
+        project_key
     from int_project_rows
     where quarter = :quarter and list in ('reserve', 'dispatch')
 ),
@@ -69,12 +90,20 @@ source_rows as (
 ),
 
 pairs as (
-    select unit, project_key_a as project_key, project_key_b as other_key,
-           project_name_b as other_name, similarity
+    select
+        unit,
+        project_key_a as project_key,
+        project_key_b as other_key,
+        project_name_b as other_name,
+        similarity
     from review
     union all
-    select unit, project_key_b as project_key, project_key_a as other_key,
-           project_name_a as other_name, similarity
+    select
+        unit,
+        project_key_b as project_key,
+        project_key_a as other_key,
+        project_name_a as other_name,
+        similarity
     from review
 ),
 
@@ -85,10 +114,10 @@ candidates as (
         p.other_name,
         p.similarity,
         row_number() over (
-            partition by p.unit, p.project_key order by p.similarity desc, p.other_name
+            partition by p.unit, p.project_key order by p.similarity desc, p.other_name asc
         ) as rn
     from pairs as p
-    inner join library as l on l.unit = p.unit and l.project_key = p.other_key
+    inner join library as l on p.unit = l.unit and p.other_key = l.project_key
 )
 
 select
@@ -110,7 +139,7 @@ select
     c.similarity as candidate_similarity,
     cast(:run_id as text) as run_id
 from described as d
-inner join per_project as pp on pp.unit = d.unit and pp.project_key = d.project_key
-left join source_rows as s on s.unit = d.unit and s.project_key = d.project_key and s.rn = 1
-left join candidates as c on c.unit = d.unit and c.project_key = d.project_key and c.rn = 1
+inner join per_project as pp on d.unit = pp.unit and d.project_key = pp.project_key
+left join source_rows as s on d.unit = s.unit and d.project_key = s.project_key and s.rn = 1
+left join candidates as c on d.unit = c.unit and d.project_key = c.project_key and c.rn = 1
 where d.rn = 1;

@@ -9,11 +9,13 @@ insert into unregistered_projects (
 with
 
 dispatch_rows as (
-    select * from int_project_rows where quarter = :quarter and list = 'dispatch'
+    select * from int_project_rows
+    where quarter = :quarter and list = 'dispatch'
 ),
 
 statuses as (
-    select status from cfg_status where started = 1
+    select status from cfg_status
+    where started = 1
 ),
 
 registered_loaded as (
@@ -28,12 +30,13 @@ unregistered as (
         d.*,
         row_number() over (partition by d.unit, d.project_key order by d.seq) as rn
     from dispatch_rows as d
-    inner join statuses as s on s.status = d.status
+    inner join statuses as s on d.status = s.status
     cross join registered_loaded
     where not exists (
         select 1 from int_project_rows as g
-        where g.quarter = d.quarter and g.list = 'registered' and g.unit = d.unit
-          and g.project_key = d.project_key
+        where
+            g.quarter = d.quarter and g.list = 'registered' and g.unit = d.unit
+            and g.project_key = d.project_key
     )
 )
 

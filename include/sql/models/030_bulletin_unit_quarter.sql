@@ -22,55 +22,98 @@ insert into bulletin_unit_quarter (
 with
 
 units as (
-    select unit, unit_order, zone_group, target_growth from cfg_unit where year = :year
+    select
+        unit,
+        unit_order,
+        zone_group,
+        target_growth
+    from cfg_unit
+    where year = :year
 ),
 
 lists as (
-    select list, title, list_order from cfg_list
+    select
+        list,
+        title,
+        list_order
+    from cfg_list
 ),
 
 audit as (
-    select list, status from load_audit where quarter = :quarter
+    select
+        list,
+        status
+    from load_audit
+    where quarter = :quarter
 ),
 
 prev_audit as (
-    select list, status
+    select
+        list,
+        status
     from load_audit
     where quarter = :prev_quarter and list = 'registered' and status = 'loaded'
 ),
 
 submissions as (
-    select unit, list, status from unit_submissions where quarter = :quarter
+    select
+        unit,
+        list,
+        status
+    from unit_submissions
+    where quarter = :quarter
 ),
 
 dispatch_rows as (
-    select unit, project_key, total_investment, status, cluster, cluster_text
+    select
+        unit,
+        project_key,
+        total_investment,
+        status,
+        cluster,
+        cluster_text
     from int_project_rows
     where quarter = :quarter and list = 'dispatch'
 ),
 
 registered_rows as (
-    select distinct unit, project_key
+    select distinct
+        unit,
+        project_key
     from int_project_rows
     where quarter = :quarter and list = 'registered'
 ),
 
 statuses as (
-    select status, started from cfg_status
+    select
+        status,
+        started
+    from cfg_status
 ),
 
 natures as (
-    select nature, nature_group from cfg_nature
+    select
+        nature,
+        nature_group
+    from cfg_nature
 ),
 
 investment_rows as (
-    select quarter, unit, nature, ytd_investment
+    select
+        quarter,
+        unit,
+        nature,
+        ytd_investment
     from stg_registered
     where quarter in (:quarter, :prev_quarter)
 ),
 
 missed as (
-    select unit, project_key from missed_reports where quarter = :quarter
+    select
+        unit,
+        project_key
+    from missed_reports
+    where quarter = :quarter
 ),
 
 -- which lists arrived
@@ -80,7 +123,8 @@ loaded as (
         l.list_order,
         l.title,
         case when exists (
-            select 1 from audit as a where a.list = l.list and a.status = 'loaded'
+            select 1 from audit as a
+            where a.list = l.list and a.status = 'loaded'
         ) then 1 else 0 end as is_loaded
     from lists as l
 ),
@@ -90,8 +134,10 @@ flags as (
         max(case when list = 'dispatch' then is_loaded end) as dispatch_loaded,
         max(case when list = 'reserve' then is_loaded end) as reserve_loaded,
         max(case when list = 'registered' then is_loaded end) as registered_loaded,
-        min(case when list in ('dispatch', 'reserve', 'signed', 'approved', 'energy')
-                 then is_loaded end) as missed_complete,
+        min(case
+            when list in ('dispatch', 'reserve', 'signed', 'approved', 'energy')
+                then is_loaded
+        end) as missed_complete,
         case when exists (select 1 from prev_audit) then 1 else 0 end as prev_loaded
     from loaded
 ),
@@ -104,7 +150,7 @@ missing_lists as (
         || coalesce(max(case when list_order = 4 then '、' || title || '(' || list || ')' end), '')
         || coalesce(max(case when list_order = 5 then '、' || title || '(' || list || ')' end), '')
         || coalesce(max(case when list_order = 6 then '、' || title || '(' || list || ')' end), '')
-        as names
+            as names
     from loaded
     where is_loaded = 0
 ),
@@ -118,7 +164,7 @@ dispatch_projects as (
         max(case when d.cluster is not null then 1 else 0 end) as is_cluster,
         max(case when d.cluster_text is not null then 1 else 0 end) as cluster_known
     from dispatch_rows as d
-    left join statuses as s on s.status = d.status
+    left join statuses as s on d.status = s.status
     group by d.unit, d.project_key
 ),
 
@@ -133,7 +179,7 @@ dispatch_units as (
         sum(p.is_cluster) as clusters,
         sum(1 - p.cluster_known) as cluster_unknown
     from dispatch_projects as p
-    left join registered_rows as g on g.unit = p.unit and g.project_key = p.project_key
+    left join registered_rows as g on p.unit = g.unit and p.project_key = g.project_key
     group by p.unit
 ),
 
@@ -146,12 +192,16 @@ investment as (
         sum(case when n.nature_group = 'renovation' then i.ytd_investment else 0 end)
             as renovation
     from investment_rows as i
-    left join natures as n on n.nature = i.nature
+    left join natures as n on i.nature = n.nature
     group by i.quarter, i.unit
 ),
 
 missed_units as (
-    select unit, count(distinct project_key) as n from missed group by unit
+    select
+        unit,
+        count(distinct project_key) as n
+    from missed
+    group by unit
 ),
 
 base as (
@@ -169,11 +219,15 @@ base as (
         case when sd.status = 'received' then du.projects end as projects,
         case when sd.status = 'received' then du.total end as total,
         case when sd.status = 'received' then du.started end as started,
-        case when sd.status = 'received' and f.registered_loaded = 1
-             then du.registered end as registered,
+        case
+            when sd.status = 'received' and f.registered_loaded = 1
+                then du.registered
+        end as registered,
         case when sd.status = 'received' then du.yiyuan end as yiyuan,
-        case when sd.status = 'received' and du.cluster_unknown = 0
-             then du.clusters end as clusters,
+        case
+            when sd.status = 'received' and du.cluster_unknown = 0
+                then du.clusters
+        end as clusters,
         case when sd.status = 'received' then du.cluster_unknown end as cluster_unknown,
         case when f.registered_loaded = 1 then coalesce(cur.industrial, 0) end as industrial,
         case when f.registered_loaded = 1 then coalesce(cur.newbuild, 0) end as newbuild,
@@ -181,16 +235,18 @@ base as (
         case when f.prev_loaded = 1 then coalesce(prev.industrial, 0) end as industrial_prev,
         case when f.prev_loaded = 1 then coalesce(prev.newbuild, 0) end as newbuild_prev,
         case when f.prev_loaded = 1 then coalesce(prev.renovation, 0) end as renovation_prev,
-        case when f.missed_complete = 1 and sd.status = 'received' and sr.status = 'received'
-             then coalesce(mi.n, 0) end as missed
+        case
+            when f.missed_complete = 1 and sd.status = 'received' and sr.status = 'received'
+                then coalesce(mi.n, 0)
+        end as missed
     from units as u
     cross join flags as f
-    left join submissions as sr on sr.unit = u.unit and sr.list = 'reserve'
-    left join submissions as sd on sd.unit = u.unit and sd.list = 'dispatch'
-    left join dispatch_units as du on du.unit = u.unit
-    left join investment as cur on cur.unit = u.unit and cur.quarter = :quarter
-    left join investment as prev on prev.unit = u.unit and prev.quarter = :prev_quarter
-    left join missed_units as mi on mi.unit = u.unit
+    left join submissions as sr on u.unit = sr.unit and sr.list = 'reserve'
+    left join submissions as sd on u.unit = sd.unit and sd.list = 'dispatch'
+    left join dispatch_units as du on u.unit = du.unit
+    left join investment as cur on u.unit = cur.unit and cur.quarter = :quarter
+    left join investment as prev on u.unit = prev.unit and prev.quarter = :prev_quarter
+    left join missed_units as mi on u.unit = mi.unit
 ),
 
 growth as (
@@ -221,30 +277,54 @@ noted as (
     select
         g.*,
         r.growth_rank,
-        case when g.dispatch_loaded = 1 and g.dispatch_status = 'not_received'
-             then '；未报送调度库' else '' end
-        || case when g.reserve_loaded = 1 and g.reserve_status = 'not_received'
-                then '；未报送储备库' else '' end
+        case
+            when g.dispatch_loaded = 1 and g.dispatch_status = 'not_received'
+                then '；未报送调度库'
+            else ''
+        end
+        || case
+            when g.reserve_loaded = 1 and g.reserve_status = 'not_received'
+                then '；未报送储备库'
+            else ''
+        end
         || case when m.names <> '' then '；缺少清单:' || substr(m.names, 2) else '' end
-        || case when g.prev_loaded = 0 and g.registered_loaded = 1
+        || case
+            when g.prev_loaded = 0 and g.registered_loaded = 1
                 then '；无上年同期入统数据(' || cast(:prev_quarter as text) || '未加载)'
-                else '' end
-        || case when g.industrial_prev = 0 and g.industrial is not null
-                then '；上年同期工业投资为0，无法计算增速' else '' end
-        || case when g.g_new is null and g.newbuild is not null and g.industrial_prev > 0
-                then '；上年同期新建类投资为0，无法计算其增速' else '' end
-        || case when g.g_ren is null and g.renovation is not null and g.industrial_prev > 0
-                then '；上年同期技改投资为0，无法计算其增速' else '' end
+            else ''
+        end
+        || case
+            when g.industrial_prev = 0 and g.industrial is not null
+                then '；上年同期工业投资为0，无法计算增速'
+            else ''
+        end
+        || case
+            when g.g_new is null and g.newbuild is not null and g.industrial_prev > 0
+                then '；上年同期新建类投资为0，无法计算其增速'
+            else ''
+        end
+        || case
+            when g.g_ren is null and g.renovation is not null and g.industrial_prev > 0
+                then '；上年同期技改投资为0，无法计算其增速'
+            else ''
+        end
         || case when g.target_growth is null then '；未设增速目标' else '' end
-        || case when g.started = 0 and g.registered is not null
-                then '；无开复工项目，规范入统率无法计算' else '' end
-        || case when g.cluster_unknown > 0
-                then '；' || cast(g.cluster_unknown as text)
-                     || '个项目未填所属产业集群，集群项目数无法计算' else '' end
-        as note_text
+        || case
+            when g.started = 0 and g.registered is not null
+                then '；无开复工项目，规范入统率无法计算'
+            else ''
+        end
+        || case
+            when g.cluster_unknown > 0
+                then
+                    '；' || cast(g.cluster_unknown as text)
+                    || '个项目未填所属产业集群，集群项目数无法计算'
+            else ''
+        end
+            as note_text
     from gaps as g
     cross join missing_lists as m
-    left join ranks as r on r.unit = g.unit
+    left join ranks as r on g.unit = r.unit
 )
 
 select
@@ -261,8 +341,10 @@ select
     g_ind as industrial_growth,
     target_growth,
     gap as growth_gap,
-    case when g_ind is null or target_growth is null then null
-         when g_ind >= target_growth then 1 else 0 end as growth_attained,
+    case
+        when g_ind is null or target_growth is null then null
+        when g_ind >= target_growth then 1 else 0
+    end as growth_attained,
     growth_rank,
     round(cast(newbuild as numeric), 2) as newbuild_investment,
     round(cast(newbuild_prev as numeric), 2) as newbuild_investment_prev,

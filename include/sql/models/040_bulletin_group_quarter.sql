@@ -19,15 +19,21 @@ insert into bulletin_group_quarter (
 with
 
 unit_rows as (
-    select * from bulletin_unit_quarter where quarter = :quarter
+    select * from bulletin_unit_quarter
+    where quarter = :quarter
 ),
 
 zone_groups as (
-    select zone_group, group_order from cfg_zone_group
+    select
+        zone_group,
+        group_order
+    from cfg_zone_group
 ),
 
 unit_targets as (
-    select zone_group, max(target_growth) as target_growth
+    select
+        zone_group,
+        max(target_growth) as target_growth
     from cfg_unit
     where year = :year
     group by zone_group
@@ -40,11 +46,17 @@ city_target as (
 ),
 
 audit as (
-    select list, status from load_audit where quarter = :quarter
+    select
+        list,
+        status
+    from load_audit
+    where quarter = :quarter
 ),
 
 prev_audit as (
-    select list, status
+    select
+        list,
+        status
     from load_audit
     where quarter = :prev_quarter and list = 'registered' and status = 'loaded'
 ),
@@ -52,7 +64,8 @@ prev_audit as (
 flags as (
     select
         case when exists (
-            select 1 from audit where list = 'registered' and status = 'loaded'
+            select 1 from audit
+            where list = 'registered' and status = 'loaded'
         ) then 1 else 0 end as registered_loaded,
         case when exists (select 1 from prev_audit) then 1 else 0 end as prev_loaded
 ),
@@ -65,14 +78,14 @@ members as (
         t.target_growth as group_target,
         u.*
     from unit_rows as u
-    inner join zone_groups as z on z.zone_group = u.zone_group
-    left join unit_targets as t on t.zone_group = u.zone_group
+    inner join zone_groups as z on u.zone_group = z.zone_group
+    left join unit_targets as t on u.zone_group = t.zone_group
     union all
     select
         'city' as group_kind,
         '全市合计' as group_name,
         (select count(*) from zone_groups) + 1 as group_order,
-        (select target_growth from city_target) as group_target,
+        (select c.target_growth from city_target as c) as group_target,
         u.*
     from unit_rows as u
 ),
@@ -115,12 +128,18 @@ growth as (
         s.*,
         f.registered_loaded,
         f.prev_loaded,
-        case when s.industrial_investment_prev > 0
-             then s.industrial_investment / s.industrial_investment_prev - 1 end as g_ind,
-        case when s.newbuild_investment_prev > 0
-             then s.newbuild_investment / s.newbuild_investment_prev - 1 end as g_new,
-        case when s.renovation_investment_prev > 0
-             then s.renovation_investment / s.renovation_investment_prev - 1 end as g_ren
+        case
+            when s.industrial_investment_prev > 0
+                then s.industrial_investment / s.industrial_investment_prev - 1
+        end as g_ind,
+        case
+            when s.newbuild_investment_prev > 0
+                then s.newbuild_investment / s.newbuild_investment_prev - 1
+        end as g_new,
+        case
+            when s.renovation_investment_prev > 0
+                then s.renovation_investment / s.renovation_investment_prev - 1
+        end as g_ren
     from sums as s
     cross join flags as f
 ),
@@ -128,24 +147,37 @@ growth as (
 noted as (
     select
         g.*,
-        case when g.units_not_reported > 0
-             then '；' || cast(g.units_not_reported as text)
-                  || '个单位未报送调度库，调度库各项合计不含其数据' else '' end
+        case
+            when g.units_not_reported > 0
+                then
+                    '；' || cast(g.units_not_reported as text)
+                    || '个单位未报送调度库，调度库各项合计不含其数据'
+            else ''
+        end
         || case when g.registered_loaded = 0 then '；缺少清单:入统清单(registered)' else '' end
-        || case when g.prev_loaded = 0 and g.registered_loaded = 1
+        || case
+            when g.prev_loaded = 0 and g.registered_loaded = 1
                 then '；无上年同期入统数据(' || cast(:prev_quarter as text) || '未加载)'
-                else '' end
-        || case when g.industrial_investment_prev = 0 and g.industrial_investment is not null
-                then '；上年同期工业投资为0，无法计算增速' else '' end
+            else ''
+        end
+        || case
+            when g.industrial_investment_prev = 0 and g.industrial_investment is not null
+                then '；上年同期工业投资为0，无法计算增速'
+            else ''
+        end
         || case when g.target_growth is null then '；未设增速目标' else '' end
-        || case when g.missed_unchecked > 0
+        || case
+            when g.missed_unchecked > 0
                 then '；漏报项目数不含无法核对的' || cast(g.missed_unchecked as text) || '个单位'
-                else '' end
-        || case when g.cluster_units_unknown > 0
-                then '；集群项目数不含未填所属产业集群的'
-                     || cast(g.cluster_units_unknown as text) || '个单位'
-                else '' end
-        as note_text
+            else ''
+        end
+        || case
+            when g.cluster_units_unknown > 0
+                then
+                    '；集群项目数不含未填所属产业集群的'
+                    || cast(g.cluster_units_unknown as text) || '个单位'
+            else '' end
+            as note_text
     from growth as g
 )
 
@@ -163,8 +195,10 @@ select
     g_ind as industrial_growth,
     target_growth,
     g_ind - target_growth as growth_gap,
-    case when g_ind is null or target_growth is null then null
-         when g_ind >= target_growth then 1 else 0 end as growth_attained,
+    case
+        when g_ind is null or target_growth is null then null
+        when g_ind >= target_growth then 1 else 0
+    end as growth_attained,
     round(cast(newbuild_investment as numeric), 2) as newbuild_investment,
     round(cast(newbuild_investment_prev as numeric), 2) as newbuild_investment_prev,
     g_new as newbuild_growth,
@@ -175,8 +209,10 @@ select
     case when dispatch_projects > 0 then 1.0 * started_projects / dispatch_projects end
         as start_rate,
     registered_projects,
-    case when started_for_registration > 0
-         then 1.0 * registered_projects / started_for_registration end as registration_rate,
+    case
+        when started_for_registration > 0
+            then 1.0 * registered_projects / started_for_registration
+    end as registration_rate,
     missed_reports,
     yiyuan_projects,
     case when dispatch_projects > 0 then 1.0 * yiyuan_projects / dispatch_projects end

@@ -10,11 +10,13 @@ insert into city_targets (
 with
 
 targets as (
-    select * from cfg_target where year = :year
+    select * from cfg_target
+    where year = :year
 ),
 
 city as (
-    select * from bulletin_group_quarter where quarter = :quarter and group_kind = 'city'
+    select * from bulletin_group_quarter
+    where quarter = :quarter and group_kind = 'city'
 ),
 
 actuals as (
@@ -56,23 +58,31 @@ select
     measure,
     target,
     actual,
-    case when actual is null then null
-         when strict = 1 and actual > target then 1
-         when strict = 1 then 0
-         when actual >= target then 1 else 0 end as attained,
+    case
+        when actual is null then null
+        when strict = 1 and actual > target then 1
+        when strict = 1 then 0
+        when actual >= target then 1 else 0
+    end as attained,
     indicator_order,
     measure_order,
     case measure when 'amount' then '亿元' when 'count' then '个' else '%' end as shown_unit,
-    case when measure = 'amount' then round(cast(target / 10000 as numeric), 2)
-         else target end as target_shown,
-    case when measure = 'amount' then round(cast(actual / 10000 as numeric), 2)
-         else actual end as actual_shown,
+    case
+        when measure = 'amount' then round(cast(target / 10000 as numeric), 2)
+        else target
+    end as target_shown,
+    case
+        when measure = 'amount' then round(cast(actual / 10000 as numeric), 2)
+        else actual
+    end as actual_shown,
     case when measure in ('amount', 'count') and target > 0 then actual / target end
         as progress,
-    case when actual is null then '无法计算，原因见通报表全市合计行说明'
-         when cluster_partial = 1
-             then '不含未填所属产业集群的单位，见通报表全市合计行说明'
-         when measure in ('count', 'share') and units_not_reported > 0
-             then '不含未报送调度库的单位，见通报表全市合计行说明' end as note,
+    case
+        when actual is null then '无法计算，原因见通报表全市合计行说明'
+        when cluster_partial = 1
+            then '不含未填所属产业集群的单位，见通报表全市合计行说明'
+        when measure in ('count', 'share') and units_not_reported > 0
+            then '不含未报送调度库的单位，见通报表全市合计行说明'
+    end as note,
     cast(:run_id as text) as run_id
 from actuals;

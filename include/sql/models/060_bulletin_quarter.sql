@@ -13,15 +13,27 @@ settings as (
 ),
 
 project_rows as (
-    select approval_date, signing_date from int_project_rows where quarter = :quarter
+    select
+        approval_date,
+        signing_date
+    from int_project_rows
+    where quarter = :quarter
 ),
 
 submissions as (
-    select unit, status from unit_submissions where quarter = :quarter and list = 'dispatch'
+    select
+        unit,
+        status
+    from unit_submissions
+    where quarter = :quarter and list = 'dispatch'
 ),
 
 audit as (
-    select list, status from load_audit where quarter = :quarter
+    select
+        list,
+        status
+    from load_audit
+    where quarter = :quarter
 ),
 
 dates as (
@@ -37,16 +49,22 @@ dates as (
 not_reported as (
     select count(*) as n
     from submissions
-    where status = 'not_received'
-      and exists (select 1 from audit where list = 'dispatch' and status = 'loaded')
+    where
+        status = 'not_received'
+        and exists (
+            select 1 from audit as a
+            where a.list = 'dispatch' and a.status = 'loaded'
+        )
 )
 
 select
     cast(:quarter as text) as quarter,
     s.issuer,
     cast(:cutoff as text) as data_cutoff,
-    case when d.latest > cast(:cutoff as text) then d.latest
-         else cast(:cutoff as text) end as tabulated_on,
+    case
+        when d.latest > cast(:cutoff as text) then d.latest
+        else cast(:cutoff as text)
+    end as tabulated_on,
     n.n as units_not_reported,
     cast(:run_id as text) as run_id
 from settings as s
