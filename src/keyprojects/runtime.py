@@ -163,3 +163,18 @@ def record_arrivals(got: dict, run_id: str | None = None, dag_id: str | None = N
     for a in raised:
         log.warning("%s", a.message.replace("\n", " | "))
     return [asdict(a) for a in raised]
+
+
+def changed_quarters() -> list[dict]:
+    """Quarters whose inbox files differ from their last successful run's (keyprojects.watch)."""
+    from . import watch
+
+    with _warehouse() as (s, eng):
+        warehouse.ensure_schema(eng, s.sql)
+        found = watch.changed_quarters(eng, s.inbox)
+    for c in found:
+        log.warning("%s changed since its last successful run: %s -> rerun %s", c["quarter"],
+                    "; ".join(c["changes"]), c["run_id"])
+    if not found:
+        log.info("no quarter's inbox changed since its last successful run")
+    return found
