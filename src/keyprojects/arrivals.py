@@ -8,8 +8,9 @@ wall clock, so a past quarter (backfill, ``dags test``) never waits and tests us
 
 How a file's units are known, cheaply: a unit library is read once with the product's own readers
 (``readers.read_file``) and the distinct canonical units of its ``unit`` column are stored by the
-file's sha256 and list in ``inbox_file_units``; later checks only hash the file. A file the readers
-cannot read names no unit (the load reports its fault). Files are found with the same rule as the
+file's sha256 and list in ``inbox_file_units``; later checks only hash the file. A library with no
+data rows is credited to the unit its file name names; a file the readers cannot read names no unit
+(the load reports its fault). Files are found with the same rule as the
 load (``pipeline.list_files``: data suffixes, no hidden files, no ~$ lock files), kept here without
 importing the loader so that the check and the inbox watcher stay light.
 """
@@ -85,9 +86,18 @@ def file_units(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
         units = sorted({u for u in frame["unit"].dropna() if u in known})
     except FileFault as fault:
         units, error = [], str(fault)
+    if not units and error is None:   # a library with no rows: the unit sent it, its name says whose
+        units = unit_in_name(f.file)
     warehouse.replace_partition(conn, "inbox_file_units", {"sha256": sha256, "list": f.list}, [
         {"sha256": sha256, "list": f.list, "units": json.dumps(units, ensure_ascii=False), "error": error}])
     return units
+
+
+def unit_in_name(name: str) -> list[str]:
+    """The unit a file name names (its longest matching spelling), for a library with no data rows."""
+    key = config.squash(Path(name).stem)
+    hits = [(len(k), unit) for k, unit in config.unit_lookup().items() if len(k) >= 2 and k in key]
+    return [max(hits)[1]] if hits else []
 
 
 @dataclass

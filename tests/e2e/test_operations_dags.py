@@ -187,3 +187,22 @@ def test_a_quarter_with_no_list_publishes_nothing_and_fails(env):
     assert q in subject and "运行失败" in subject and "no list of 2023Q1 had arrived" in body
     run = warehouse.fetch(eng, "select state from run_history where quarter = :q", q=q)
     assert [r["state"] for r in run] == ["failed"]
+
+
+def test_status_shows_arrivals_rejections_last_run_alerts_and_bulletin(env, capsys):
+    from keyprojects import cli
+
+    assert cli.main(["status", Q]) == 0
+    out = capsys.readouterr().out
+    assert f"== {Q}" in out and "deadline" in out
+    assert "energy      missing" in out and "signed      arrived" in out
+    assert "dispatch libraries: 15 units arrived" in out and "missing: 代县" in out
+    assert "success" in out and "last run: " in out
+    assert "unit_not_reported" in out and "late_list" in out and "energy" in out
+    assert f"bulletin: {env['output'] / Q}" in out
+    rejected = warehouse.fetch(env["engine"], "select sum(rows_rejected) as n from load_audit where quarter = :q "
+                                              "and list = 'signed'", q=Q)[0]["n"]
+    assert any(line.split()[:2] == ["signed", "arrived"] and line.split()[-1] == str(rejected)
+               for line in out.splitlines())
+    assert cli.main(["status"]) == 0
+    assert "== 2023Q1" in capsys.readouterr().out
