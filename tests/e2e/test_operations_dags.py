@@ -15,9 +15,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from kpgen import generate
 
 from keyprojects import warehouse
-from kpgen import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -156,6 +156,16 @@ def test_late_lists_alert_and_a_resent_file_triggers_a_rerun(env):
     figures = warehouse.fetch(eng, "select count(distinct run_id) as n from bulletin_history where quarter = :q",
                               q=Q)
     assert figures[0]["n"] == 2
+    # the README's two history queries answer "when did <unit> resend, what changed in the figures"
+    unit = json.loads(warehouse.fetch(eng, "select units from load_history where file = :f", f=resent.name)[0]
+                      ["units"])[0]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### History", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    receipts, figures_sql = [q.strip() for q in block.split(";") if q.strip()]
+    receipts = warehouse.fetch(eng, receipts.replace("代县", unit))
+    assert [r["run_id"] for r in receipts if r["file"] == resent.name] == [dr.run_id, dr2.run_id]
+    assert len({r["sha256"] for r in receipts if r["file"] == resent.name}) == 2
+    assert [r["run_id"] for r in warehouse.fetch(eng, figures_sql.replace("代县", unit))] == [dr.run_id, dr2.run_id]
     # the watcher is quiet again: the last successful run loaded what the inbox holds
     w = env["watch"].test()
     assert "trigger_rerun" not in _states(w) or _states(w)["trigger_rerun"] in ("skipped", "removed")
