@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import dag, task
-from keyprojects_alerts import (
-    failure_notifier,  # plugins/: alerts table, task log, email via kp_smtp
-)
+from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
 
 DOC = """
 ### keyprojects_inbox_watch
@@ -50,9 +48,7 @@ def keyprojects_inbox_watch():
     def trigger_rerun(change: dict) -> None:
         # the standard provider's TriggerDagRunOperator, run inside the task (importing it at the top
         # would make parsing this file slow): it asks Airflow to create the run and returns.
-        from airflow.providers.standard.operators.trigger_dagrun import (
-            TriggerDagRunOperator,
-        )
+        from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
         from airflow.sdk import get_current_context
 
         TriggerDagRunOperator(
