@@ -78,3 +78,22 @@ def test_missing_list_or_unit_waits_until_the_deadline_then_alerts(inbox, sqlite
 def test_a_naive_clock_is_refused(inbox, sqlite_engine):
     with pytest.raises(ValueError, match="timezone-aware"):
         arrivals.check(sqlite_engine, inbox, Q, dt.datetime(2022, 5, 1), 15)
+
+
+def test_the_sensors_function_waits_for_a_future_deadline_and_not_for_a_past_one(inbox, tmp_path, monkeypatch):
+    """runtime.check_arrivals is what wait_for_lists pokes with; its clock is the argument."""
+    from keyprojects import runtime
+
+    part = tmp_path / "inbox"
+    shutil.copytree(inbox / Q, part / Q)
+    shutil.rmtree(part / Q / "registered")
+    monkeypatch.setenv("KP_INBOX", str(part))
+    monkeypatch.setenv("KP_OUTPUT", str(tmp_path / "out"))
+    monkeypatch.setenv("KP_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'wh.db'}")
+    monkeypatch.setenv("KP_LIST_DEADLINE_DAYS", "30")
+    runtime.resolve_quarter(Q, None, None)   # creates the tables
+    fake_now = dt.datetime(2022, 4, 20, tzinfo=UTC)      # 20 days after the quarter: still waiting
+    got = runtime.check_arrivals(Q, fake_now)
+    assert got["done"] is False and got["lists_missing"] == ["registered"]
+    assert got["deadline"] == "2022-05-01T00:00:00+08:00"
+    assert runtime.check_arrivals(Q, dt.datetime(2022, 5, 1, tzinfo=arrivals.CHINA))["done"] is True
