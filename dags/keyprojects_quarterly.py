@@ -44,8 +44,8 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
   and open alerts.
-* **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
-  `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+* **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at
+  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
@@ -70,6 +70,7 @@ def keyprojects_quarterly():
     @task
     def resolve_quarter(params=None, data_interval_start=None, data_interval_end=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import runtime
 
         try:
@@ -86,7 +87,7 @@ def keyprojects_quarterly():
         got = runtime.check_arrivals(quarter, dt.datetime.now(dt.timezone.utc))
         return PokeReturnValue(is_done=got["done"], xcom_value=got)
 
-    @task
+    @task(multiple_outputs=False)
     def record_arrivals(arrived: dict) -> dict:
         from airflow.sdk import get_current_context
         from airflow.sdk.exceptions import AirflowFailException
@@ -101,15 +102,16 @@ def keyprojects_quarterly():
         send_alerts(late, context)  # late_list / unit_not_reported: table, log, email
         return {"lists_missing": arrived["lists_missing"], "late_alerts": len(late)}
 
-    @task(max_active_tis_per_dag=2)
+    @task(max_active_tis_per_dag=2, multiple_outputs=False)
     def load_list(list_name: str, quarter: str, run_id=None) -> dict:
         from keyprojects import runtime
 
         return runtime.load_list(quarter, list_name, run_id=run_id)
 
-    @task
+    @task(multiple_outputs=False)
     def check_loads(loads: list[dict]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import runtime
 
         try:
@@ -117,7 +119,7 @@ def keyprojects_quarterly():
         except runtime.LoadFailed as exc:  # bad input: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task
+    @task(multiple_outputs=False)
     def build_marts(quarter: str, _checked: dict, run_id=None) -> dict:
         from keyprojects import runtime
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ FIGURE_COLUMNS = ("dispatch_projects", "dispatch_total_investment", "industrial_
 
 @dataclass(frozen=True)
 class OpsSettings:
-    """Settings of scheduled operation (environment variables, README "Settings")."""
+    """Settings of scheduled operation (fields of ``settings.Settings``; README "Settings")."""
     deadline_days: int          # KP_LIST_DEADLINE_DAYS: days after the quarter's end the run waits
     poke_seconds: int           # KP_SENSOR_POKE_SECONDS: how often the waiting run looks again
     alert_to: tuple[str, ...]   # KP_ALERT_TO: comma-separated recipients of alert emails
@@ -39,18 +38,11 @@ class OpsSettings:
 
 
 def ops_settings() -> OpsSettings:
-    """The one place the operations settings are read (to be folded into the Settings object)."""
-    days = os.environ.get("KP_LIST_DEADLINE_DAYS", "15").strip() or "15"
-    poke = os.environ.get("KP_SENSOR_POKE_SECONDS", "1800").strip() or "1800"
-    try:
-        deadline_days, poke_seconds = int(days), int(poke)
-    except ValueError as exc:
-        raise ValueError(f"KP_LIST_DEADLINE_DAYS and KP_SENSOR_POKE_SECONDS must be whole numbers "
-                         f"(got {days!r}, {poke!r})") from exc
-    if deadline_days < 0 or poke_seconds <= 0:
-        raise ValueError("KP_LIST_DEADLINE_DAYS must be >= 0 and KP_SENSOR_POKE_SECONDS > 0")
-    to = tuple(a.strip() for a in os.environ.get("KP_ALERT_TO", "").split(",") if a.strip())
-    return OpsSettings(deadline_days, poke_seconds, to, os.environ.get("KP_ALERT_FROM") or None)
+    """The operations settings, from the one Settings object."""
+    from . import settings
+
+    s = settings.load()
+    return OpsSettings(s.deadline_days, s.poke_seconds, s.alert_to, s.alert_from)
 
 
 def utc_now_iso() -> str:
