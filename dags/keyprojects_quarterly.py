@@ -81,6 +81,7 @@ def keyprojects_quarterly():
     @task.sensor(mode="reschedule", poke_interval=POKE_SECONDS, timeout=(DEADLINE_DAYS + 100) * 86400)
     def wait_for_lists(quarter: str):
         from airflow.sdk import PokeReturnValue
+
         from keyprojects import runtime
 
         # the sensor's clock is passed in here: the package never reads the wall clock
@@ -91,8 +92,9 @@ def keyprojects_quarterly():
     def record_arrivals(arrived: dict) -> dict:
         from airflow.sdk import get_current_context
         from airflow.sdk.exceptions import AirflowFailException
-        from keyprojects import runtime
         from keyprojects_alerts import send_alerts
+
+        from keyprojects import runtime
 
         context = get_current_context()
         try:

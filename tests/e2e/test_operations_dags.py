@@ -15,9 +15,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from kpgen import generate
 
 from keyprojects import warehouse
+from kpgen import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e

@@ -7,9 +7,9 @@ import datetime as dt
 import shutil
 
 import pytest
-from kpgen import generate
 
 from keyprojects import LISTS, alerts, arrivals, config, pipeline, warehouse
+from kpgen import generate
 
 Q = "2022Q1"
 UTC = dt.timezone.utc
