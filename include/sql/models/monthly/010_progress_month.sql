@@ -1,7 +1,8 @@
 -- Each loaded month's progress rows, matched to the dispatch library of the month's quarter:
 -- by project code first, else by normalised name within the unit when exactly one library
 -- project of the unit carries it. entered_quarter: the first loaded quarter whose dispatch
--- library holds the project. Rebuilt for all months (problems and warnings span months).
+-- library holds the project (by code, or by name in the unit; also when this quarter's row
+-- did not match). Rebuilt for all months (problems and warnings span months).
 insert into progress_month (
     month, unit, project_code, project_name, month_investment, ytd_investment, annual_plan,
     progress, project_ref, status, library_quarter, matched_by, library_code, entered_quarter
@@ -67,12 +68,12 @@ select
     m.library_quarter,
     m.matched_by,
     m.library_code,
-    case when m.matched_by is not null then (
+    (
         select min(d.quarter)
         from dispatch as d
-        where (m.library_code is not null and d.project_code = m.library_code)
+        where d.project_code = coalesce(m.library_code, m.project_code)
             or (d.unit = m.unit and d.name_key = m.name_key)
-    ) end as entered_quarter
+    ) as entered_quarter
 from matched as m;
 
 -- Progress rows matching no dispatch-library project of the quarter: kept, listed for review.
