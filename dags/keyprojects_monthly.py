@@ -37,7 +37,7 @@ Processes one **month** of the 13710 platform's progress exports (the monthly di
 @dag(
     dag_id="keyprojects_monthly",
     schedule=CronDataIntervalTimetable("0 0 1 * *", timezone="UTC"),
-    start_date=dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc),
+    start_date=dt.datetime(2021, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
     doc_md=DOC,
@@ -50,6 +50,7 @@ def keyprojects_monthly():
     @task
     def resolve_month(params=None, data_interval_start=None, data_interval_end=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import runtime
 
         try:
@@ -60,6 +61,7 @@ def keyprojects_monthly():
     @task
     def load_progress(month: str, run_id=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import monthly, runtime
 
         try:

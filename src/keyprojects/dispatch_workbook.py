@@ -18,8 +18,24 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from . import warehouse
-from .bulletin import (AMOUNT, BAD_FILL, BODY_FONT, BAD_FONT_COLOR, CENTER, CITY, COUNT, NOTE_FONT, RATE,
-                       TOTAL_FILL, TOTAL_FONT, _header_cell, _print_setup, _title, _workbook_bytes, put)
+from .bulletin import (
+    AMOUNT,
+    BAD_FILL,
+    BAD_FONT_COLOR,
+    BODY_FONT,
+    CENTER,
+    CITY,
+    COUNT,
+    NOTE_FONT,
+    RATE,
+    TOTAL_FILL,
+    TOTAL_FONT,
+    _header_cell,
+    _print_setup,
+    _title,
+    _workbook_bytes,
+    put,
+)
 from .monthly import month_end, parse_month
 
 ISSUER = "忻州市工业项目建设领导组办公室"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import PROGRESS, RULES, config, validation, warehouse
 from .pipeline import DATA_SUFFIXES, _clean
-from .readers import FileFault, FileRead, read_file, sha256_of
+from .readers import FileFault, read_file, sha256_of
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 STG_COLUMNS = (
@@ -117,7 +118,7 @@ def settings() -> dict:
 
 def problem_key(text) -> str | None:
     """A problem's text reduced for identity: NFKC, lower case, no spaces or punctuation."""
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
     s = _PUNCT.sub("", unicodedata.normalize("NFKC", str(text))).lower()
     return s or None
@@ -203,7 +204,7 @@ def previous_ytd(inbox: Path, month: str, expectations_dir: Path) -> dict[str, f
     if frame is None:
         return out
     for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"])):
-        if verdict.rule(i) is None and ytd == ytd and ref not in out:
+        if verdict.rule(i) is None and not math.isnan(ytd) and ref not in out:
             out[ref] = float(ytd)
     return out
 
@@ -300,7 +301,7 @@ def _check_ytd(frame, verdict, previous: dict[str, float]) -> dict[int, str]:
         return msgs
     for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"])):
         prev = previous.get(ref)
-        if prev is None or ytd != ytd or ytd >= prev - YTD_TOLERANCE:
+        if prev is None or math.isnan(ytd) or ytd >= prev - YTD_TOLERANCE:
             continue
         faults = verdict.faults.setdefault(i, [])
         if any(r == "duplicate" for r, _ in faults):

@@ -112,7 +112,7 @@ def load_progress(month: str, run_id: str | None = None) -> dict:
     """Load the month's 13710 exports; MonthNotArrived / LoadFailed when there is nothing to publish."""
     from . import monthly
 
-    loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with _warehouse() as (s, eng):
         result = monthly.load_month(eng, s.inbox, month, expectations_dir=s.expectations, run_id=run_id,
                                     loaded_at=loaded_at)

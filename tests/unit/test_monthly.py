@@ -8,7 +8,7 @@ from keyprojects import monthly
 
 
 def test_month_from_interval_and_override():
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert monthly.month_from_interval(dt.datetime(2022, 3, 1, tzinfo=utc), dt.datetime(2022, 4, 1, tzinfo=utc)) \
         == "2022-03"
     assert monthly.month_from_interval(dt.date(2022, 12, 1), dt.date(2023, 1, 1)) == "2022-12"

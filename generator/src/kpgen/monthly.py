@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from keyprojects import config, normalize
+
 from .layout import Column, File, Row, Sheet
 from .world import World, memberships, parse_quarter
 from .writers import write_file
