@@ -47,7 +47,7 @@ Processes one **month** of the 13710 platform's progress exports (the monthly di
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1)},
 )
 def keyprojects_monthly():
-    @task
+    @task(multiple_outputs=False)
     def resolve_month(params=None, data_interval_start=None, data_interval_end=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -58,7 +58,7 @@ def keyprojects_monthly():
         except ValueError as exc:  # a bad month parameter or interval: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task
+    @task(multiple_outputs=False)
     def load_progress(month: str, run_id=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -69,7 +69,7 @@ def keyprojects_monthly():
         except (monthly.MonthNotArrived, runtime.LoadFailed) as exc:  # bad or absent input
             raise AirflowFailException(str(exc)) from exc
 
-    @task
+    @task(multiple_outputs=False)
     def build_monthly(month: str, _loaded: dict) -> dict:
         from keyprojects import runtime
 

@@ -186,7 +186,7 @@ def _read_month(inbox: Path, month: str, expectations_dir: Path):
     if frame is not None:
         frame = frame.copy()
         frame["_ref"] = [project_ref(c, u, n) for c, u, n in
-                         zip(frame["project_code"], frame["unit"], frame["name_key"])]
+                         zip(frame["project_code"], frame["unit"], frame["name_key"], strict=True)]
     return reads, failures, frame, verdict
 
 
@@ -203,7 +203,7 @@ def previous_ytd(inbox: Path, month: str, expectations_dir: Path) -> dict[str, f
     out: dict[str, float] = {}
     if frame is None:
         return out
-    for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"])):
+    for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"], strict=True)):
         if verdict.rule(i) is None and not math.isnan(ytd) and ref not in out:
             out[ref] = float(ytd)
     return out
@@ -299,7 +299,7 @@ def _check_ytd(frame, verdict, previous: dict[str, float]) -> dict[int, str]:
     msgs: dict[int, str] = {}
     if frame is None or not previous:
         return msgs
-    for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"])):
+    for i, (ref, ytd) in enumerate(zip(frame["_ref"], frame["ytd_investment"], strict=True)):
         prev = previous.get(ref)
         if prev is None or math.isnan(ytd) or ytd >= prev - YTD_TOLERANCE:
             continue

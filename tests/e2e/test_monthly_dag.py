@@ -10,9 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from kpgen import generate, generate_months
 
 from keyprojects import monthly, pipeline, warehouse
+from kpgen import generate, generate_months
 
 from ..monthly_truth import assert_monthly_matches, monthly_snapshot
 

@@ -68,7 +68,8 @@ def _check(engine):
     assert (pm[("2022-02", jia["problem_id"])]["days_overdue"], pm[("2022-03", jia["problem_id"])]["days_overdue"]) \
         == (11, 42)
     assert pm[("2022-03", jia["problem_id"])]["not_reported"] == 1
-    assert pm[("2022-03", yi["problem_id"])]["closed_in_month"] == 1 and pm[("2022-03", yi["problem_id"])]["overdue"] == 0
+    closed = pm[("2022-03", yi["problem_id"])]
+    assert closed["closed_in_month"] == 1 and closed["overdue"] == 0
     dept = {(r["month"], r["department"]): (r["open_problems"], r["overdue_problems"], r["closed_problems"])
             for r in warehouse.fetch(engine, "select * from department_month")}
     assert dept == {("2022-02", "市自然资源局"): (1, 1, 0), ("2022-03", "市自然资源局"): (1, 1, 0),

@@ -18,19 +18,32 @@ progress as (
 ),
 
 dispatch as (
-    select quarter, project_code, unit, name_key, status
+    select
+        quarter,
+        project_code,
+        unit,
+        name_key,
+        status
     from stg_dispatch
 ),
 
 by_code as (
-    select quarter, project_code, max(status) as status
+    select
+        quarter,
+        project_code,
+        max(status) as status
     from dispatch
     where project_code is not null
     group by quarter, project_code
 ),
 
 by_name as (
-    select quarter, unit, name_key, max(project_code) as project_code, max(status) as status
+    select
+        quarter,
+        unit,
+        name_key,
+        max(project_code) as project_code,
+        max(status) as status
     from dispatch
     where name_key is not null
     group by quarter, unit, name_key
@@ -48,10 +61,11 @@ matched as (
         coalesce(c.status, n.status) as library_status
     from progress as p
     left join by_code as c
-        on c.quarter = p.library_quarter and c.project_code = p.project_code
+        on p.library_quarter = c.quarter and p.project_code = c.project_code
     left join by_name as n
-        on n.quarter = p.library_quarter and n.unit = p.unit and n.name_key = p.name_key
-        and c.project_code is null
+        on
+            p.library_quarter = n.quarter and p.unit = n.unit and p.name_key = n.name_key
+            and c.project_code is null
 )
 
 select
@@ -71,7 +85,8 @@ select
     (
         select min(d.quarter)
         from dispatch as d
-        where d.project_code = coalesce(m.library_code, m.project_code)
+        where
+            d.project_code = coalesce(m.library_code, m.project_code)
             or (d.unit = m.unit and d.name_key = m.name_key)
     ) as entered_quarter
 from matched as m;
@@ -79,15 +94,19 @@ from matched as m;
 -- Progress rows matching no dispatch-library project of the quarter: kept, listed for review.
 insert into progress_review (month, unit, project_code, project_name, library_quarter, reason)
 select
-    month,
-    unit,
-    project_code,
-    project_name,
-    library_quarter,
+    pm.month,
+    pm.unit,
+    pm.project_code,
+    pm.project_name,
+    pm.library_quarter,
     case
-        when exists (select 1 from stg_dispatch as d where d.quarter = library_quarter)
+        when
+            exists (
+                select 1 from stg_dispatch as d
+                where d.quarter = pm.library_quarter
+            )
             then 'not_in_dispatch_library'
         else 'dispatch_library_not_loaded'
     end as reason
-from progress_month
-where matched_by is null;
+from progress_month as pm
+where pm.matched_by is null;

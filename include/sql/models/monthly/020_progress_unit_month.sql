@@ -8,14 +8,19 @@ insert into progress_unit_month (
 with
 
 months as (
-    select distinct month, cast(substr(month, 1, 4) as integer) as year
+    select distinct
+        month,
+        cast(substr(month, 1, 4) as integer) as year
     from stg_progress
 ),
 
 units as (
-    select m.month, u.unit, u.unit_order
+    select
+        m.month,
+        u.unit,
+        u.unit_order
     from months as m
-    inner join cfg_unit as u on u.year = m.year
+    inner join cfg_unit as u on m.year = u.year
 ),
 
 per_unit as (
@@ -41,4 +46,4 @@ select
     p.annual_plan,
     case when p.annual_plan > 0 then p.ytd_investment / p.annual_plan end as ytd_share
 from units as u
-left join per_unit as p on p.month = u.month and p.unit = u.unit;
+left join per_unit as p on u.month = p.month and u.unit = p.unit;

@@ -11,17 +11,23 @@ insert into problems (
 with
 
 problem_rows as (
-    select * from stg_progress where problem_id is not null
+    select * from stg_progress
+    where problem_id is not null
 ),
 
 spans as (
-    select problem_id, min(month) as first_month, max(month) as last_month
+    select
+        problem_id,
+        min(month) as first_month,
+        max(month) as last_month
     from problem_rows
     group by problem_id
 ),
 
 closings as (
-    select problem_id, min(month) as closed_month
+    select
+        problem_id,
+        min(month) as closed_month
     from problem_rows
     where problem_status = '已办结' and closed_on is not null
     group by problem_id
@@ -50,15 +56,19 @@ select
     s.last_month,
     c.closed_month,
     case
-        when c.closed_month is null and s.last_month < (select month from latest_loaded) then 1
+        when
+            c.closed_month is null
+            and s.last_month < (select ll.month from latest_loaded as ll)
+            then 1
         else 0
     end as not_reported
 from spans as s
-inner join problem_rows as f on f.problem_id = s.problem_id and f.month = s.first_month
-inner join problem_rows as l on l.problem_id = s.problem_id and l.month = s.last_month
-left join closings as c on c.problem_id = s.problem_id
-left join problem_rows as cr on cr.problem_id = s.problem_id and cr.month = c.closed_month
-left join cal_day as cd on cd.day = f.raised_on
-left join cal_day as ca on ca.day_number = cd.day_number + :assign_days
-left join cal_day as cf on cf.day_number = cd.day_number + :feedback_days
-left join cal_day as cs on cs.day_number = cd.day_number + :settle_days;
+inner join problem_rows as f on s.problem_id = f.problem_id and s.first_month = f.month
+inner join problem_rows as l on s.problem_id = l.problem_id and s.last_month = l.month
+left join closings as c on s.problem_id = c.problem_id
+left join problem_rows as cr on s.problem_id = cr.problem_id and c.closed_month = cr.month
+left join cal_day as cd on f.raised_on = cd.day
+left join cal_day as ca on ca.day_number = cd.day_number + :assign_days  -- noqa: RF02
+left join cal_day as cf on cf.day_number = cd.day_number + :feedback_days  -- noqa: RF02
+left join cal_day as cs on cs.day_number = cd.day_number + :settle_days  -- noqa: RF02
+where s.problem_id is not null;

@@ -9,27 +9,40 @@ insert into problems_month (
 with
 
 months as (
-    select month, max(day_number) as end_day
+    select
+        month,
+        max(day_number) as end_day
     from cal_day
-    where month in (select distinct month from stg_progress)
+    where month in (select distinct sp.month from stg_progress as sp)
     group by month
 ),
 
 problem_rows as (
-    select problem_id, month, problem_status from stg_progress where problem_id is not null
+    select
+        problem_id,
+        month,
+        problem_status
+    from stg_progress
+    where problem_id is not null
 ),
 
 live as (
-    select m.month, m.end_day, p.*
+    select
+        m.month,
+        m.end_day,
+        p.*
     from months as m
     inner join problems as p
-        on p.first_month <= m.month and (p.closed_month is null or p.closed_month >= m.month)
+        on m.month >= p.first_month and (p.closed_month is null or m.month <= p.closed_month)
 ),
 
 seen as (
-    select l.month, l.problem_id, max(r.month) as seen_month
+    select
+        l.month,
+        l.problem_id,
+        max(r.month) as seen_month
     from live as l
-    inner join problem_rows as r on r.problem_id = l.problem_id and r.month <= l.month
+    inner join problem_rows as r on l.problem_id = r.problem_id and l.month >= r.month
     group by l.month, l.problem_id
 ),
 
@@ -47,9 +60,9 @@ states as (
         r.problem_status as reported_status,
         l.end_day - cs.day_number as days_past_settle
     from live as l
-    inner join seen as s on s.month = l.month and s.problem_id = l.problem_id
-    inner join problem_rows as r on r.problem_id = l.problem_id and r.month = s.seen_month
-    left join cal_day as cs on cs.day = l.settle_by
+    inner join seen as s on l.month = s.month and l.problem_id = s.problem_id
+    inner join problem_rows as r on l.problem_id = r.problem_id and s.seen_month = r.month
+    left join cal_day as cs on l.settle_by = cs.day
 )
 
 select

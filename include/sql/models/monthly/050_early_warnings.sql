@@ -16,32 +16,50 @@ progress as (
 ),
 
 below_plan as (
-    select month, unit, project_code, project_name, 'ytd_below_plan' as reason,
+    select
+        month,
+        unit,
+        project_code,
+        project_name,
+        'ytd_below_plan' as reason,
         cast(:text_below as text) as reason_text
     from progress
-    where annual_plan > 0
+    where
+        annual_plan > 0
         and coalesce(ytd_investment, 0)
         < cast(substr(month, 6, 2) as integer) / 12.0 * annual_plan * :factor
 ),
 
 no_investment as (
-    select c.month, c.unit, c.project_code, c.project_name, 'no_new_investment' as reason,
-        cast(:text_no_investment as text) as reason_text
+    select
+        c.month,
+        c.unit,
+        c.project_code,
+        c.project_name,
+        'no_new_investment' as reason,
+        cast(:text_no_investment as text) as reason_text  -- noqa: RF02
     from progress as c
     inner join progress as p
-        on p.project_ref = c.project_ref
-        and p.month_index > c.month_index - :no_investment_months
-        and p.month_index <= c.month_index
+        on
+            c.project_ref = p.project_ref
+            and p.month_index > c.month_index - :no_investment_months  -- noqa: RF02
+            and c.month_index >= p.month_index
     where coalesce(p.month_investment, 0) <= 0
     group by c.month, c.unit, c.project_code, c.project_name, c.project_ref
-    having count(*) = :no_investment_months
+    having count(*) = :no_investment_months  -- noqa: RF02
 ),
 
 not_started as (
-    select month, unit, project_code, project_name, 'not_started' as reason,
+    select
+        month,
+        unit,
+        project_code,
+        project_name,
+        'not_started' as reason,
         cast(:text_not_started as text) as reason_text
     from progress
-    where status = '未开工'
+    where
+        status = '未开工'
         and entered_quarter is not null
         and month_index >= cast(substr(entered_quarter, 1, 4) as integer) * 12
         + cast(substr(entered_quarter, 6, 1) as integer) * 3 - 1 + :not_started_months
