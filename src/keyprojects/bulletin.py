@@ -295,6 +295,27 @@ def _print_setup(ws: Worksheet, title_rows: str) -> None:
     ws.evenFooter.center.text = "第 &P 页 共 &N 页"
 
 
+def _title(ws: Worksheet, text: str, subtitle_left: str, subtitle_right: str | None, ncols: int) -> None:
+    """A merged title row and a subtitle row (left text, optional right text); used by the monthly
+    dispatch workbook (dispatch_workbook.py)."""
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
+    put(ws, TITLE_ROW, 1, text, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
+        border=False)
+    ws.row_dimensions[TITLE_ROW].height = 30
+    if subtitle_right is None:
+        ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=ncols)
+        put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
+            border=False)
+        return
+    split = max(1, ncols // 2)
+    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=split)
+    put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
+        border=False)
+    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=split + 1, end_row=SUBTITLE_ROW, end_column=ncols)
+    put(ws, SUBTITLE_ROW, split + 1, subtitle_right, font=SUBTITLE_FONT,
+        alignment=Alignment(horizontal="right"), border=False)
+
+
 def _header_cell(ws: Worksheet, row: int, col: int, text: str) -> None:
     c = put(ws, row, col, text, font=HEADER_FONT, alignment=CENTER)
     c.fill = HEADER_FILL
