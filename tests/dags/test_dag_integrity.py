@@ -55,13 +55,13 @@ def test_quarterly_dag_shape():
 
     ns = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))
     dag = next(v for v in ns.values() if getattr(v, "dag_id", None) == "keyprojects_quarterly")
-    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "publish_bulletin"} <= set(dag.task_ids)
+    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "check_marts",
+            "publish_bulletin"} <= set(dag.task_ids)
     assert "quarter" in dag.params
     # a quarterly data interval, not a zero-length cron interval
 
-    from airflow.timetables.base import TimeRestriction
-
     from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
 
     info = coerce_to_core_timetable(dag.timetable).next_dagrun_info(
         last_automated_data_interval=None,
@@ -82,7 +82,9 @@ def test_a_run_over_a_quarter_interval_processes_that_quarter():
     dag = ns["quarterly"]
     from airflow.serialization.encoders import coerce_to_core_timetable
 
-    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
+        run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc)
+    )
     assert quarter_from_interval(interval.start, interval.end) == "2022Q1"
 
 
@@ -94,5 +96,26 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
     publish = dag.get_task("publish_bulletin")
     assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_quarterly_bulletin"]
-    assert dag.get_task("build_marts").downstream_task_ids == {"publish_bulletin"}
+    assert dag.get_task("build_marts").downstream_task_ids == {"check_marts"}
+    assert dag.get_task("check_marts").downstream_task_ids == {"publish_bulletin"}
     assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}
+
+
+def test_monthly_dag_shape_and_interval():
+    import datetime as dt
+    import runpy
+
+    from airflow.sdk import Asset
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    from keyprojects.monthly import month_from_interval
+
+    dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_monthly.py"))["monthly"]
+    assert ["resolve_month", "load_progress", "build_monthly", "publish_dispatch"] == \
+        [t.task_id for t in dag.topological_sort()]
+    assert "month" in dag.params
+    publish = dag.get_task("publish_dispatch")
+    assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_monthly_dispatch"]
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
+        run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
+    assert month_from_interval(interval.start, interval.end) == "2022-03"

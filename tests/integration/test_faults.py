@@ -192,7 +192,8 @@ def test_a_second_writer_of_a_partition_waits_for_the_first_on_postgres(new_ware
     url, eng = new_warehouse()
     inbox = reserve_inbox(tmp_path / "a", 1, 3)
     row = {c: None for c in warehouse.STAGING_COLUMNS} | {
-        "quarter": Q, "file": "other-run.xlsx", "sheet": "S", "sha256": "x", "unit": "忻府区", "row_number": 9, "project_name": "另一运行"}
+        "quarter": Q, "file": "other-run.xlsx", "sheet": "S", "sha256": "x", "unit": "忻府区",
+        "row_number": 9, "project_name": "另一运行"}
     conn = eng.connect()
     tx = conn.begin()
     warehouse.replace_partition(conn, "stg_reserve", {"quarter": Q}, [row])

@@ -6,7 +6,8 @@ import random
 from collections import defaultdict
 
 from keyprojects import LISTS, RULES, config
-from . import layout, truth
+
+from . import faults, layout, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end
 
@@ -104,10 +105,10 @@ def _fill_sheet(ctx: Ctx, sh: Sheet, entries: list[Entry], csv: bool, unit_group
         row = layout.render(ctx, sh, st, e, csv)
         if rng.random() < p_fault:
             avoid: set = set()
-            rules = [r for r in layout.NON_DUP_RULES if layout.applicable(r, sh, ctx)]
-            for k in range(2 if rng.random() < 0.15 else 1):
+            rules = [r for r in faults.NON_DUP_RULES if faults.applicable(r, sh, ctx)]
+            for _ in range(2 if rng.random() < 0.15 else 1):
                 rule = rng.choice(rules)
-                f = layout.inject(rule, row, sh, ctx, csv, avoid)
+                f = faults.inject(rule, row, sh, ctx, csv, avoid)
                 if f:
                     avoid.add(f)
                     row.intended.append(rule)
@@ -281,14 +282,14 @@ def _insert_duplicate(ctx: Ctx, files: list[File], fl: File, sh: Sheet, row: Row
             data_idx = [i for i, r in enumerate(dsh.rows) if r.kind == "data"]
             lo = data_idx[0] if data_idx else 0
             hi = data_idx[-1] + 1 if data_idx else 0
-            dup = layout.copy_row(row, ctx, dsh, dsh._style, dfl.fmt == "csv")
+            dup = faults.copy_row(row, ctx, dsh, dsh._style, dfl.fmt == "csv")
             dsh.rows.insert(rng.randint(lo, hi), dup)
             truth.check_row(dup, dsh, ctx.spec)
             return dup
     pos = sh.rows.index(row)
     data_idx = [i for i, r in enumerate(sh.rows) if r.kind == "data"]
     hi = data_idx[-1] + 1
-    dup = layout.copy_row(row, ctx, sh, sh._style, fl.fmt == "csv")
+    dup = faults.copy_row(row, ctx, sh, sh._style, fl.fmt == "csv")
     sh.rows.insert(rng.randint(pos + 1, max(pos + 1, hi)), dup)
     truth.check_row(dup, sh, ctx.spec)
     return dup
@@ -340,10 +341,10 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
                     _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.5)
                     truth.mark_duplicates(files)
                     break
-                if not layout.applicable(rule, sh, ctx):
+                if not faults.applicable(rule, sh, ctx):
                     continue
                 saved = dict(r.cells)
-                if layout.inject(rule, r, sh, ctx, fl.fmt == "csv", set()):
+                if faults.inject(rule, r, sh, ctx, fl.fmt == "csv", set()):
                     truth.check_row(r, sh, ctx.spec)
                     if r.faults and r.faults[0][0] == rule:
                         r.intended.append(rule)
@@ -359,10 +360,24 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
     return files
 
 
+def silent_units(seed: int, quarter: str) -> dict[str, str]:
+    """Which unit sends no dispatch library this quarter (every quarter one), and which sends no
+    reserve library (every other quarter): cases of 未报送 with known truth."""
+    rng = random.Random(f"keyprojects:{seed}:{quarter}:silent")
+    names = [u.name for u in config.units() if u.ranked]
+    out = {"dispatch": rng.choice(names)}
+    if rng.random() < 0.5:
+        out["reserve"] = rng.choice([n for n in names if n != out["dispatch"]])
+    return out
+
+
 def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows_per_quarter: int,
                   keys_by_unit: dict) -> tuple[dict[str, list[File]], dict]:
     year, q = parse_quarter(quarter)
     members = memberships(world, quarter, include_small=fault_rate > 0)
+    silent = silent_units(seed, quarter)
+    for lib, unit in silent.items():  # 未报送: the unit sends no file of this library this quarter
+        members[lib] = [e for e in members[lib] if e.project.unit != unit]
     units = {u.name: u for u in config.units()}
     specs = config.list_specs()
     files_by_list: dict[str, list[File]] = {}
@@ -388,7 +403,8 @@ def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows
             projects[e.project.id]["lists"].append(name)
     data_rows = sum(t["rows_loaded"] + sum(t["rows_rejected"].values()) for t in lists_truth.values())
     doc = {
-        "quarter": quarter, "seed": seed, "rows_per_quarter": rows_per_quarter, "fault_rate": fault_rate,
+        "quarter": quarter, "seed": seed, "silent_units": silent, "rows_per_quarter": rows_per_quarter,
+        "fault_rate": fault_rate,
         "quarter_end": qend.isoformat(), "data_rows": data_rows,
         "lists": lists_truth, "projects": projects,
     }

@@ -1,0 +1,65 @@
+"""The current release: explicit changes to existing tables, then every table of the current DDL.
+
+Tables that change shape get explicit operations in ``upgrade`` *before* the DDL is applied (a
+rename before the new name is created, a column added with ``migrations.add_column_if_missing``);
+brand-new tables need nothing here: ``include/sql/ddl`` and the staging tables are applied last,
+each statement an idempotent ``create ... if not exists``.
+
+Changes to existing tables in this release (the staging tables keep their columns; they are
+generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sql``):
+
+- intermediate tables take the ``int_`` prefix: ``project_master``, ``project_quarter``,
+  ``match_review`` are renamed;
+- ``int_project_rows`` gains ``cluster_text``, ``signing_date``, ``start_date``, ``owner``;
+- the marts ``bulletin_unit_quarter``, ``city_targets``, ``missed_reports`` and
+  ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import context, op
+
+from keyprojects import migrations
+from keyprojects.warehouse import ddl_columns, schema_statements, sql_statements
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def _sql_dir() -> Path:
+    return context.config.attributes["sql_dir"]
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    statements = schema_statements(_sql_dir())
+    for old in ("project_master", "project_quarter", "match_review"):
+        migrations.rename_table_if_exists(conn, old, f"int_{old}")
+    if sa.inspect(conn).has_table("int_project_rows"):
+        for column in ("cluster_text", "signing_date", "start_date", "owner"):
+            migrations.add_column_if_missing(conn, "int_project_rows", column, "text")
+    migrations.rebuild_with_key(conn, "bulletin_unit_quarter", statements)
+    migrations.rebuild_with_key(conn, "city_targets", statements)
+    migrations.rebuild_with_key(conn, "missed_reports", statements, where="project_key is not null")
+    migrations.rebuild_with_key(conn, "unregistered_projects", statements, fill={
+        "project_key": "case when project_code is not null then 'C:' || project_code "
+                       "else 'N:' || unit || '|' || project_name end"})
+    migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
+    migrations.apply_statements(conn, statements)
+
+
+def downgrade() -> None:
+    baseline = Path(__file__).with_name("0001_release_00fce12.sql")
+    old = {t[0] for t in map(ddl_columns, sql_statements(baseline)) if t}
+    for stmt in reversed(schema_statements(_sql_dir())):
+        table_cols = ddl_columns(stmt)
+        if table_cols and table_cols[0] not in old:
+            op.execute(f"drop table if exists {table_cols[0]}")
