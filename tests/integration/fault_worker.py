@@ -1,9 +1,10 @@
 """A load or a mart build in its own process, for the fault tests (test_faults.py).
 
 ``python -m tests.integration.fault_worker '<json>'`` with keys: url, action ("load" | "marts"),
-inbox, quarter, list, and optionally ``stop_after`` + ``signal``: after that many partition writes
-(inside the still-open transaction) the worker writes its pid to the ``signal`` file and sleeps, so
-that the test can SIGKILL it at a known point. The pause is made here, in test code, by wrapping
+inbox, quarter, list, and optionally ``stop_after`` (after that many partition writes) or
+``pause_before_commit`` (marts: after the whole build) with ``signal``: at that point, inside the
+still-open transaction, the worker writes its pid to the ``signal`` file and sleeps, so that the test
+can SIGKILL it at a known point. The pause is made here, in test code, by wrapping
 ``warehouse.replace_partition``; the product has no test-only branch.
 """
 
@@ -42,8 +43,12 @@ def main() -> None:
         print(json.dumps({"status": res.status, "rows_loaded": res.rows_loaded}))
     else:
         with engine.begin() as conn:
-            print(json.dumps(metrics.build_marts(conn, args["quarter"], ROOT / "include" / "sql", run_id="r"),
-                             default=str))
+            out = metrics.build_marts(conn, args["quarter"], ROOT / "include" / "sql", run_id="r")
+            if args.get("pause_before_commit"):
+                # every mart deleted and rebuilt, the transaction not yet committed
+                Path(args["signal"]).write_text(str(os.getpid()))
+                time.sleep(3600)
+            print(json.dumps(out, default=str))
     engine.dispose()
 
 
