@@ -69,12 +69,4 @@ CREATE TABLE IF NOT EXISTS city_targets (
     run_id     TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_city_targets ON city_targets (quarter);
-
-CREATE TABLE IF NOT EXISTS ranking_unit_year (
-    year    INTEGER NOT NULL,
-    unit    TEXT    NOT NULL,
-    score   DOUBLE PRECISION,
-    rank    INTEGER,
-    run_id  TEXT
-);
-CREATE INDEX IF NOT EXISTS ix_ranking_unit_year ON ranking_unit_year (year);
+-- ranking_unit_year: see 040_ranking.sql
