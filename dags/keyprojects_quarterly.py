@@ -27,7 +27,9 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   reports lists that have not arrived; `build_marts` matches each project across the lists and
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
   `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
-  the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+  the workbook and updates the Asset `keyprojects_quarterly_bulletin`; `rank_year` (Q4 only: the
+  year-end ranking into `ranking_unit_year`) → `publish_ranking` (`$KP_OUTPUT/<YYYY>/…年度考评排名.xlsx`,
+  skipped on Q1–Q3); `draft_notice` (the draft 通报 `.docx`); `publish_returns` (`退回清单/`).
 * **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
   `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
@@ -90,10 +92,42 @@ def keyprojects_quarterly():
         outlet_events[BULLETIN].extra = {"quarter": quarter, "path": path}
         return path
 
+    # The office's documents (year-end ranking on Q4, draft 通报, 退回清单), after the marts.
+    @task
+    def rank_year(quarter: str, _marts: dict, run_id=None) -> dict:
+        from keyprojects import runtime
+
+        return runtime.rank_year(quarter, run_id=run_id)
+
+    @task
+    def publish_ranking(quarter: str, ranked: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+        from keyprojects import runtime
+
+        if not ranked.get("ranked"):
+            raise AirflowSkipException(f"no ranking for {quarter}: {ranked.get('reason')}")
+        return runtime.publish_ranking(quarter)
+
+    @task
+    def draft_notice(quarter: str, _marts: dict) -> str:
+        from keyprojects import runtime
+
+        return runtime.draft_notice(quarter)
+
+    @task
+    def publish_returns(quarter: str, _marts: dict) -> dict:
+        from keyprojects import runtime
+
+        return runtime.publish_returns(quarter)
+
     quarter = resolve_quarter()
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
     checked = check_loads(loads)
-    publish_bulletin(quarter, build_marts(quarter, checked))
+    marts = build_marts(quarter, checked)
+    publish_bulletin(quarter, marts)
+    publish_ranking(quarter, rank_year(quarter, marts))
+    draft_notice(quarter, marts)
+    publish_returns(quarter, marts)
 
 
 quarterly = keyprojects_quarterly()

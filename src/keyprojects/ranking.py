@@ -214,8 +214,8 @@ def build_workbook(rows: list[dict], year: int, m: Method) -> Workbook:
         cats = str(Reference(ws, min_col=2, min_row=first, max_row=first + n_ranked - 1))
         chart.series[0].cat = AxDataSource(strRef=StrRef(f=cats))
         chart.series[0].tx = SeriesLabel(v="总得分")
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showVal = True
+        chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False,
+                                         showLegendKey=False, showPercent=False)
         chart.dataLabels.numFmt = "0.0"
         chart.x_axis.delete = False
         chart.y_axis.delete = False

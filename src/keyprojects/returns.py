@@ -29,7 +29,7 @@ from .validation import FIELD_LABELS
 
 FOLDER = "退回清单"
 UNIT_LISTS = ("reserve", "dispatch")
-ORDER_FIELDS = ("project_code", "project_name", "unit", "owner", "nature", "cluster", "total_investment",
+ORDER_FIELDS = ("seq", "project_code", "project_name", "unit", "owner", "nature", "cluster", "total_investment",
                 "annual_plan", "ytd_investment", "month_investment", "approval_type", "approval_date",
                 "approver", "status", "start_date", "signing_date", "registered_flag", "registered_date",
                 "progress", "problems", "contact", "remark")
@@ -52,6 +52,9 @@ def rule_label(rule: str) -> str:
 def field_label(field: str | None) -> str:
     if not field:
         return ""
+    override = _rules_config()["returns"].get("field_labels", {})
+    if field in override:
+        return override[field]
     if field in FIELD_LABELS:
         return FIELD_LABELS[field]
     words = config._load("headers.toml")["fields"].get(field, {}).get("words", [])

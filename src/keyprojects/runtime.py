@@ -94,3 +94,49 @@ def publish_bulletin(quarter: str) -> str:
         path = bulletin.write_bulletin(eng, quarter, s.output)
     log.info("bulletin for %s: %s", quarter, path)
     return str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The office's documents (ranking, draft 通报, 退回清单): see ranking.py, notice.py, returns.py
+
+
+def rank_year(quarter: str, run_id: str | None = None) -> dict:
+    """On a year's Q4 run, replace the year's ranking_unit_year rows; other quarters touch nothing."""
+    from . import ranking
+
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        summary = ranking.rank_year(conn, quarter, s.sql, run_id=run_id)
+    log.info("ranking for %s: %s", quarter, summary)
+    return summary
+
+
+def publish_ranking(quarter: str) -> str | None:
+    """Write the year's ranking workbook on the ranking quarter's run; None on other quarters."""
+    from . import ranking
+
+    if not ranking.is_ranking_quarter(quarter):
+        return None
+    with _warehouse() as (s, eng):
+        path = ranking.write_ranking(eng, quarters.parse_quarter(quarter)[0], s.output)
+    log.info("ranking workbook for %s: %s", quarter, path)
+    return str(path)
+
+
+def draft_notice(quarter: str) -> str:
+    """Write the quarter's draft 通报 (.docx) under KP_OUTPUT/<quarter>/ and return its path."""
+    from . import notice
+
+    with _warehouse() as (s, eng):
+        path = notice.write_notice(eng, quarter, s.output)
+    log.info("draft notice for %s: %s", quarter, path)
+    return str(path)
+
+
+def publish_returns(quarter: str) -> dict:
+    """Write KP_OUTPUT/<quarter>/退回清单/<unit or bureau>.xlsx for every sender with rejected rows."""
+    from . import returns
+
+    with _warehouse() as (s, eng):
+        paths = returns.write_returns(eng, quarter, s.output)
+    log.info("退回清单 for %s: %d workbooks in %s", quarter, len(paths), s.output / quarter / returns.FOLDER)
+    return {sender: str(p) for sender, p in paths.items()}
