@@ -139,4 +139,6 @@ def publish_returns(quarter: str) -> dict:
     with _warehouse() as (s, eng):
         paths = returns.write_returns(eng, quarter, s.output)
     log.info("退回清单 for %s: %d workbooks in %s", quarter, len(paths), s.output / quarter / returns.FOLDER)
-    return {sender: str(p) for sender, p in paths.items()}
+    # ASCII keys: a task's dict result becomes XCom keys (sent in a URL)
+    return {"quarter": quarter, "folder": str(s.output / quarter / returns.FOLDER),
+            "workbooks": [str(p) for p in paths.values()]}
