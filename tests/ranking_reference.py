@@ -38,7 +38,7 @@ def expected_ranking(engine, year: int, previous: dict[str, int] | None = None) 
                 e["points"][ind] = float(w)
             else:
                 e["points"][ind] = w * (v - lo) / (hi - lo)
-    for u, e in out.items():
+    for e in out.values():
         if not e["ranked"]:
             e["deduction"] = e["score"] = e["rank"] = None
             continue

@@ -289,13 +289,13 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict, 
     table = doc.add_table(rows=1, cols=len(TABLE_HEADERS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for c, text in zip(table.rows[0].cells, TABLE_HEADERS):
+    for c, text in zip(table.rows[0].cells, TABLE_HEADERS, strict=True):
         _cell(c, text, bold=True)
     for i, r in enumerate(units, start=1):
-        for c, text in zip(table.add_row().cells, _table_row(str(i), r)):
+        for c, text in zip(table.add_row().cells, _table_row(str(i), r), strict=True):
             _cell(c, text)
     total = {"unit": "全市合计", **city, "target_growth": None}
-    for c, text in zip(table.add_row().cells, _table_row("", total)):
+    for c, text in zip(table.add_row().cells, _table_row("", total), strict=True):
         _cell(c, text, bold=True)
 
     _para(doc, "三、存在问题", HEADING_FONT, 16)
@@ -308,9 +308,9 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict, 
     _para(doc, "", indent=False)
     book = bulletin_filename(quarter)
     attachments = [f"1. 各县（市、区）工业重点项目建设情况表（《{book}》“季度通报”工作表）",
-                   f"2. 漏报项目清单（同上，“漏报项目”工作表）",
-                   f"3. 未入统项目清单（同上，“未入统项目”工作表）",
-                   f"4. 全市目标完成情况（同上，“全市目标”工作表）"]
+                   "2. 漏报项目清单（同上，“漏报项目”工作表）",
+                   "3. 未入统项目清单（同上，“未入统项目”工作表）",
+                   "4. 全市目标完成情况（同上，“全市目标”工作表）"]
     _para(doc, "附件：" + attachments[0], indent=True)
     for a in attachments[1:]:
         p = _para(doc, a, indent=False)

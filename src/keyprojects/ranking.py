@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Connection
 
 from . import config, office, quarters, warehouse
-from .bulletin import (AMOUNT, CENTER, CITY, COUNT, NOTE_FONT, RATE, TOTAL_FONT, _fixed_moment, _header_cell,
+from .bulletin import (CENTER, CITY, COUNT, NOTE_FONT, RATE, TOTAL_FONT, _fixed_moment, _header_cell,
                        _print_setup, _title, _workbook_bytes, cutoff_label, put, quarter_label)
 
 INDICATORS = ("industrial_growth_gap", "renovation_growth", "start_rate", "registration_rate",

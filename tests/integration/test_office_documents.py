@@ -62,7 +62,7 @@ def test_returns_hold_every_rejected_row_once_with_its_cells(built):
                 assert key not in seen, key
                 seen[key] = sender
                 cells = raw[key]
-                shown = {labels[h]: v for h, v in zip(heads[4:-2], row[4:-2]) if v is not None}
+                shown = {labels[h]: v for h, v in zip(heads[4:-2], row[4:-2], strict=True) if v is not None}
                 assert shown == cells, key                             # the row as sent, every cell
                 assert row[-2] and row[-1] and re.search(r"[\u4e00-\u9fff]", row[-2] + row[-1])
                 t = truth_rows[key]
@@ -126,7 +126,7 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     table = doc.tables[0]
     rows = [[cell.text for cell in r.cells] for r in table.rows]
     assert rows[0][1] == "县（市、区）" and rows[-1][1] == "全市合计" and len(rows) == len(units) + 2
-    for r, u in zip(rows[1:], units):
+    for r, u in zip(rows[1:-1], units, strict=True):
         assert r[1] == u["unit"]
         assert r[2] == ("—" if u["dispatch_projects"] is None else str(u["dispatch_projects"]))
         for col, key in ((3, "dispatch_total_investment"), (4, "industrial_investment")):
