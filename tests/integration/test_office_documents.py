@@ -34,7 +34,7 @@ def built(tmp_path_factory, expectations_dir):
         with eng.begin() as conn:
             metrics.build_marts(conn, q, SQL, run_id="r")
             ranking.rank_year(conn, q, SQL, run_id="r")
-    yield {"engine": eng, "truth": truth, "out": out}
+    yield {"engine": eng, "truth": truth, "out": out, "inbox": base / "inbox"}
     eng.dispose()
 
 
@@ -156,3 +156,23 @@ def test_the_ranking_of_a_generated_year_equals_the_recomputation(built):
     path = ranking.write_ranking(eng, 2022, out)
     assert path == out / "2022" / "忻州市工业重点项目2022年度考评排名.xlsx"
     assert ranking.write_ranking(eng, 2022, out).read_bytes() == path.read_bytes()
+
+
+@pytest.mark.postgres
+def test_postgres_writes_the_same_documents(built, pg_engine, expectations_dir, tmp_path):
+    for q in QUARTERS:
+        for name in LISTS:
+            pipeline.load_list(pg_engine, built["inbox"], q, name, expectations_dir=expectations_dir, run_id="r",
+                               loaded_at="2023-01-01T00:00:00+00:00")
+        with pg_engine.begin() as conn:
+            metrics.build_marts(conn, q, SQL, run_id="r")
+            ranking.rank_year(conn, q, SQL, run_id="r")
+    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+        pg_engine, "SELECT unit, rank FROM ranking_unit_year WHERE year = 2021 AND rank IS NOT NULL")}
+    assert_ranking_matches(pg_engine, 2022, prev)
+    q = "2022Q4"
+    lite = built["out"]
+    assert notice.write_notice(pg_engine, q, tmp_path).read_bytes() == \
+        notice.write_notice(built["engine"], q, lite).read_bytes()
+    pg_books = {s: p.read_bytes() for s, p in returns.write_returns(pg_engine, q, tmp_path).items()}
+    assert pg_books == {s: p.read_bytes() for s, p in returns.write_returns(built["engine"], q, lite).items()}
