@@ -110,9 +110,13 @@ def keyprojects_quarterly():
 
     @task
     def draft_notice(quarter: str, _marts: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
         from keyprojects import runtime
 
-        return runtime.draft_notice(quarter)
+        path = runtime.draft_notice(quarter)
+        if path is None:
+            raise AirflowSkipException(f"no draft notice for {quarter}: none of its lists has arrived")
+        return path
 
     @task
     def publish_returns(quarter: str, _marts: dict) -> dict:

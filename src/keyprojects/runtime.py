@@ -100,11 +100,20 @@ def publish_bulletin(quarter: str) -> str:
 # The office's documents (ranking, draft 通报, 退回清单): see ranking.py, notice.py, returns.py
 
 
+def _any_list_arrived(eng, quarter: str) -> bool:
+    """contract.md: nothing is published for a quarter none of whose lists has arrived."""
+    return bool(warehouse.fetch(eng, "SELECT 1 AS x FROM load_audit WHERE quarter = :q AND status = 'loaded'",
+                                q=quarter))
+
+
 def rank_year(quarter: str, run_id: str | None = None) -> dict:
-    """On a year's Q4 run, replace the year's ranking_unit_year rows; other quarters touch nothing."""
+    """On a year's Q4 run, replace the year's ranking_unit_year rows; other quarters touch nothing
+    (nor does a Q4 none of whose lists has arrived)."""
     from . import ranking
 
     with _warehouse() as (s, eng), eng.begin() as conn:
+        if ranking.is_ranking_quarter(quarter) and not _any_list_arrived(conn, quarter):
+            return {"quarter": quarter, "ranked": False, "reason": "none of the quarter's lists has arrived"}
         summary = ranking.rank_year(conn, quarter, s.sql, run_id=run_id)
     log.info("ranking for %s: %s", quarter, summary)
     return summary
@@ -122,11 +131,15 @@ def publish_ranking(quarter: str) -> str | None:
     return str(path)
 
 
-def draft_notice(quarter: str) -> str:
-    """Write the quarter's draft 通报 (.docx) under KP_OUTPUT/<quarter>/ and return its path."""
+def draft_notice(quarter: str) -> str | None:
+    """Write the quarter's draft 通报 (.docx) under KP_OUTPUT/<quarter>/ and return its path; None
+    (nothing written) when none of the quarter's lists has arrived."""
     from . import notice
 
     with _warehouse() as (s, eng):
+        if not _any_list_arrived(eng, quarter):
+            log.warning("no draft notice for %s: none of its lists has arrived", quarter)
+            return None
         path = notice.write_notice(eng, quarter, s.output)
     log.info("draft notice for %s: %s", quarter, path)
     return str(path)

@@ -65,3 +65,18 @@ def test_every_rule_has_chinese_wording_and_the_report_shows_it():
         problem, suggestion = returns.explain(rule, "total_investment", "1")
         assert problem and suggestion and "{" not in problem + suggestion
     assert _rule("duplicate") == "duplicate（重复报送）"
+
+
+def test_nothing_is_drafted_or_ranked_for_a_quarter_without_lists(sqlite_engine, tmp_path, monkeypatch):
+    from keyprojects import metrics, runtime
+
+    monkeypatch.setenv("KP_WAREHOUSE_URL", str(sqlite_engine.url))
+    monkeypatch.setenv("KP_OUTPUT", str(tmp_path))
+    with sqlite_engine.begin() as conn:
+        metrics.refresh_config_tables(conn, 2022)
+        warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q4"},
+                                    [{"quarter": "2022Q4", "unit": "忻府区", "unit_order": 0}])
+    assert runtime.rank_year("2022Q4")["ranked"] is False
+    assert runtime.draft_notice("2022Q4") is None
+    assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM ranking_unit_year")[0]["n"] == 0
+    assert not any(tmp_path.rglob("*.docx"))
