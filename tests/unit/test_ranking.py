@@ -119,6 +119,7 @@ def test_all_values_null_give_zero_points_and_a_reason(sqlite_engine):
     assert all("无上年同期" in r["note"] for r in got if r["ranked"])
 
 
+@pytest.mark.postgres
 def test_ranking_on_postgres(pg_engine):
     rows = _rows(2022, {"代县": {"start_rate": None}, "原平市": {"missed_reports": 12}})
     with pg_engine.begin() as conn:
