@@ -157,7 +157,8 @@ def growth_phrase(g) -> str:
 
 def overview_sentences(city: dict, quarter: str) -> list[str]:
     cutoff = office.cn_date(quarters.quarter_end(quarter))
-    s1 = f"截至{cutoff}，全市调度库项目{_n(city['dispatch_projects'])}个、总投资{_yi(city['dispatch_total_investment'])}亿元；"
+    s1 = (f"截至{cutoff}，全市调度库项目{_n(city['dispatch_projects'])}个、"
+          f"总投资{_yi(city['dispatch_total_investment'])}亿元；")
     parts = [f"工业投资完成{_yi(city['industrial_investment'])}亿元"]
     if city["industrial_growth"] is not None:
         parts.append(growth_phrase(city["industrial_growth"]))

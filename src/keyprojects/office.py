@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 from . import config
 from .quarters import quarter_end
 
 
-@lru_cache(maxsize=None)
+@config._per_config_dir
 def settings() -> dict:
     return config._load("office.toml")
 

@@ -26,8 +26,22 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Connection
 
 from . import config, office, quarters, warehouse
-from .bulletin import (CENTER, CITY, COUNT, NOTE_FONT, RATE, TOTAL_FONT, _fixed_moment, _header_cell,
-                       _print_setup, _title, _workbook_bytes, cutoff_label, put, quarter_label)
+from .bulletin import (
+    CENTER,
+    CITY,
+    COUNT,
+    NOTE_FONT,
+    RATE,
+    TOTAL_FONT,
+    _fixed_moment,
+    _header_cell,
+    _print_setup,
+    _title,
+    _workbook_bytes,
+    cutoff_label,
+    put,
+    quarter_label,
+)
 
 INDICATORS = ("industrial_growth_gap", "renovation_growth", "start_rate", "registration_rate",
               "large_projects", "cluster_projects")
@@ -80,7 +94,8 @@ def rank_year(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None 
     m = method()
     if n != m.quarter:
         return {"quarter": quarter, "year": year, "ranked": False, "reason": f"the ranking runs on Q{m.quarter}"}
-    rows = conn.execute(sa.text("SELECT COUNT(*) FROM bulletin_unit_quarter WHERE quarter = :q"), {"q": quarter}).scalar()
+    rows = conn.execute(sa.text("SELECT COUNT(*) FROM bulletin_unit_quarter WHERE quarter = :q"),
+                        {"q": quarter}).scalar()
     if not rows:
         raise LookupError(f"bulletin_unit_quarter has no rows for {quarter}: build the quarter's marts first")
     conn.execute(sa.text("DELETE FROM cfg_ranking_indicator"))

@@ -16,15 +16,24 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from . import LISTS, RULES, config, office, warehouse
-from .bulletin import (CENTER, CITY, _fixed_moment, _header_cell, _print_setup, _title, _workbook_bytes,
-                       cutoff_label, put, quarter_label)
+from .bulletin import (
+    CENTER,
+    CITY,
+    _fixed_moment,
+    _header_cell,
+    _print_setup,
+    _title,
+    _workbook_bytes,
+    cutoff_label,
+    put,
+    quarter_label,
+)
 from .validation import FIELD_LABELS
 
 FOLDER = "退回清单"
@@ -35,7 +44,7 @@ ORDER_FIELDS = ("seq", "project_code", "project_name", "unit", "owner", "nature"
                 "progress", "problems", "contact", "remark")
 
 
-@lru_cache(maxsize=None)
+@config._per_config_dir
 def _rules_config() -> dict:
     raw = config._load("rules.toml")
     missing = [r for r in RULES if r not in raw["rules"]]

@@ -114,7 +114,8 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     growth = c["ind"] / c["prev"] - 1
     assert (m[4] == "增长") == (growth >= 0) and _num(m[5]) == round(abs(growth) * 100, 1)
     assert _num(m[6]) == round(c["ind"] / target * 100, 1)
-    m = re.search(r"开复工(\d+)个，开复工率([\d.]+)%；开复工项目已入统(\d+)个，规范入统率([\d.]+)%，未入统项目(\d+)个", text)
+    m = re.search(r"开复工(\d+)个，开复工率([\d.]+)%；开复工项目已入统(\d+)个，"
+                  r"规范入统率([\d.]+)%，未入统项目(\d+)个", text)
     assert m, text
     assert int(m[1]) == c["started"] and _num(m[2]) == round(c["started"] / c["projects"] * 100, 1)
     assert int(m[3]) == c["registered"] and _num(m[4]) == round(c["registered"] / c["started"] * 100, 1)

@@ -19,7 +19,8 @@ def test_rows_go_to_their_sender_with_chinese_reasons(sqlite_engine, tmp_path):
     rows = [
         # a unit's own file: the unit cell of the rejected row is unknown -> the sheet's one unit
         _row("dispatch", "定襄.xlsx", "Sheet1", 5, None, None, None, {"unit": "定襄", "project_name": "甲"}),
-        _row("dispatch", "定襄.xlsx", "Sheet1", 6, "unknown_unit", "unit", "定襄乡", {"unit": "定襄乡", "project_name": "乙"}),
+        _row("dispatch", "定襄.xlsx", "Sheet1", 6, "unknown_unit", "unit", "定襄乡",
+             {"unit": "定襄乡", "project_name": "乙"}),
         # a mixed file: a row without a unit cannot be told -> 单位不明
         _row("reserve", "全市.xlsx", "储备", 4, None, None, None, {"unit": "忻府区", "project_name": "丙"}),
         _row("reserve", "全市.xlsx", "储备", 5, None, None, None, {"unit": "代县", "project_name": "丁"}),
@@ -45,7 +46,8 @@ def test_rows_go_to_their_sender_with_chinese_reasons(sqlite_engine, tmp_path):
 
     ws = openpyxl.load_workbook(paths["定襄县"])["调度库"]
     heads = [c.value for c in ws[3]]
-    assert heads == ["序号", "文件", "工作表", "行号", "原序号", "项目名称", "县(市、区)", "建设性质", "问题", "修改建议"]
+    assert heads == ["序号", "文件", "工作表", "行号", "原序号", "项目名称", "县(市、区)", "建设性质",
+                     "问题", "修改建议"]
     body = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
     assert [r[3] for r in body] == [6, 7]
     assert body[0][-2].startswith("县（市、区）无法识别：") and "定襄乡" in body[0][-2]

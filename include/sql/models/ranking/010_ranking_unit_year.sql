@@ -1,12 +1,14 @@
--- The year-end ranking (年度考评) of domain.md 'Bulletin and ranking', from the year's Q4 row of each
--- unit in bulletin_unit_quarter. Run only on a year's Q4 run (keyprojects.ranking), after the marts.
+-- The year-end ranking (年度考评) of domain.md 'Bulletin and ranking', from the year's Q4 row of
+-- each unit in bulletin_unit_quarter. Run only on a year's Q4 run (keyprojects.ranking), after the
+-- marts.
 -- Indicators and weights: cfg_ranking_indicator (config/ranking.toml); ranked units: cfg_unit.
 -- Points per indicator: weight * (v - min) / (max - min) over the ranked units with a value; all
--- equal: full weight; no value: 0 points and the note says why. Deduction: :per_missed per 漏报
--- project, at most :deduction_cap. Score rounded to :decimals. Ties: higher industrial investment,
--- then the plan's unit order. Parameters: :year, :prev_year, :quarter, :per_missed, :deduction_cap,
--- :decimals, :run_id
-delete from ranking_unit_year where year = :year;
+-- equal: full weight; no value: 0 points and the note says why. Deduction: :per_missed per
+-- 漏报 project, at most :deduction_cap. Score rounded to :decimals. Ties: higher industrial
+-- investment, then the plan's unit order. Parameters: :year, :prev_year, :quarter, :per_missed,
+-- :deduction_cap, :decimals, :run_id (bound once, in the params CTE)
+delete from ranking_unit_year
+where year = :year;
 
 insert into ranking_unit_year (
     year, unit, unit_order, ranked,
@@ -17,8 +19,20 @@ insert into ranking_unit_year (
     large_projects_value, large_projects_points,
     cluster_projects_value, cluster_projects_points,
     missed_reports, industrial_investment, deduction, score, rank, previous_rank, rank_change,
-    note, quarter, run_id)
-with bulletin as (
+    note, quarter, run_id
+)
+with params as (
+    select
+        cast(:year as integer) as ranking_year,
+        cast(:prev_year as integer) as previous_year,
+        cast(:quarter as text) as ranking_quarter,
+        cast(:per_missed as double precision) as per_missed,
+        cast(:deduction_cap as double precision) as deduction_cap,
+        cast(:decimals as integer) as decimals,
+        cast(:run_id as text) as run_id
+),
+
+bulletin as (
     select
         b.unit,
         c.unit_order,
@@ -33,22 +47,46 @@ with bulletin as (
         cast(b.yiyuan_projects as double precision) as large_projects,
         cast(b.cluster_projects as double precision) as cluster_projects
     from bulletin_unit_quarter as b
-    inner join cfg_unit as c on c.unit = b.unit and c.year = :year
-    where b.quarter = :quarter
+    inner join params as p on b.quarter = p.ranking_quarter
+    inner join cfg_unit as c on b.unit = c.unit and p.ranking_year = c.year
 ),
 
 indicator_values as (
-    select unit, 'industrial_growth_gap' as indicator, industrial_growth_gap as value from bulletin
+    select
+        unit,
+        'industrial_growth_gap' as indicator,
+        industrial_growth_gap as value
+    from bulletin
     union all
-    select unit, 'renovation_growth' as indicator, renovation_growth as value from bulletin
+    select
+        unit,
+        'renovation_growth' as indicator,
+        renovation_growth as value
+    from bulletin
     union all
-    select unit, 'start_rate' as indicator, start_rate as value from bulletin
+    select
+        unit,
+        'start_rate' as indicator,
+        start_rate as value
+    from bulletin
     union all
-    select unit, 'registration_rate' as indicator, registration_rate as value from bulletin
+    select
+        unit,
+        'registration_rate' as indicator,
+        registration_rate as value
+    from bulletin
     union all
-    select unit, 'large_projects' as indicator, large_projects as value from bulletin
+    select
+        unit,
+        'large_projects' as indicator,
+        large_projects as value
+    from bulletin
     union all
-    select unit, 'cluster_projects' as indicator, cluster_projects as value from bulletin
+    select
+        unit,
+        'cluster_projects' as indicator,
+        cluster_projects as value
+    from bulletin
 ),
 
 bounds as (
@@ -110,19 +148,22 @@ deducted as (
     select
         b.*,
         w.*,
+        p.decimals,
         case
             when b.ranked <> 1 then null
-            when coalesce(b.missed_reports, 0) * :per_missed > :deduction_cap then :deduction_cap
-            else coalesce(b.missed_reports, 0) * :per_missed
+            when coalesce(b.missed_reports, 0) * p.per_missed > p.deduction_cap
+                then p.deduction_cap
+            else coalesce(b.missed_reports, 0) * p.per_missed
         end as deduction
     from bulletin as b
     inner join wide as w on b.unit = w.wide_unit
+    cross join params as p
 ),
 
 scored as (
     select
         d.*,
-        round(cast(d.total_points - d.deduction as numeric), cast(:decimals as integer)) as score
+        round(cast(d.total_points - d.deduction as numeric), d.decimals) as score
     from deducted as d
 ),
 
@@ -136,7 +177,7 @@ ranked as (
                     s.score desc,
                     case when s.industrial_investment is null then 1 else 0 end,
                     s.industrial_investment desc,
-                    s.unit_order
+                    s.unit_order asc
             )
         end as unit_rank
     from scored as s
@@ -162,23 +203,29 @@ notes as (
 )
 
 select
-    cast(:year as integer),
+    params.ranking_year as year,
     n.unit,
     n.unit_order,
-    cast(case when n.ranked = 1 then 1 else 0 end as boolean),
-    n.gap_value, n.gap_points,
-    n.ren_value, n.ren_points,
-    n.start_value, n.start_points,
-    n.reg_value, n.reg_points,
-    n.large_value, n.large_points,
-    n.cluster_value, n.cluster_points,
+    cast(case when n.ranked = 1 then 1 else 0 end as boolean) as ranked,
+    n.gap_value as industrial_growth_gap_value,
+    n.gap_points as industrial_growth_gap_points,
+    n.ren_value as renovation_growth_value,
+    n.ren_points as renovation_growth_points,
+    n.start_value as start_rate_value,
+    n.start_points as start_rate_points,
+    n.reg_value as registration_rate_value,
+    n.reg_points as registration_rate_points,
+    n.large_value as large_projects_value,
+    n.large_points as large_projects_points,
+    n.cluster_value as cluster_projects_value,
+    n.cluster_points as cluster_projects_points,
     n.missed_reports,
     n.industrial_investment,
     n.deduction,
     n.score,
-    n.unit_rank,
-    p.rank,
-    p.rank - n.unit_rank,
+    n.unit_rank as rank,
+    prev.rank as previous_rank,
+    prev.rank - n.unit_rank as rank_change,
     nullif(
         substr(
             coalesce('；' || n.ranked_note, '')
@@ -192,10 +239,14 @@ select
             2
         ),
         ''
-    ),
-    cast(:quarter as text),
-    cast(:run_id as text)
+    ) as note,
+    params.ranking_quarter as quarter,
+    params.run_id
 from notes as n
-left join ranking_unit_year as p
-    on p.year = :prev_year and n.unit = p.unit and p.rank is not null
+cross join params
+left join ranking_unit_year as prev
+    on
+        params.previous_year = prev.year
+        and n.unit = prev.unit
+        and prev.rank is not null
 order by n.unit_order;
