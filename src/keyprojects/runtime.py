@@ -179,6 +179,7 @@ def changed_quarters() -> list[dict]:
         log.info("no quarter's inbox changed since its last successful run")
     return found
 
+
 # ------------------------------------------------------------------ the monthly 13710 dispatch
 
 def resolve_month(override, start, end) -> str:
