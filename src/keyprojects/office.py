@@ -21,7 +21,31 @@ def settings() -> dict:
 
 
 def issuing_body() -> str:
+    """The issuing body. When the bulletin's configuration names one (``config.bulletin()``, in
+    ``bulletin.toml``), every document uses that; else ``issuing_body`` of ``office.toml``."""
+    bulletin_config = getattr(config, "bulletin", None)
+    if callable(bulletin_config):
+        return bulletin_config()["issuer"]
     return settings()["issuing_body"]
+
+
+def title_rows(ws, text: str, left: str, right: str | None, ncols: int) -> None:
+    """Row 1: the title merged over ``ncols`` columns; row 2: ``left`` and ``right`` halves (the
+    bulletin's fonts, through its ``put``)."""
+    from openpyxl.styles import Alignment
+
+    from .bulletin import SUBTITLE_FONT, TITLE_FONT, put
+
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+    put(ws, 1, 1, text, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
+        border=False)
+    ws.row_dimensions[1].height = 30
+    split = ncols if right is None else max(1, ncols // 2)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=split)
+    put(ws, 2, 1, left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"), border=False)
+    if right is not None:
+        ws.merge_cells(start_row=2, start_column=split + 1, end_row=2, end_column=ncols)
+        put(ws, 2, split + 1, right, font=SUBTITLE_FONT, alignment=Alignment(horizontal="right"), border=False)
 
 
 def document_date(quarter: str) -> dt.date:

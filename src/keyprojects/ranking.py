@@ -36,7 +36,6 @@ from .bulletin import (
     _fixed_moment,
     _header_cell,
     _print_setup,
-    _title,
     _workbook_bytes,
     cutoff_label,
     put,
@@ -148,7 +147,7 @@ def build_workbook(rows: list[dict], year: int, m: Method) -> Workbook:
     ws.title = "年度考评排名"
     heads = [("位次", 6), ("县（市、区）", 16)]
     ncols = 2 + 2 * len(m.indicators) + 6
-    _title(ws, f"{CITY}工业重点项目{year}年度考评排名",
+    office.title_rows(ws, f"{CITY}工业重点项目{year}年度考评排名",
            f"依据{quarter_label(q4)}通报数据（{cutoff_label(q4)}）", f"{office.issuing_body()}　单位：分", ncols)
     h1, h2, first = 3, 4, 5
     col = 1
@@ -215,7 +214,8 @@ def build_workbook(rows: list[dict], year: int, m: Method) -> Workbook:
     ws.oddHeader.center.size = 9
 
     chart_ws = wb.create_sheet("得分图表")
-    _title(chart_ws, f"{CITY}工业重点项目{year}年度考评得分", f"依据{quarter_label(q4)}通报数据", None, 16)
+    office.title_rows(chart_ws, f"{CITY}工业重点项目{year}年度考评得分", f"依据{quarter_label(q4)}通报数据",
+                      None, 16)
     n_ranked = sum(1 for row in rows if row["ranked"])
     if n_ranked:
         score_col = 3 + 2 * len(m.indicators) + 2

@@ -28,7 +28,6 @@ from .bulletin import (
     _fixed_moment,
     _header_cell,
     _print_setup,
-    _title,
     _workbook_bytes,
     cutoff_label,
     put,
@@ -150,7 +149,7 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
                   for f in fields]
         heads += [("问题", 34), ("修改建议", 40)]
         ncols = len(heads)
-        _title(ws, f"{CITY}工业重点项目{specs[list_name].title}退回清单（{sender}）",
+        office.title_rows(ws, f"{CITY}工业重点项目{specs[list_name].title}退回清单（{sender}）",
                f"{quarter_label(quarter)}，{cutoff_label(quarter)}；以下各行未被接收，请按“修改建议”更正后重新报送",
                office.issuing_body(), ncols)
         for j, (text, width) in enumerate(heads, start=1):
