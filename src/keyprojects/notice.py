@@ -46,22 +46,34 @@ def notice_filename(quarter: str) -> str:
 # Reading (SQL only)
 
 
+def _has_table(conn_or_engine, table: str) -> bool:
+    if isinstance(conn_or_engine, sa.engine.Engine):
+        with conn_or_engine.connect() as conn:
+            return sa.inspect(conn).has_table(table)
+    return sa.inspect(conn_or_engine).has_table(table)
+
+
+def read_header(conn_or_engine, quarter: str) -> dict:
+    """Issuing body and date of the document: the bulletin's header row (``bulletin_quarter``:
+    issuer, tabulated_on — dates from the quarter and its files) when that mart exists; else
+    ``office.issuing_body()`` and the quarter's last day. Never the wall clock."""
+    if _has_table(conn_or_engine, "bulletin_quarter"):
+        rows = warehouse.fetch(conn_or_engine, "SELECT issuer, tabulated_on FROM bulletin_quarter "
+                                               "WHERE quarter = :q", q=quarter)
+        if rows and rows[0]["tabulated_on"]:
+            return {"issuer": rows[0]["issuer"] or office.issuing_body(),
+                    "date": dt.date.fromisoformat(str(rows[0]["tabulated_on"])[:10])}
+    return {"issuer": office.issuing_body(), "date": office.document_date(quarter)}
+
+
 def read_city(conn_or_engine, quarter: str) -> dict:
     """The city's figures for the quarter: the ``city`` row of ``bulletin_group_quarter`` (the SQL
     home of city figures) when that mart exists; until then the same figures summed in SQL from
     ``bulletin_unit_quarter`` (rates from summed numerators and denominators). The one place to
     repoint; plus ``target_progress`` (industrial investment / the year's target, city_targets) and
     ``unregistered`` (rows of unregistered_projects)."""
-    def has_group_mart(conn) -> bool:
-        return sa.inspect(conn).has_table("bulletin_group_quarter")
-
-    if isinstance(conn_or_engine, sa.engine.Engine):
-        with conn_or_engine.connect() as conn:
-            grouped = has_group_mart(conn)
-    else:
-        grouped = has_group_mart(conn_or_engine)
     rows = []
-    if grouped:
+    if _has_table(conn_or_engine, "bulletin_group_quarter"):
         rows = warehouse.fetch(conn_or_engine, f"""
             SELECT {', '.join(CITY_COLUMNS)} FROM bulletin_group_quarter
             WHERE quarter = :q AND group_kind = 'city'""", q=quarter)
@@ -265,8 +277,10 @@ def _table_row(seq, r: dict) -> list[str]:
             _n(r["missed_reports"]), _n(r["unregistered"])]
 
 
-def build_document(quarter: str, city: dict, units: list[dict], problems: dict, placeholder: str):
-    day = office.document_date(quarter)
+def build_document(quarter: str, city: dict, units: list[dict], problems: dict, placeholder: str,
+                   header: dict | None = None):
+    header = header or {"issuer": office.issuing_body(), "date": office.document_date(quarter)}
+    day, issuer = header["date"], header["issuer"]
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -276,7 +290,7 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict, 
     _para(doc, f"{CITY}工业重点项目{quarter_label(quarter)}建设情况通报", TITLE_FONT, 22,
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, "（初稿）", BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _para(doc, f"{office.issuing_body()}　　{office.cn_date(day)}", BODY_FONT, 16,
+    _para(doc, f"{issuer}　　{office.cn_date(day)}", BODY_FONT, 16,
           align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, "各县（市、区）人民政府，忻州经济开发区、五台山风景名胜区管委会，市直有关单位：", indent=False)
     _para(doc, f"按照工业重点项目按季通报的要求，现将{quarter_label(quarter)}全市工业重点项目建设情况通报如下。")
@@ -317,7 +331,7 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict, 
         p = _para(doc, a, indent=False)
         p.paragraph_format.left_indent = Pt(16 * 5)
     _para(doc, "", indent=False)
-    _para(doc, office.issuing_body(), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
+    _para(doc, issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _para(doc, office.cn_date(day), align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
 
     moment = dt.datetime(day.year, day.month, day.day)
@@ -355,7 +369,8 @@ def write_notice(conn_or_engine, quarter: str, output_dir: Path) -> Path:
     settings = office.settings()["notice"]
     city = read_city(conn_or_engine, quarter)
     problems = read_problems(conn_or_engine, quarter, int(settings["worst_units"]))
-    doc = build_document(quarter, city, units, problems, settings["next_steps_placeholder"])
-    day = office.document_date(quarter)
+    header = read_header(conn_or_engine, quarter)
+    doc = build_document(quarter, city, units, problems, settings["next_steps_placeholder"], header)
+    day = header["date"]
     payload = document_bytes(doc, dt.datetime(day.year, day.month, day.day))
     return office.write_atomic(Path(output_dir) / quarter / notice_filename(quarter), payload)

@@ -10,7 +10,7 @@ import docx
 import openpyxl
 import pytest
 
-from keyprojects import LISTS, config, metrics, notice, pipeline, ranking, returns, warehouse
+from keyprojects import LISTS, config, metrics, notice, office, pipeline, ranking, returns, warehouse
 from kpgen import generate
 
 from ..conftest import ROOT
@@ -92,7 +92,8 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     text = "\n".join(p.text for p in doc.paragraphs)
     for heading in ("一、总体情况", "二、各县（市、区）情况", "三、存在问题", "四、下一步工作", "附件："):
         assert heading in text
-    assert "忻州市工业项目建设领导组办公室" in text and "2022年12月31日" in text
+    header = notice.read_header(eng, q)
+    assert header["issuer"] in text and office.cn_date(header["date"]) in text and "截至2022年12月31日" in text
     assert "【待办公室填写" in text
 
     # the city's figures, independently from the unit mart (sums of numerators and denominators)
