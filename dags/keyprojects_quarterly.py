@@ -38,10 +38,11 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `check_loads` fails the run when a file could not be read (the message names the file) and
   reports lists that have not arrived; `build_marts` matches each project across the lists and
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
-  `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
-  the workbook and updates the Asset `keyprojects_quarterly_bulletin`; `rank_year` (Q4 only: the
-  year-end ranking into `ranking_unit_year`) → `publish_ranking` (`$KP_OUTPUT/<YYYY>/…年度考评排名.xlsx`,
-  skipped on Q1–Q3); `draft_notice` (the draft 通报 `.docx`); `publish_returns` (`退回清单/`).
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 * **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
@@ -129,8 +130,19 @@ def keyprojects_quarterly():
 
         return runtime.build_marts(quarter, run_id=run_id)
 
+    @task(multiple_outputs=False)
+    def check_marts(quarter: str, _marts: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from keyprojects import mart_checks, runtime
+
+        try:
+            return runtime.check_marts(quarter)
+        except mart_checks.MartCheckFailed as exc:  # wrong figures: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
     @task(outlets=[BULLETIN])
-    def publish_bulletin(quarter: str, _marts: dict, run_id=None, outlet_events=None) -> str:
+    def publish_bulletin(quarter: str, _checked: dict, run_id=None, outlet_events=None) -> str:
         from keyprojects import runtime
 
         path = runtime.publish_bulletin(quarter, run_id=run_id)
@@ -177,10 +189,11 @@ def keyprojects_quarterly():
     arrived >> loads
     checked = check_loads(loads)
     marts = build_marts(quarter, checked)
-    publish_bulletin(quarter, marts)
-    publish_ranking(quarter, rank_year(quarter, marts))
-    draft_notice(quarter, marts)
-    publish_returns(quarter, marts)
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 
 
 quarterly = keyprojects_quarterly()
