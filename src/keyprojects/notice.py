@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
-import sqlalchemy as sa
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
@@ -26,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from . import office, quarters, warehouse
-from .bulletin import CITY, bulletin_filename, quarter_label
+from .bulletin import CITY, bulletin_filename, quarter_label, restamp_zip
 
 BODY_FONT = "仿宋"
 TITLE_FONT = "方正小标宋简体"
@@ -46,59 +44,30 @@ def notice_filename(quarter: str) -> str:
 # Reading (SQL only)
 
 
-def _has_table(conn_or_engine, table: str) -> bool:
-    if isinstance(conn_or_engine, sa.engine.Engine):
-        with conn_or_engine.connect() as conn:
-            return sa.inspect(conn).has_table(table)
-    return sa.inspect(conn_or_engine).has_table(table)
-
-
 def read_header(conn_or_engine, quarter: str) -> dict:
     """Issuing body and date of the document: the bulletin's header row (``bulletin_quarter``:
-    issuer, tabulated_on — dates from the quarter and its files) when that mart exists; else
-    ``office.issuing_body()`` and the quarter's last day. Never the wall clock."""
-    if _has_table(conn_or_engine, "bulletin_quarter"):
-        rows = warehouse.fetch(conn_or_engine, "SELECT issuer, tabulated_on FROM bulletin_quarter "
-                                               "WHERE quarter = :q", q=quarter)
-        if rows and rows[0]["tabulated_on"]:
-            return {"issuer": rows[0]["issuer"] or office.issuing_body(),
-                    "date": dt.date.fromisoformat(str(rows[0]["tabulated_on"])[:10])}
+    issuer, tabulated_on -- dates from the quarter and its files), never the wall clock."""
+    rows = warehouse.fetch(conn_or_engine, "SELECT issuer, tabulated_on FROM bulletin_quarter "
+                                           "WHERE quarter = :q", q=quarter)
+    if rows and rows[0]["tabulated_on"]:
+        return {"issuer": rows[0]["issuer"] or office.issuing_body(),
+                "date": dt.date.fromisoformat(str(rows[0]["tabulated_on"])[:10])}
     return {"issuer": office.issuing_body(), "date": office.document_date(quarter)}
 
 
 def read_city(conn_or_engine, quarter: str) -> dict:
-    """The city's figures for the quarter: the ``city`` row of ``bulletin_group_quarter`` (the SQL
-    home of city figures) when that mart exists; until then the same figures summed in SQL from
-    ``bulletin_unit_quarter`` (rates from summed numerators and denominators). The one place to
-    repoint; plus ``target_progress`` (industrial investment / the year's target, city_targets) and
-    ``unregistered`` (rows of unregistered_projects)."""
-    rows = []
-    if _has_table(conn_or_engine, "bulletin_group_quarter"):
-        rows = warehouse.fetch(conn_or_engine, f"""
-            SELECT {', '.join(CITY_COLUMNS)} FROM bulletin_group_quarter
-            WHERE quarter = :q AND group_kind = 'city'""", q=quarter)
+    """The city's figures for the quarter: the ``city`` row of ``bulletin_group_quarter`` (their SQL
+    home), plus ``target_amount``/``target_progress`` (city_targets) and ``unregistered`` (rows of
+    unregistered_projects). Raises ``LookupError`` when the quarter's marts were not built."""
+    rows = warehouse.fetch(conn_or_engine, f"""
+        SELECT {', '.join(CITY_COLUMNS)} FROM bulletin_group_quarter
+        WHERE quarter = :q AND group_kind = 'city'""", q=quarter)
     if not rows:
-        rows = warehouse.fetch(conn_or_engine, """
-            SELECT SUM(dispatch_projects) AS dispatch_projects,
-                   SUM(dispatch_total_investment) AS dispatch_total_investment,
-                   SUM(industrial_investment) AS industrial_investment,
-                   SUM(industrial_investment_prev) AS industrial_investment_prev,
-                   CASE WHEN SUM(industrial_investment_prev) > 0
-                             AND COUNT(industrial_investment_prev) = COUNT(industrial_investment)
-                        THEN SUM(industrial_investment) / SUM(industrial_investment_prev) - 1 END
-                       AS industrial_growth,
-                   SUM(started_projects) AS started_projects,
-                   CASE WHEN SUM(dispatch_projects) > 0
-                        THEN 1.0 * SUM(started_projects) / SUM(dispatch_projects) END AS start_rate,
-                   SUM(registered_projects) AS registered_projects,
-                   CASE WHEN SUM(started_projects) > 0 AND COUNT(registered_projects) > 0
-                        THEN 1.0 * SUM(registered_projects) / SUM(started_projects) END AS registration_rate,
-                   SUM(missed_reports) AS missed_reports
-            FROM bulletin_unit_quarter WHERE quarter = :q""", q=quarter)
+        raise LookupError(f"bulletin_group_quarter has no city row for {quarter}: build its marts first")
     city = dict(rows[0])
     target = warehouse.fetch(conn_or_engine, """
-        SELECT target, actual, CASE WHEN target > 0 THEN actual / target END AS progress
-        FROM city_targets WHERE quarter = :q AND indicator = 'industrial_investment' AND measure = 'amount'""",
+        SELECT target, progress FROM city_targets
+        WHERE quarter = :q AND indicator = 'industrial_investment' AND measure = 'amount'""",
                              q=quarter)
     city["target_amount"] = target[0]["target"] if target else None
     city["target_progress"] = target[0]["progress"] if target else None
@@ -347,15 +316,7 @@ def document_bytes(doc, moment: dt.datetime) -> bytes:
     """The document as bytes with fixed zip timestamps (python-docx stamps each member with now)."""
     raw = io.BytesIO()
     doc.save(raw)
-    out = io.BytesIO()
-    stamp = moment.timetuple()[:6]
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return restamp_zip(raw.getvalue(), moment)
 
 
 def write_notice(conn_or_engine, quarter: str, output_dir: Path) -> Path:

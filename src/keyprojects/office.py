@@ -21,12 +21,8 @@ def settings() -> dict:
 
 
 def issuing_body() -> str:
-    """The issuing body. When the bulletin's configuration names one (``config.bulletin()``, in
-    ``bulletin.toml``), every document uses that; else ``issuing_body`` of ``office.toml``."""
-    bulletin_config = getattr(config, "bulletin", None)
-    if callable(bulletin_config):
-        return bulletin_config()["issuer"]
-    return settings()["issuing_body"]
+    """The issuing body of every document: ``issuer`` in ``bulletin.toml`` (one home)."""
+    return config.bulletin()["issuer"]
 
 
 def title_rows(ws, text: str, left: str, right: str | None, ncols: int) -> None:
