@@ -29,12 +29,32 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
   the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
 * **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
-  `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+  `load_audit` and `rejected_rows` in the warehouse (the Airflow connection `kp_warehouse` when
+  defined, else `$KP_WAREHOUSE_URL`). The task's extra links (plugin `keyprojects_links`) open the
+  validation report, the bulletin and the 退回清单 from the Airflow UI.
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
   --to-date 2022-12-31` (with the scheduler running), or one `dags test` per quarter.
 """
+
+
+def use_kp_warehouse(context=None) -> None:
+    """Before each task: the warehouse URL from the Airflow connection ``kp_warehouse`` when one is
+    defined (secrets backend, ``AIRFLOW_CONN_KP_WAREHOUSE``, UI), else ``KP_WAREHOUSE_URL`` stays."""
+    import os
+
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        c = Connection.get("kp_warehouse")
+    except AirflowNotFoundException:
+        return
+    from keyprojects.warehouse import url_from_parts
+
+    os.environ["KP_WAREHOUSE_URL"] = url_from_parts(c.conn_type, c.host, c.login, c.password, c.port, c.schema,
+                                                    c.extra_dejson)
 
 
 @dag(
@@ -47,7 +67,8 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
     tags=["keyprojects", "quarterly"],
     params={"quarter": Param(None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
                              description="Quarter to process, e.g. 2022Q1; overrides the data interval.")},
-    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1)},
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1),
+                  "on_execute_callback": use_kp_warehouse},
 )
 def keyprojects_quarterly():
     @task
