@@ -41,6 +41,9 @@ def base_env(home: Path, **extra: str) -> dict:
     test session's throwaway home), plus one shared secret set and the caller's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "KP_", "_AIRFLOW"))}
     port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    passwords = home.parent / "simple-auth-passwords.json"
+    passwords.write_text(json.dumps({"admin": secrets.token_urlsafe(12)}), encoding="utf-8")
     env.update({
         "KP_AIRFLOW_HOME": str(home),
         "AIRFLOW__API__PORT": str(port),
@@ -48,7 +51,8 @@ def base_env(home: Path, **extra: str) -> dict:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         # only the runs the test asks for: no run of the latest quarter when the DAG is unpaused
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
@@ -171,8 +175,10 @@ def api_get(services: Services, path: str, token: str | None = None):
 
 
 def api_token(services: Services) -> str:
+    """A bearer token for the simple auth manager's admin (password from base_env's file)."""
     import httpx
 
-    r = httpx.get(services.api + "/auth/token", timeout=30)
+    pw = json.loads(Path(services.env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())["admin"]
+    r = httpx.post(services.api + "/auth/token", json={"username": "admin", "password": pw}, timeout=30)
     r.raise_for_status()
-    return json.loads(r.text)["access_token"]
+    return r.json()["access_token"]

@@ -32,8 +32,7 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
     meta = sa.create_engine(f"sqlite:///{home / 'airflow.db'}")
     try:
         svc.cli("db", "migrate")  # by hand, as the README says: marks the home ready
-        assert (home / ".db-ready").read_text() == env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-                                                           f"sqlite:///{home / 'airflow.db'}")
+        assert (home / ".db-ready").read_text() == f"sqlite:///{home / 'airflow.db'}?timeout=60"
         svc.start("api-server", "api-server", "--host", "127.0.0.1", "--port", env["AIRFLOW__API__PORT"],
                   "--workers", "1")
         svc.start("scheduler", "scheduler")
