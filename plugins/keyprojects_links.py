@@ -29,7 +29,8 @@ QUARTER_TASK = "resolve_quarter"
 BULLETIN_TASK = "publish_bulletin"
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 # kind -> (link name, folder under <KP_OUTPUT>/<quarter>/)
-KINDS = {"report": ("Validation report", "validation"), "bulletin": ("Bulletin", ""), "returns": ("退回清单", "退回清单")}
+KINDS = {"report": ("Validation report", "validation"), "bulletin": ("Bulletin", ""),
+         "returns": ("退回清单", "退回清单")}
 
 
 def _base_url() -> str:
@@ -129,12 +130,11 @@ def _run_facts(session, dag_id: str, run_id: str) -> tuple[str | None, str | Non
 
 
 def create_app():
-    from fastapi import Depends, FastAPI, HTTPException
-    from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
     from airflow.api_fastapi.common.db.common import SessionDep
     from airflow.api_fastapi.core_api.security import requires_access_dag
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+    from fastapi import Depends, FastAPI, HTTPException
+    from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
     app = FastAPI(title="keyprojects documents", docs_url=None, redoc_url=None, openapi_url=None)
 

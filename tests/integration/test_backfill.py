@@ -4,8 +4,8 @@ then the 2022 figures, growth included, must equal the generator's truth."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from keyprojects import warehouse
 from kpgen import generate

@@ -19,8 +19,18 @@ from keyprojects import LISTS, warehouse
 from kpgen import generate
 
 from ..conftest import PG_URL, _pg_admin_engine
-from ..services import (FINAL, Services, api_get, api_token, base_env, dag_registered, redis_or_skip,
-                        run_states, task_states, wait_for)
+from ..services import (
+    FINAL,
+    Services,
+    api_get,
+    api_token,
+    base_env,
+    dag_registered,
+    redis_or_skip,
+    run_states,
+    task_states,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "keyprojects_quarterly"
