@@ -96,7 +96,11 @@ class Services:
         return path.read_text(errors="replace")[-n:] if path.exists() else ""
 
     def stop(self) -> None:
-        """SIGTERM to each service's process group, SIGKILL to what is left after a grace period."""
+        """SIGTERM to each service's process group, SIGKILL to what is left after a grace period.
+        Task processes start their own sessions (Airflow's supervisor), so the services' descendants
+        are collected first and killed by pid if they outlive their service."""
+        started = {p.pid for p in self.procs.values()}
+        offspring = _descendants(started)
         for p in self.procs.values():
             if p.poll() is None:
                 _signal_group(p.pid, signal.SIGTERM)
@@ -106,12 +110,36 @@ class Services:
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
+        offspring |= _descendants(started | offspring)
         for p in self.procs.values():
             _signal_group(p.pid, signal.SIGKILL)  # children left behind by a leader that exited
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+        for pid in offspring:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _descendants(roots: set[int]) -> set[int]:
+    """Every living process below `roots` (from /proc's parent links)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _signal_group(pgid: int, sig: int) -> None:
