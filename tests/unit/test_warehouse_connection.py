@@ -1,8 +1,10 @@
 """The warehouse URL: the Airflow connection ``kp_warehouse`` when defined, else KP_WAREHOUSE_URL.
 
-The DAG's ``use_kp_warehouse`` (run before every task) is called here the way a task process calls
-it; the Celery integration test runs it for real with the connection in the workers' environment."""
+``use_kp_warehouse`` (plugins/keyprojects_connections.py, every DAG's on_execute_callback) is called
+here the way a task process calls it; the Celery integration test runs it for real with the
+connection in the workers' environment."""
 
+import importlib.util
 import os
 import runpy
 from pathlib import Path
@@ -17,7 +19,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def use_kp_warehouse():
-    return runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["use_kp_warehouse"]
+    spec = importlib.util.spec_from_file_location("kp_conn", ROOT / "plugins" / "keyprojects_connections.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.use_kp_warehouse
+
+
+@pytest.mark.parametrize("dag_file", sorted((ROOT / "dags").glob("*.py")), ids=lambda p: p.name)
+def test_every_dag_resolves_the_connection_before_each_task(dag_file):
+    from airflow.sdk import DAG
+
+    for d in [v for v in runpy.run_path(str(dag_file)).values() if isinstance(v, DAG)]:
+        for t in d.tasks:
+            cbs = t.on_execute_callback
+            cbs = cbs if isinstance(cbs, list) else [cbs]
+            assert any(getattr(cb, "__name__", "") == "use_kp_warehouse" for cb in cbs), (d.dag_id, t.task_id)
 
 
 def test_connection_wins_over_the_setting(monkeypatch, use_kp_warehouse, tmp_path):
