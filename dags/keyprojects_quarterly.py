@@ -39,8 +39,11 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `check_loads` fails the run when a file could not be read (the message names the file) and
   reports lists that have not arrived; `build_marts` matches each project across the lists and
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
-  `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
-  the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 * **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
@@ -130,20 +133,70 @@ def keyprojects_quarterly():
 
         return runtime.build_marts(quarter, run_id=run_id)
 
+    @task(multiple_outputs=False)
+    def check_marts(quarter: str, _marts: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from keyprojects import mart_checks, runtime
+
+        try:
+            return runtime.check_marts(quarter)
+        except mart_checks.MartCheckFailed as exc:  # wrong figures: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
     @task(outlets=[BULLETIN])
-    def publish_bulletin(quarter: str, _marts: dict, run_id=None, outlet_events=None) -> str:
+    def publish_bulletin(quarter: str, _checked: dict, run_id=None, outlet_events=None) -> str:
         from keyprojects import runtime
 
         path = runtime.publish_bulletin(quarter, run_id=run_id)
         outlet_events[BULLETIN].extra = {"quarter": quarter, "path": path}
         return path
 
+    # The office's documents (year-end ranking on Q4, draft 通报, 退回清单), after the marts.
+    @task(multiple_outputs=False)
+    def rank_year(quarter: str, _marts: dict, run_id=None) -> dict:
+        from keyprojects import runtime
+
+        return runtime.rank_year(quarter, run_id=run_id)
+
+    @task
+    def publish_ranking(quarter: str, ranked: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from keyprojects import runtime
+
+        if not ranked.get("ranked"):
+            raise AirflowSkipException(f"no ranking for {quarter}: {ranked.get('reason')}")
+        return runtime.publish_ranking(quarter)
+
+    @task
+    def draft_notice(quarter: str, _marts: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from keyprojects import runtime
+
+        path = runtime.draft_notice(quarter)
+        if path is None:
+            raise AirflowSkipException(f"no draft notice for {quarter}: none of its lists has arrived")
+        return path
+
+    @task(multiple_outputs=False)
+    def publish_returns(quarter: str, _marts: dict) -> dict:
+        from keyprojects import runtime
+
+        return runtime.publish_returns(quarter)
+
     quarter = resolve_quarter()
     arrived = record_arrivals(wait_for_lists(quarter))
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
     arrived >> loads
     checked = check_loads(loads)
-    publish_bulletin(quarter, build_marts(quarter, checked))
+    marts = build_marts(quarter, checked)
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 
 
 quarterly = keyprojects_quarterly()
