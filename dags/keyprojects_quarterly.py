@@ -8,6 +8,7 @@ import os
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
+from keyprojects_connections import use_kp_warehouse  # plugins/: the kp_warehouse connection, if defined
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
 # How often a waiting run looks at the inbox again, and the days it may wait after the quarter's end
@@ -48,7 +49,9 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
   and open alerts.
 * **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at
-  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse
+  (the Airflow connection `kp_warehouse` when defined, else `$KP_WAREHOUSE_URL`). The tasks' extra
+  links (plugin `keyprojects_links`) open the validation report, the bulletin and the 退回清单.
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
@@ -67,7 +70,7 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
     params={"quarter": Param(None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
                              description="Quarter to process, e.g. 2022Q1; overrides the data interval.")},
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1),
-                  "on_failure_callback": failure_notifier()},
+                  "on_execute_callback": use_kp_warehouse, "on_failure_callback": failure_notifier()},
 )
 def keyprojects_quarterly():
     @task
