@@ -11,6 +11,7 @@ from keyprojects import warehouse
 from kpgen import generate
 
 from ..services import FINAL, Services, base_env, dag_registered, run_states, task_states, wait_for
+from ..ranking_reference import assert_ranking_matches
 from ..truth import assert_figures_match
 
 DAG_ID = "keyprojects_quarterly"
@@ -69,5 +70,13 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
                                           "WHERE quarter = :q AND industrial_growth IS NOT NULL", q=q)
             assert len(growth) >= 8, (q, growth)
         assert list((output / "2022Q4").glob("*.xlsx"))
+        # each Q4 run ranked its year; 2022's ranking equals an independent recomputation from the
+        # 2022Q4 bulletin rows, with 2021's ranks as the previous year's
+        prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+            eng, "SELECT unit, rank, ranked FROM ranking_unit_year WHERE year = 2021") if r["ranked"]}
+        assert len(prev) == 15
+        ranked = assert_ranking_matches(eng, 2022, previous=prev)
+        assert len(ranked) == 16
+        assert list((output / "2022").glob("*年度考评排名.xlsx"))
     finally:
         eng.dispose()
