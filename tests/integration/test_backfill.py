@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from keyprojects import warehouse
 from kpgen import generate
 
-from ..services import FINAL, Services, base_env, dag_registered, run_states, task_states, wait_for
 from ..ranking_reference import assert_ranking_matches
+from ..services import FINAL, Services, base_env, dag_registered, run_states, task_states, wait_for
 from ..truth import assert_figures_match
 
 DAG_ID = "keyprojects_quarterly"
