@@ -24,8 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import os
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from . import config
+from .documents import restamp_zip, write_atomic
 from .quarters import parse_quarter, quarter_end
 from .warehouse import fetch
 
@@ -667,20 +666,6 @@ def _workbook_bytes(wb: Workbook, moment: dt.datetime) -> bytes:
     return restamp_zip(raw.getvalue(), moment)
 
 
-def restamp_zip(data: bytes, moment: dt.datetime) -> bytes:
-    """An Office document (a zip) with every member stamped ``moment``, so a rerun writes the same
-    bytes (openpyxl and python-docx stamp members with the wall clock)."""
-    stamp = moment.timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
-
-
 def build_workbook(data: dict[str, list[dict]], quarter: str) -> Workbook:
     rank = {u.name: u.order for u in config.units()}
 
@@ -716,16 +701,4 @@ def write_bulletin(conn_or_engine, quarter: str, output_dir: Path) -> Path:
     wb = build_workbook(data, quarter)
     payload = _workbook_bytes(wb, _fixed_moment(quarter))
 
-    folder = Path(output_dir) / quarter
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / bulletin_filename(quarter)
-    fd, tmp = tempfile.mkstemp(prefix=".bulletin-", suffix=".xlsx", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(Path(output_dir) / quarter / bulletin_filename(quarter), payload)

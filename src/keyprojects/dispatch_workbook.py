@@ -8,8 +8,6 @@ Python reads and renders: every figure comes from the SQL models (keyprojects.mo
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from .bulletin import (
     _workbook_bytes,
     put,
 )
+from .documents import write_atomic
 from .monthly import month_end, parse_month
 
 ISSUER = "忻州市工业项目建设领导组办公室"
@@ -205,16 +204,4 @@ def write_dispatch(conn_or_engine, month: str, output_dir: Path) -> Path:
     if not data["units"] or not any(u["reported"] for u in data["units"]):
         raise LookupError(f"no progress loaded for {month}: nothing to publish")
     payload = _workbook_bytes(build_workbook(data, month), dt.datetime.combine(month_end(month), dt.time()))
-    folder = Path(output_dir) / month
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / dispatch_filename(month)
-    fd, tmp = tempfile.mkstemp(prefix=".dispatch-", suffix=".xlsx", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(Path(output_dir) / month / dispatch_filename(month), payload)

@@ -24,7 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from . import office, quarters, warehouse
-from .bulletin import CITY, bulletin_filename, quarter_label, restamp_zip
+from .bulletin import CITY, bulletin_filename, quarter_label
+from .documents import restamp_zip, write_atomic
 
 BODY_FONT = "仿宋"
 TITLE_FONT = "方正小标宋简体"
@@ -334,4 +335,4 @@ def write_notice(conn_or_engine, quarter: str, output_dir: Path) -> Path:
     doc = build_document(quarter, city, units, problems, settings["next_steps_placeholder"], header)
     day = header["date"]
     payload = document_bytes(doc, dt.datetime(day.year, day.month, day.day))
-    return office.write_atomic(Path(output_dir) / quarter / notice_filename(quarter), payload)
+    return write_atomic(Path(output_dir) / quarter / notice_filename(quarter), payload)

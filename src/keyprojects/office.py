@@ -7,9 +7,6 @@ The documents themselves: ``ranking`` (年度考评排名), ``notice`` (通报�
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-from pathlib import Path
 
 from . import config
 from .quarters import quarter_end
@@ -52,20 +49,3 @@ def document_date(quarter: str) -> dt.date:
 
 def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def write_atomic(path: Path, payload: bytes) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder and a rename, so a
-    reader never sees half a file; returns ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".kp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -41,6 +41,7 @@ from .bulletin import (
     put,
     quarter_label,
 )
+from .documents import write_atomic
 
 INDICATORS = ("industrial_growth_gap", "renovation_growth", "start_rate", "registration_rate",
               "large_projects", "cluster_projects")
@@ -252,4 +253,4 @@ def write_ranking(conn_or_engine, year: int, output_dir: Path) -> Path:
     m = method()
     wb = build_workbook(rows, year, m)
     payload = _workbook_bytes(wb, _fixed_moment(f"{year}Q{m.quarter}"))
-    return office.write_atomic(Path(output_dir) / str(year) / ranking_filename(year), payload)
+    return write_atomic(Path(output_dir) / str(year) / ranking_filename(year), payload)

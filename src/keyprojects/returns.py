@@ -33,6 +33,7 @@ from .bulletin import (
     put,
     quarter_label,
 )
+from .documents import write_atomic
 from .validation import FIELD_LABELS
 
 FOLDER = "退回清单"
@@ -186,5 +187,5 @@ def write_returns(conn_or_engine, quarter: str, output_dir: Path) -> dict[str, P
     moment = _fixed_moment(quarter)
     for sender in sorted(by_sender):
         payload = _workbook_bytes(build_workbook(sender, quarter, by_sender[sender]), moment)
-        out[sender] = office.write_atomic(folder / f"{safe_filename(sender)}.xlsx", payload)
+        out[sender] = write_atomic(folder / f"{safe_filename(sender)}.xlsx", payload)
     return out
