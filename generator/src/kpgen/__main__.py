@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{q}: {files} files, {doc['data_rows']} data rows ({read} read: {loaded} loaded, "
               f"{rejected} rejected, {skipped} skipped) -> {args.inbox / q}")
     if args.months:
+        from keyprojects.quarters import month_range
+
         from . import generate_months
-        from .monthly import month_range
 
         y1, n1 = quarters[0][:4], int(quarters[0][-1])
         y2, n2 = quarters[-1][:4], int(quarters[-1][-1])

@@ -25,6 +25,9 @@ from pathlib import Path
 
 from keyprojects import config, normalize
 
+# calendar arithmetic only; the 13710 deadlines (plus_month) are computed here independently
+from keyprojects.quarters import month_end, parse_month, shift_month
+
 from .layout import Column, File, Row, Sheet
 from .world import World, memberships, parse_quarter
 from .writers import write_file
@@ -59,30 +62,6 @@ FAULTS = ("missing_required", "unknown_unit", "bad_code", "bad_number", "bad_dat
 
 
 # ------------------------------------------------------------------ months and dates
-
-def parse_month(month: str) -> tuple[int, int]:
-    y, m = month.split("-")
-    return int(y), int(m)
-
-
-def shift_month(month: str, n: int) -> str:
-    y, m = parse_month(month)
-    i = y * 12 + m - 1 + n
-    return f"{i // 12}-{i % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = shift_month(m, 1)
-    return out
-
-
-def month_end(month: str) -> dt.date:
-    y, m = parse_month(month)
-    return dt.date(y + (m == 12), 1 if m == 12 else m + 1, 1) - dt.timedelta(days=1)
-
 
 def month_of(d: dt.date) -> str:
     return f"{d.year}-{d.month:02d}"
