@@ -470,6 +470,8 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
         ws.column_dimensions[get_column_letter(COL[c.key])].width = c.width
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, COL["unit"] + 1).coordinate
     _print_setup(ws, f"{HEADER_ROW1}:{HEADER_ROW2}")
+    # 25 columns fit A4 landscape only at ~50% (tiny print): this sheet prints on A3 landscape.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
     ws.oddHeader.center.text = f"{CITY}工业重点项目建设情况通报（{quarter_label(quarter)}）"
     ws.oddHeader.center.size = 9
     return city_row

@@ -229,15 +229,40 @@ def _para(doc, text: str, font: str = BODY_FONT, size: float = 16, bold: bool = 
     return p
 
 
+TABLE_FONT_SIZE = 8
+
+
 def _cell(cell, text: str, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
     p.alignment = align
-    _font(p.add_run(text), BODY_FONT, 9, bold)
+    _font(p.add_run(text), BODY_FONT, TABLE_FONT_SIZE, bold)
 
 
 TABLE_HEADERS = ("序号", "县（市、区）", "调度库项目（个）", "总投资（万元）", "工业投资（万元）", "同比增速",
                  "目标增速", "开复工率", "规范入统率", "漏报（个）", "未入统（个）")
+# Column widths (cm) within the 15.6 cm text width: amounts and rates wide enough that no number
+# wraps ("2,728,859.00", "-100.0%" in bold), counts and 序号 narrow; headers may wrap.
+TABLE_WIDTHS_CM = (0.7, 1.6, 0.9, 2.6, 2.6, 1.5, 1.1, 1.3, 1.3, 0.9, 0.9)
+
+
+def _fix_table_layout(table) -> None:
+    """Fixed layout (autofit off), each column's width on every cell, narrow cell margins."""
+    table.autofit = False
+    for col, width in zip(table.columns, TABLE_WIDTHS_CM, strict=True):
+        col.width = Cm(width)
+        for cell in col.cells:
+            cell.width = Cm(width)
+    tbl_pr = table._tbl.tblPr
+    mar = tbl_pr.makeelement(qn("w:tblCellMar"), {})
+    for side in ("left", "right"):
+        el = mar.makeelement(qn(f"w:{side}"), {qn("w:w"): "57", qn("w:type"): "dxa"})  # 0.1 cm
+        mar.append(el)
+    look = tbl_pr.find(qn("w:tblLook"))  # schema order: tblCellMar goes before tblLook
+    if look is not None:
+        look.addprevious(mar)
+    else:
+        tbl_pr.append(mar)
 
 
 def _table_row(seq, r: dict) -> list[str]:
@@ -282,6 +307,7 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict, 
     total = {"unit": "全市合计", **city, "target_growth": None}
     for c, text in zip(table.add_row().cells, _table_row("", total), strict=True):
         _cell(c, text, bold=True)
+    _fix_table_layout(table)
 
     _para(doc, "三、存在问题", HEADING_FONT, 16)
     for s in problem_paragraphs(problems):
