@@ -9,6 +9,7 @@ import re
 import docx
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 
 from keyprojects import LISTS, config, metrics, notice, office, pipeline, ranking, returns, warehouse
 from kpgen import generate
@@ -95,6 +96,14 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     header = notice.read_header(eng, q)
     assert header["issuer"] in text and office.cn_date(header["date"]) in text and "截至2022年12月31日" in text
     assert "【待办公室填写" in text
+    # the unit table: fixed layout, every cell of a column at its width, within the text width
+    table = doc.tables[0]
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    widths = [round(w.cm, 2) for w in (c.width for c in table.rows[0].cells)]
+    assert widths == list(notice.TABLE_WIDTHS_CM)
+    assert all([round(c.width.cm, 2) for c in row.cells] == widths for row in table.rows)
+    section = doc.sections[0]
+    assert sum(widths) <= (section.page_width - section.left_margin - section.right_margin) / 360000
 
     # the city's figures, independently from the unit mart (sums of numerators and denominators)
     c = warehouse.fetch(eng, """
