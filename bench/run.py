@@ -19,7 +19,7 @@ Everything is measured in ONE run, so the ratios compare like with like on a sha
 Results: ``bench/results/latest.json`` and ``bench/results/latest.png`` (git-ignored). Inboxes are
 generated with kpgen (seed 11) and cached under ``bench/results/inbox/`` keyed by the generator's
 source. ``--profile N`` also runs the quarter's steps in-process under pyinstrument and writes
-``bench/results/profile-<N>.txt`` / ``.html`` and a per-step memory table (tracemalloc peak).
+``bench/results/profile-<N>.txt`` / ``.html`` with seconds and RSS after each step.
 """
 
 from __future__ import annotations
@@ -270,33 +270,27 @@ def warehouse_counts(env: dict) -> dict:
 # ------------------------------------------------------------------ profile (in-process)
 
 def profile(inbox: Path, work: Path, rows: int) -> dict:
-    """The quarter's steps in-process under pyinstrument, and each step's tracemalloc peak."""
-    import tracemalloc
-
+    """The quarter's steps in-process (as ``dags test`` runs them) under pyinstrument: seconds and the
+    process RSS after each step (psutil; the high-water mark is the run's per-task RSS)."""
+    import psutil
     from pyinstrument import Profiler
 
-    sys.path.insert(0, str(ROOT / "src"))
     from keyprojects import LISTS, bulletin, metrics, pipeline, warehouse
 
+    me = psutil.Process()
     db = work / f"profile-{rows}.db"
     db.unlink(missing_ok=True)
     steps: dict[str, dict] = {}
 
     def step(name, fn, *a, **kw):
-        tracemalloc.reset_peak()
         t = time.perf_counter()
         out = fn(*a, **kw)
-        steps[name] = {"s": round(time.perf_counter() - t, 3),
-                       "tracemalloc_peak_mb": round(tracemalloc.get_traced_memory()[1] / 2**20, 1)}
+        steps[name] = {"s": round(time.perf_counter() - t, 3), "rss_after_mb": round(me.memory_info().rss / 2**20, 1)}
         return out
 
     prof = Profiler(interval=0.002)
     prof.start()
-    t_import = time.perf_counter()
-    import great_expectations  # noqa: F401  (what the first list pays)
-    import pandas  # noqa: F401
-    steps["import pandas + great_expectations"] = {"s": round(time.perf_counter() - t_import, 3)}
-    tracemalloc.start()
+    step("import pandas + great_expectations", __import__, "great_expectations")
     eng = step("make_engine + ensure_schema", lambda: (
         e := warehouse.make_engine(f"sqlite:///{db}"), warehouse.ensure_schema(e, ROOT / "include" / "sql"))[0])
     for name in LISTS:
@@ -309,7 +303,6 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
 
     step("build_marts", marts)
     step("write_bulletin", bulletin.write_bulletin, eng, QUARTER, work / f"profile-out-{rows}")
-    tracemalloc.stop()
     prof.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"profile-{rows}.txt").write_text(prof.output_text(unicode=True, color=False, show_all=False),
@@ -389,9 +382,19 @@ def main() -> int:
     p.add_argument("--profile", type=int, action="append", default=[], help="also profile this size in-process")
     p.add_argument("--fresh", action="store_true", help="regenerate cached inboxes")
     p.add_argument("--out", default=str(RESULTS / "latest"), help="path stem of the JSON and PNG")
+    p.add_argument("--profile-only", action="store_true", help="only the --profile runs (no dags test)")
     args = p.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s} | set(args.rows))
 
+    if args.profile_only:
+        work = Path(tempfile.mkdtemp(prefix="kp-bench-"))
+        for n in args.profile:
+            steps = profile(inbox_for(n, args.seed, args.fresh), work, n)
+            print(f"profile {n} (bench/results/profile-{n}.txt):")
+            for k, v in steps.items():
+                print(f"  {k:36} {v['s']:>8.2f} s  RSS after {v['rss_after_mb']:>7.0f} MB")
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     inboxes = {n: inbox_for(n, args.seed, args.fresh) for n in [0, *sizes]}
     work = Path(tempfile.mkdtemp(prefix="kp-bench-"))
     troot = trivial_root(work)
@@ -485,7 +488,7 @@ def main() -> int:
     print(f"RSS slope: {slope} MB per 100k rows; results: {stem.with_suffix('.json')}, {stem.with_suffix('.png')}")
     if "profile" in result:
         for n, steps in result["profile"].items():
-            print(f"profile {n}: " + ", ".join(f"{k} {v['s']}s/{v.get('tracemalloc_peak_mb', '-')}MB"
+            print(f"profile {n}: " + ", ".join(f"{k} {v['s']}s/{v['rss_after_mb']}MB"
                                                 for k, v in steps.items()))
     shutil.rmtree(work, ignore_errors=True) if not os.environ.get("KP_BENCH_KEEP") else None
     return 0
