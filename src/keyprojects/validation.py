@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -118,8 +119,28 @@ def _context():
     return ctx, batch_def
 
 
+# Only the unexpected row indices and counts are used: COMPLETE (the one format listing every index)
+# without the unexpected values, their value counts, or the pandas query string naming every index.
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
+                 "exclude_unexpected_values": True, "partial_unexpected_count": 0}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def suite_columns(suite_dict: dict, columns) -> list[str]:
+    """The columns of ``columns`` the suite's expectations read (column kwargs and row conditions)."""
+    used = set()
+    for e in suite_dict["expectations"]:
+        kw = e["kwargs"]
+        used.update(kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str))
+        if isinstance(kw.get("row_condition"), str):
+            used.update(_IDENTIFIER.findall(kw["row_condition"]))
+    return [c for c in columns if c in used]
+
+
 def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
-    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result."""
+    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result.
+
+    GX sees only the columns the suite reads (it hashes and copies the batch's frame)."""
     import great_expectations as gx
 
     _, batch_def = _context()
@@ -127,9 +148,8 @@ def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
         gx.expectations.registry.get_expectation_impl(e["type"])(**e["kwargs"], meta=e.get("meta"))
         for e in suite_dict["expectations"]
     ])
-    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
-    return batch.validate(suite, expectation_parameters=parameters,
-                          result_format={"result_format": "COMPLETE"})
+    batch = batch_def.get_batch(batch_parameters={"dataframe": frame[suite_columns(suite_dict, frame.columns)]})
+    return batch.validate(suite, expectation_parameters=parameters, result_format=RESULT_FORMAT)
 
 
 @dataclass
@@ -158,8 +178,8 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Ver
     verdict = Verdict()
     if frame.empty:
         return verdict
-    frame = frame.reset_index(drop=True).copy()
-    frame["dup_key"] = dup_keys(frame)
+    frame = frame.reset_index(drop=True)
+    frame = frame.assign(dup_key=dup_keys(frame))  # copy-on-write: the caller's frame is not copied
     row_exps = [e for e in suite["expectations"] if e["meta"]["rule"] != "duplicate"]
     dup_exps = [e for e in suite["expectations"] if e["meta"]["rule"] == "duplicate"]
 
@@ -171,7 +191,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Ver
             i = idx if isinstance(idx, int) else int(idx.get("index", idx)) if isinstance(idx, dict) else int(idx)
             verdict.faults.setdefault(i, []).append((meta["rule"], meta["field"]))
 
-    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults]]
+    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults], ["dup_key"]]
     if dup_exps and not passing.empty:
         sub = passing.reset_index(names="_orig")
         dres = run_suite(sub, {**suite, "expectations": dup_exps}, params)
