@@ -16,10 +16,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import AMOUNT_FIELDS, DATE_FIELDS, LISTS, RULES, VOCAB_FIELDS, config
+
+if TYPE_CHECKING:  # pandas is imported by whoever builds the frame: an empty list never pays for it
+    import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
