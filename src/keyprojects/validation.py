@@ -156,9 +156,10 @@ def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
 
 @dataclass
 class Verdict:
-    """The outcome for a list's frame: per row index, its faults (first one decides)."""
+    """The outcome for a list's frame: per row index, its faults (first one decides). A duplicate's
+    first occurrence is a row index of the same frame, or ``(file, sheet, row)`` of an earlier one."""
     faults: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    duplicate_of: dict[int, int] = field(default_factory=dict)
+    duplicate_of: dict[int, int | tuple[str, str, int]] = field(default_factory=dict)
     results: list = field(default_factory=list)
 
     def rule(self, idx: int) -> str | None:
@@ -173,8 +174,14 @@ def dup_keys(frame: pd.DataFrame) -> pd.Series:
     return code_ok.where(code_ok.notna(), name).astype(object)
 
 
-def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Verdict:
-    """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md."""
+def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
+             seen: dict[str, tuple[str, str, int]] | None = None) -> Verdict:
+    """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md.
+
+    A list validated in parts (frames in read order) passes the same ``seen`` dict to each: it maps
+    the project key of every row that passed in an earlier part to that row's (file, sheet, row), so a
+    project repeated across parts is a duplicate as it is within one frame; this part's passing rows
+    are added to it."""
     suite = load_suite(expectations_dir, list_name)
     params = suite_parameters(list_name)
     verdict = Verdict()
@@ -196,19 +203,30 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Ver
     passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults], ["dup_key"]]
     if dup_exps and not passing.empty:
         sub = passing.reset_index(names="_orig")
+        if seen:  # earlier parts' keys first, as they were read first (_orig -1)
+            import pandas as pd
+
+            prior = pd.DataFrame({"_orig": pd.Series(-1, index=range(len(seen)), dtype="int64"),
+                                  "dup_key": pd.Series(list(seen), dtype=object)})
+            sub = pd.concat([prior, sub], ignore_index=True)
         dres = run_suite(sub, {**suite, "expectations": dup_exps}, params)
         verdict.results.append(dres)
         flagged = set()
         for res in dres.results:
             flagged.update(res.result.get("unexpected_index_list") or ())
-        first: dict[str, int] = {}
+        first: dict[str, int | tuple[str, str, int]] = {}
         for pos in sorted(flagged):
             key, orig = sub.at[pos, "dup_key"], int(sub.at[pos, "_orig"])
             if key in first:
                 verdict.faults[orig] = [("duplicate", "project")]
                 verdict.duplicate_of[orig] = first[key]
             else:
-                first[key] = orig
+                first[key] = seen[key] if orig < 0 else orig
+        if seen is not None:
+            files, sheets, rownums = frame["_file"], frame["_sheet"], frame["_row"]
+            for i, key in zip(passing.index, passing["dup_key"]):
+                if i not in verdict.faults and key not in seen:
+                    seen[key] = (files[i], sheets[i], int(rownums[i]))
     for faults in verdict.faults.values():
         faults.sort(key=lambda rf: _RULE_ORDER[rf[0]])
     return verdict
@@ -220,11 +238,16 @@ def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict) -> dict:
     rule, fld = verdict.faults[idx][0]
     where = f"{row['_file']}, sheet {row['_sheet']}, row {row['_row']}"
     if rule == "duplicate":
-        other = frame.iloc[verdict.duplicate_of[idx]]
+        first = verdict.duplicate_of[idx]
+        if isinstance(first, tuple):  # read in an earlier part of the list
+            o_file, o_sheet, o_row = first
+        else:
+            other = frame.iloc[first]
+            o_file, o_sheet, o_row = other["_file"], other["_sheet"], other["_row"]
         fld = "project_code" if _present(row.get("project_code")) else "project_name"
         value = row.get(f"{fld}_raw")
-        msg = (f"{where}: project {value!r} {RULE_WORDS[rule]} from {other['_file']}, sheet {other['_sheet']}, "
-               f"row {other['_row']} [duplicate]")
+        msg = (f"{where}: project {value!r} {RULE_WORDS[rule]} from {o_file}, sheet {o_sheet}, "
+               f"row {o_row} [duplicate]")
     else:
         value = row.get(f"{fld}_raw")
         label = FIELD_LABELS.get(fld, fld)
@@ -249,18 +272,27 @@ def _present(v) -> bool:
 
 
 def result_summary(verdict: Verdict) -> list[dict]:
-    """Per expectation: type, rule, field, success, unexpected count (for reports)."""
-    out = []
+    """Per expectation: type, rule, field, success, unexpected count (for reports). A list validated
+    in parts has one result per part: an expectation's counts are summed over them."""
+    out: dict[tuple, dict] = {}
     for result in verdict.results:
         for res in result.results:
             cfg = res.expectation_config
-            out.append({
+            row = {
                 "expectation": cfg.type, "rule": (cfg.meta or {}).get("rule"), "field": (cfg.meta or {}).get("field"),
                 "column": cfg.kwargs.get("column") or f"{cfg.kwargs.get('column_A')}≥{cfg.kwargs.get('column_B')}",
                 "success": bool(res.success), "unexpected": int(res.result.get("unexpected_count") or 0),
                 "element_count": int(res.result.get("element_count") or 0),
-            })
-    return out
+            }
+            key = (row["expectation"], row["rule"], row["field"], row["column"])
+            if key in out:
+                have = out[key]
+                have["success"] = have["success"] and row["success"]
+                have["unexpected"] += row["unexpected"]
+                have["element_count"] += row["element_count"]
+            else:
+                out[key] = row
+    return list(out.values())
 
 
 def write_default_suites(directory: Path) -> list[Path]:
