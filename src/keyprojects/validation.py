@@ -222,11 +222,11 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
                 verdict.duplicate_of[orig] = first[key]
             else:
                 first[key] = seen[key] if orig < 0 else orig
-        if seen is not None:
-            files, sheets, rownums = frame["_file"], frame["_sheet"], frame["_row"]
-            for i, key in zip(passing.index, passing["dup_key"]):
-                if i not in verdict.faults and key not in seen:
-                    seen[key] = (files[i], sheets[i], int(rownums[i]))
+    if seen is not None:
+        files, sheets, rownums = frame["_file"].tolist(), frame["_sheet"].tolist(), frame["_row"].tolist()
+        for i, key in zip(passing.index.tolist(), passing["dup_key"].tolist()):
+            if i not in verdict.faults and key not in seen:
+                seen[key] = (files[i], sheets[i], int(rownums[i]))
     for faults in verdict.faults.values():
         faults.sort(key=lambda rf: _RULE_ORDER[rf[0]])
     return verdict
