@@ -35,6 +35,11 @@ demo: inbox
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider
 
+# ruff (with its Airflow rules AIR) on the Python, sqlfluff (.sqlfluff) on the warehouse SQL
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/sqlfluff lint include/sql
+
 bench: venv
 	$(PY) bench/run.py
 

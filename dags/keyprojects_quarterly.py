@@ -28,8 +28,8 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
   `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
   the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
-* **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at `$KP_OUTPUT/<quarter>/validation/index.html`;
-  `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+* **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at
+  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
@@ -53,6 +53,7 @@ def keyprojects_quarterly():
     @task
     def resolve_quarter(params=None, data_interval_start=None, data_interval_end=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import runtime
 
         try:
@@ -60,15 +61,16 @@ def keyprojects_quarterly():
         except ValueError as exc:  # a bad quarter parameter or interval: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task(max_active_tis_per_dag=2)
+    @task(max_active_tis_per_dag=2, multiple_outputs=False)
     def load_list(list_name: str, quarter: str, run_id=None) -> dict:
         from keyprojects import runtime
 
         return runtime.load_list(quarter, list_name, run_id=run_id)
 
-    @task
+    @task(multiple_outputs=False)
     def check_loads(loads: list[dict]) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from keyprojects import runtime
 
         try:
@@ -76,7 +78,7 @@ def keyprojects_quarterly():
         except runtime.LoadFailed as exc:  # bad input: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task
+    @task(multiple_outputs=False)
     def build_marts(quarter: str, _checked: dict, run_id=None) -> dict:
         from keyprojects import runtime
 

@@ -66,7 +66,9 @@ assert set(RULES) >= {"missing_required", "unknown_unit", "bad_code", "bad_numbe
 def assert_figures_match(engine, doc: dict) -> None:
     """Every figure of bulletin_unit_quarter, missed_reports and unregistered_projects equals the truth."""
     q, fig = doc["quarter"], doc["figures"]
-    rows = {r["unit"]: r for r in warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=q)}
+    rows = {
+        r["unit"]: r for r in warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
+    }
     assert set(rows) == set(fig["bulletin"]), q
     for unit, want in fig["bulletin"].items():
         got = rows[unit]
@@ -75,8 +77,13 @@ def assert_figures_match(engine, doc: dict) -> None:
                 assert got[k] is None and v is None, (q, unit, k, got[k], v)
             else:
                 assert abs(got[k] - v) <= 1e-6 * max(1.0, abs(v)), (q, unit, k, got[k], v)
-    missed = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"], round(r["total_investment"], 4))
-                     for r in warehouse.fetch(engine, "SELECT * FROM missed_reports WHERE quarter = :q", q=q)), key=repr)
+    missed = sorted(
+        (
+            (r["unit"], r["source_list"], r["project_code"], r["project_name"], round(r["total_investment"], 4))
+            for r in warehouse.fetch(engine, "SELECT * FROM missed_reports WHERE quarter = :q", q=q)
+        ),
+        key=repr,
+    )
     want_missed = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"],
                            round(r["total_investment"], 4)) for r in fig["missed_reports"]), key=repr)
     assert missed == want_missed, (q, sorted(set(missed) ^ set(want_missed), key=repr)[:10])

@@ -5,7 +5,7 @@ This package knows nothing of Airflow: its functions take SQLAlchemy engines/con
 
 LISTS = ("reserve", "dispatch", "signed", "approved", "energy", "registered")
 
-# Row rule codes, in the order in which a row's first fault is chosen (contract.md; bad_value is ours).
+# Row rule codes, in the order in which a row's first fault is chosen (docs/contract.md; bad_value is ours).
 RULES = (
     "missing_required",
     "unknown_unit",

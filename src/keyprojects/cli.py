@@ -53,7 +53,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="keyprojects")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("summary", help="what the warehouse holds and where the reports are").set_defaults(fn=summary)
-    sub.add_parser("init-db", help="create the warehouse tables").set_defaults(fn=init_db)
+    sub.add_parser("init-db", help="create or upgrade the warehouse tables (alembic upgrade head)").set_defaults(
+        fn=init_db
+    )
     args = p.parse_args(argv)
     return args.fn(args)
 

@@ -1,24 +1,41 @@
 """Configuration that changes by year or city, read from TOML data files.
 
 The files ship inside the package (``keyprojects/config``); set ``KP_CONFIG_DIR`` to use another folder
-holding files of the same names (for another city or a later year).
+holding files of the same names (for another city or a later year). Every cached value is cached per
+configuration folder, so a changed ``KP_CONFIG_DIR`` is followed without a restart.
 """
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_DIR = Path(__file__).with_name("config")
+from . import settings
+
+DEFAULT_DIR = settings.DEFAULT_CONFIG_DIR
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("KP_CONFIG_DIR") or DEFAULT_DIR)
+    """The configuration folder now (``KP_CONFIG_DIR``, see ``keyprojects.settings``)."""
+    return settings.config_dir()
+
+
+def _per_config_dir(fn):
+    """Cache ``fn``'s results per configuration folder: a changed ``KP_CONFIG_DIR`` is followed."""
+    @functools.lru_cache(maxsize=None)
+    def cached(cfg_dir: str, *args):
+        return fn(*args)
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return cached(str(config_dir()), *args)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
 
 
 def _load(name: str) -> dict:
@@ -62,7 +79,7 @@ class HeaderField:
         return cell in self.words or any(p.fullmatch(cell) for p in self.patterns)
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def units() -> tuple[Unit, ...]:
     raw = _load("units.toml")["unit"]
     return tuple(
@@ -78,7 +95,7 @@ def units() -> tuple[Unit, ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def unit_lookup() -> dict[str, str]:
     """Every accepted spelling (squashed) -> the unit's canonical name."""
     table: dict[str, str] = {}
@@ -89,7 +106,7 @@ def unit_lookup() -> dict[str, str]:
     return table
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def list_specs() -> dict[str, ListSpec]:
     raw = _load("lists.toml")["lists"]
     return {
@@ -105,7 +122,7 @@ def list_specs() -> dict[str, ListSpec]:
     }
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def vocab() -> dict[str, dict[str, str]]:
     """vocabulary name -> {squashed spelling: canonical value}."""
     raw = _load("lists.toml")["vocab"]
@@ -120,7 +137,7 @@ def vocab() -> dict[str, dict[str, str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def groups() -> dict[str, dict[str, tuple[str, ...]]]:
     raw = _load("lists.toml")
     return {
@@ -129,7 +146,7 @@ def groups() -> dict[str, dict[str, tuple[str, ...]]]:
     }
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def header_fields() -> tuple[HeaderField, ...]:
     raw = _load("headers.toml")["fields"]
     return tuple(
@@ -142,7 +159,7 @@ def header_fields() -> tuple[HeaderField, ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def clusters() -> dict[str, str]:
     """squashed spelling -> cluster name."""
     table = {}
@@ -153,17 +170,17 @@ def clusters() -> dict[str, str]:
     return table
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def targets(year: int) -> dict:
     """The year's targets; a year without its own file raises FileNotFoundError naming the file."""
     return _load(f"targets/{year}.toml")
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def matching() -> dict:
     return {"near_miss_threshold": 0.9, **_load("lists.toml").get("matching", {})}
 
 
-@lru_cache(maxsize=None)
+@_per_config_dir
 def ranking_weights() -> dict:
     return _load("ranking.toml")

@@ -26,8 +26,11 @@ from sqlalchemy.engine import Connection
 
 from . import LISTS, config, warehouse
 
-ROW_COLUMNS = ("list", "file", "sheet", "row_number", "project_code", "project_name", "name_key", "unit", "nature",
-               "status", "cluster", "total_investment", "ytd_investment", "approval_date", "registered_flag")
+
+def row_columns(conn: Connection) -> tuple[str, ...]:
+    """The staging columns ``int_project_rows`` carries (its DDL is their one home), after ``list``."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("int_project_rows")}
+    return ("list", *(c for c in warehouse.STAGING_COLUMNS if c in have and c not in ("quarter", "run_id")))
 
 
 QUERY_BLOCK = 256  # near-miss queries scored per call (the score matrix is QUERY_BLOCK x a unit's names)
@@ -41,7 +44,7 @@ class Match:
 
 def _staged(conn: Connection, quarter: str) -> list[dict]:
     rows = []
-    cols = ", ".join(c for c in ROW_COLUMNS if c != "list")
+    cols = ", ".join(row_columns(conn)[1:])
     for name in LISTS:
         for r in conn.execute(sa.text(f"SELECT {cols} FROM {warehouse.staging_table(name)} WHERE quarter = :q"),
                               {"q": quarter}):
@@ -54,7 +57,10 @@ def _name(r: dict) -> str:
 
 
 def match_rows(rows: list[dict], quarter: str) -> Match:
-    """Assign a project key to every staged row (pure function; see module doc)."""
+    """Assign a project key to every staged row (pure function; see module doc).
+
+    A row needs list, file, sheet, row_number, project_code, project_name, name_key and unit; its
+    other columns are carried through to the ``int_project_rows`` record unchanged."""
     rows = sorted(rows, key=lambda r: (LISTS.index(r["list"]), r["file"], r["sheet"], r["row_number"]))
     codes_by_name: dict[tuple, set[str]] = defaultdict(set)
     first_with: dict[tuple, dict] = {}
@@ -89,8 +95,7 @@ def match_rows(rows: list[dict], quarter: str) -> Match:
             review.append(_review(quarter, ra, rb, 1.0, f"one project listed by several units: {ua}, {ub}"))
 
     review.extend(near_misses(rows, quarter))
-    out = [{"quarter": quarter, "seq": i, "project_key": r["project_key"], **{c: r[c] for c in ROW_COLUMNS}}
-           for i, r in enumerate(rows)]
+    out = [{"quarter": quarter, "seq": i, **r} for i, r in enumerate(rows)]
     return Match(rows=out, review=review)
 
 

@@ -1,5 +1,8 @@
 """Read -> validate -> load for one list of one quarter (the unit of work of the quarterly DAG).
 
+The steps, one function each: ``discover`` -> ``read_list`` -> ``validate_list`` -> ``partition_rows``
+(pure: which row goes where) -> ``write_partition`` -> ``write_report``; ``load_list`` chains them.
+
 Nothing is lost: every row read is loaded (``stg_<list>``), rejected (``rejected_rows``) or skipped
 (``skipped_rows``), and all of them are kept in ``raw_rows``; every file is in ``load_audit``.
 The (quarter, list) partition of each table is replaced in one transaction.
@@ -17,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from . import LISTS, RULES, validation, warehouse
 from .readers import FileFault, FileRead, read_file, sha256_of
+from .warehouse import STAGING_COLUMNS
 
 DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 
@@ -56,6 +60,153 @@ def list_files(inbox: Path, quarter: str, list_name: str) -> tuple[list[Path], l
             [p for p in found if p.suffix.lower() not in DATA_SUFFIXES])
 
 
+@dataclass
+class Arrival:
+    """What the discover step found for a list: its folder, its data files (None when the folder has not
+    arrived) and the other files beside them."""
+    folder: Path
+    files: list[Path] | None
+    others: list[Path]
+
+
+@dataclass
+class ListRead:
+    """What the read step gave: the files read, the files that failed as a whole (name, sha256, fault)
+    and the files that are not lists (name, sha256). ``files_found`` is None when the folder has not
+    arrived, else the number of data files."""
+    folder: str
+    files_found: int | None
+    reads: list[FileRead] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Partition:
+    """The rows of one (quarter, list) partition of each table the load replaces."""
+    staged: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    raw: list[dict] = field(default_factory=list)
+    audit: list[dict] = field(default_factory=list)
+
+
+def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
+    """Step 1: the list's folder and files (see ``list_files``)."""
+    found = list_files(inbox, quarter, list_name)
+    files, others = found if found is not None else (None, [])
+    return Arrival(folder=Path(inbox) / quarter / list_name, files=files, others=others)
+
+
+def read_list(arrival: Arrival, list_name: str) -> ListRead:
+    """Step 2: read every data file; a whole-file fault is kept with the file's name and checksum."""
+    def rel(path: Path) -> str:
+        return path.relative_to(arrival.folder).as_posix()
+
+    out = ListRead(folder=str(arrival.folder), files_found=None if arrival.files is None else len(arrival.files),
+                   ignored=[(rel(p), sha256_of(p)) for p in arrival.others])
+    for path in arrival.files or ():
+        try:
+            out.reads.append(read_file(path, list_name, display_name=rel(path)))
+        except FileFault as fault:
+            out.failed.append((rel(path), sha256_of(path), str(fault)))
+    return out
+
+
+def validate_list(read: ListRead, list_name: str, expectations_dir: Path
+                  ) -> tuple[pd.DataFrame | None, validation.Verdict]:
+    """Step 3: the rows of all files read, in read order, and the verdict of the list's suite on them."""
+    frames = [r.frame for r in read.reads if len(r.frame)]
+    frame = pd.concat(frames, ignore_index=True) if frames else None
+    verdict = validation.validate(frame, list_name, expectations_dir) if frame is not None else validation.Verdict()
+    return frame, verdict
+
+
+def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataFrame | None,
+                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None
+                   ) -> tuple[ListLoad, Partition]:
+    """Step 4 (pure): every row read goes to exactly one of staged / rejected / skipped, and all of them to
+    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows."""
+    out = ListLoad(quarter=quarter, list=list_name, status="loaded")
+    part = Partition()
+    base = {"quarter": quarter, "list": list_name, "run_id": run_id}
+
+    def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
+                  loaded: int = 0, rejected: int = 0, skipped: int = 0) -> dict:
+        return {**base, "file": file, "sha256": sha256, "status": status, "rows_read": read, "rows_loaded": loaded,
+                "rows_rejected": rejected, "rows_skipped": skipped, "message": message, "loaded_at": loaded_at}
+
+    for name, sha in read.ignored:
+        out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
+        part.audit.append(audit_row(name, sha, "ignored", out.warnings[-1]))
+    if not read.files_found:
+        out.status = "missing"
+        why = "folder not found" if read.files_found is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
+        out.errors.append(f"list {list_name} for {quarter} has not arrived ({read.folder}: {why})")
+        part.audit.append(audit_row("", None, "missing", out.errors[-1]))
+    for name, sha, fault in read.failed:
+        out.status = "failed"
+        out.errors.append(f"{quarter}/{list_name}/{fault}")
+        part.audit.append(audit_row(name, sha, "failed", fault))
+
+    sha = {r.file: r.sha256 for r in read.reads}
+    per_file = {r.file: {"loaded": 0, "rejected": 0} for r in read.reads}
+    raw_cols = [c for c in (frame.columns if frame is not None else ()) if c.endswith("_raw")]
+    records = frame.to_dict("records") if frame is not None else []
+    for i, rec in enumerate(records):
+        lineage = {"file": rec["_file"], "sheet": rec["_sheet"], "row_number": int(rec["_row"])}
+        rule = verdict.rule(i)
+        cells = {c[:-4]: rec[c] for c in raw_cols if _clean(rec[c]) is not None}
+        part.raw.append({**base, **lineage, "disposition": "rejected" if rule else "loaded", "reason": rule,
+                         "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[rec["_file"]]})
+        if rule:
+            part.rejected.append({**base, **lineage, **validation.rejection(frame, i, verdict)})
+            per_file[rec["_file"]]["rejected"] += 1
+            out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
+        else:
+            row = {c: _clean(rec.get(c)) for c in STAGING_COLUMNS if c in rec}
+            part.staged.append({**{c: None for c in STAGING_COLUMNS}, **row, **lineage, "quarter": quarter,
+                                "sha256": sha[rec["_file"]], "run_id": run_id})
+            per_file[rec["_file"]]["loaded"] += 1
+    for r in read.reads:
+        for s in r.skipped:
+            part.skipped.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
+                                 "reason": s.reason, "text": s.text})
+            part.raw.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
+                             "disposition": "skipped", "reason": s.reason,
+                             "cells": json.dumps({"text": s.text}, ensure_ascii=False), "sha256": r.sha256})
+            out.rows_skipped[s.reason] = out.rows_skipped.get(s.reason, 0) + 1
+        notes = "; ".join(f"sheet {k} ignored: {v}" for k, v in r.ignored_sheets.items()) or None
+        n_skip = len(r.skipped)
+        part.audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read,
+                                    loaded=per_file[r.file]["loaded"], rejected=per_file[r.file]["rejected"],
+                                    skipped=n_skip))
+        out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
+        out.rows_read += r.rows_read
+    out.rows_loaded = len(part.staged)
+    out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
+    return out, part
+
+
+def write_partition(engine: Engine, quarter: str, list_name: str, part: Partition) -> None:
+    """Step 5: replace the (quarter, list) partition of every table in one transaction."""
+    where = {"quarter": quarter, "list": list_name}
+    with engine.begin() as conn:
+        warehouse.replace_partition(conn, warehouse.staging_table(list_name), {"quarter": quarter}, part.staged)
+        warehouse.replace_partition(conn, "rejected_rows", where, part.rejected)
+        warehouse.replace_partition(conn, "skipped_rows", where, part.skipped)
+        warehouse.replace_partition(conn, "raw_rows", where, part.raw)
+        warehouse.replace_partition(conn, "load_audit", where, part.audit)
+
+
+def write_report(report_dir: Path, load: ListLoad, verdict: validation.Verdict, part: Partition,
+                 run_id: str | None) -> str:
+    """Step 6: the list's HTML validation report; returns its path."""
+    from .reports import write_validation_report
+
+    return str(write_validation_report(Path(report_dir), load, verdict, part.rejected, run_id))
+
+
 def _clean(v):
     if v is None:
         return None
@@ -68,91 +219,14 @@ def _clean(v):
 
 def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expectations_dir: Path,
               run_id: str | None = None, loaded_at: str | None = None, report_dir: Path | None = None) -> ListLoad:
-    """Read every file of the list, validate the rows and replace the (quarter, list) partition."""
+    """Read every file of the list, validate the rows and replace the (quarter, list) partition:
+    discover -> read -> validate -> partition rows -> write -> report."""
     if list_name not in LISTS:
         raise ValueError(f"unknown list {list_name!r}")
-    out = ListLoad(quarter=quarter, list=list_name, status="loaded")
-    folder = Path(inbox) / quarter / list_name
-    found = list_files(inbox, quarter, list_name)
-    files, others = found if found is not None else (None, [])
-    audit: list[dict] = []
-    reads: list[FileRead] = []
-    base = {"quarter": quarter, "list": list_name, "run_id": run_id}
-
-    def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
-                  loaded: int = 0, rejected: int = 0, skipped: int = 0) -> dict:
-        return {**base, "file": file, "sha256": sha256, "status": status, "rows_read": read, "rows_loaded": loaded,
-                "rows_rejected": rejected, "rows_skipped": skipped, "message": message, "loaded_at": loaded_at}
-
-    for path in others:
-        name = path.relative_to(folder).as_posix()
-        out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
-        audit.append(audit_row(name, sha256_of(path), "ignored", out.warnings[-1]))
-    if not files:
-        out.status = "missing"
-        why = "folder not found" if files is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
-        out.errors.append(f"list {list_name} for {quarter} has not arrived ({folder}: {why})")
-        audit.append(audit_row("", None, "missing", out.errors[-1]))
-    for path in files or ():
-        name = path.relative_to(folder).as_posix()
-        try:
-            reads.append(read_file(path, list_name, display_name=name))
-        except FileFault as fault:
-            out.status = "failed"
-            out.errors.append(f"{quarter}/{list_name}/{fault}")
-            audit.append(audit_row(name, sha256_of(path), "failed", str(fault)))
-
-    frames = [r.frame for r in reads if len(r.frame)]
-    frame = pd.concat(frames, ignore_index=True) if frames else None
-    verdict = validation.validate(frame, list_name, expectations_dir) if frame is not None else validation.Verdict()
-
-    sha = {r.file: r.sha256 for r in reads}
-    staged, rejected, raw, skipped = [], [], [], []
-    per_file = {r.file: {"loaded": 0, "rejected": 0} for r in reads}
-    raw_cols = [c for c in (frame.columns if frame is not None else ()) if c.endswith("_raw")]
-    records = frame.to_dict("records") if frame is not None else []
-    for i, rec in enumerate(records):
-        lineage = {"file": rec["_file"], "sheet": rec["_sheet"], "row_number": int(rec["_row"])}
-        rule = verdict.rule(i)
-        cells = {c[:-4]: rec[c] for c in raw_cols if _clean(rec[c]) is not None}
-        raw.append({**base, **lineage, "disposition": "rejected" if rule else "loaded", "reason": rule,
-                    "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[rec["_file"]]})
-        if rule:
-            rejected.append({**base, **lineage, **validation.rejection(frame, i, verdict)})
-            per_file[rec["_file"]]["rejected"] += 1
-            out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
-        else:
-            row = {c: _clean(rec.get(c)) for c in warehouse.STAGING_COLUMNS if c in rec}
-            staged.append({**{c: None for c in warehouse.STAGING_COLUMNS}, **row, **lineage, "quarter": quarter,
-                           "sha256": sha[rec["_file"]], "run_id": run_id})
-            per_file[rec["_file"]]["loaded"] += 1
-    for r in reads:
-        for s in r.skipped:
-            skipped.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
-                            "reason": s.reason, "text": s.text})
-            raw.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
-                        "disposition": "skipped", "reason": s.reason,
-                        "cells": json.dumps({"text": s.text}, ensure_ascii=False), "sha256": r.sha256})
-            out.rows_skipped[s.reason] = out.rows_skipped.get(s.reason, 0) + 1
-        notes = "; ".join(f"sheet {k} ignored: {v}" for k, v in r.ignored_sheets.items()) or None
-        n_skip = len(r.skipped)
-        audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read, loaded=per_file[r.file]["loaded"],
-                               rejected=per_file[r.file]["rejected"], skipped=n_skip))
-        out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
-        out.rows_read += r.rows_read
-    out.rows_loaded = len(staged)
-    out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
-
-    where = {"quarter": quarter, "list": list_name}
-    with engine.begin() as conn:
-        warehouse.replace_partition(conn, warehouse.staging_table(list_name), {"quarter": quarter}, staged)
-        warehouse.replace_partition(conn, "rejected_rows", where, rejected)
-        warehouse.replace_partition(conn, "skipped_rows", where, skipped)
-        warehouse.replace_partition(conn, "raw_rows", where, raw)
-        warehouse.replace_partition(conn, "load_audit", where, audit)
-
+    read = read_list(discover(inbox, quarter, list_name), list_name)
+    frame, verdict = validate_list(read, list_name, expectations_dir)
+    out, part = partition_rows(quarter, list_name, read, frame, verdict, run_id=run_id, loaded_at=loaded_at)
+    write_partition(engine, quarter, list_name, part)
     if report_dir is not None:
-        from .reports import write_validation_report
-
-        out.report = str(write_validation_report(Path(report_dir), out, verdict, rejected, run_id))
+        out.report = write_report(report_dir, out, verdict, part, run_id)
     return out

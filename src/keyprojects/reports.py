@@ -46,8 +46,12 @@ def write_validation_report(report_dir: Path, load, verdict, rejected: list[dict
         ["expectation", "column", "rule", "rows checked", "unexpected", "result"],
         [[s["expectation"], s["column"], s["rule"], s["element_count"], s["unexpected"],
           "passed" if s["success"] else "FAILED"] for s in summary]))
-    parts.append("<h2>Rejected rows by rule</h2>" + _table(["rule", "rows"], [[k, v] for k, v in load.rows_rejected.items()]))
-    parts.append("<h2>Skipped rows by reason</h2>" + _table(["reason", "rows"], [[k, v] for k, v in load.rows_skipped.items()]))
+    parts.append(
+        "<h2>Rejected rows by rule</h2>" + _table(["rule", "rows"], [[k, v] for k, v in load.rows_rejected.items()])
+    )
+    parts.append(
+        "<h2>Skipped rows by reason</h2>" + _table(["reason", "rows"], [[k, v] for k, v in load.rows_skipped.items()])
+    )
     shown = rejected[:max_rejections]
     parts.append(f"<h2>Rejected rows ({len(shown)} of {len(rejected)} shown)</h2>" + _table(
         ["file", "sheet", "row", "rule", "field", "value", "message"],
@@ -69,6 +73,10 @@ def _write_index(report_dir: Path) -> None:
                     f"<td>{html.escape(data['status'])}</td><td>{data['rows_read']}</td><td>{data['rows_loaded']}</td>"
                     f"<td>{sum(data['rows_rejected'].values())}</td><td>{sum(data['rows_skipped'].values())}</td></tr>")
     (report_dir / "index.html").write_text(
-        f"<!doctype html><meta charset='utf-8'><style>{_STYLE}</style><h1>Validation · {html.escape(report_dir.parent.name)}</h1>"
+        f"<!doctype html><meta charset='utf-8'><style>{_STYLE}</style>"
+        f"<h1>Validation · {html.escape(report_dir.parent.name)}</h1>"
         "<table><tr><th>list</th><th>status</th><th>read</th><th>loaded</th><th>rejected</th><th>skipped</th></tr>"
-        + "".join(rows) + "</table>", encoding="utf-8")
+        + "".join(rows)
+        + "</table>",
+        encoding="utf-8",
+    )

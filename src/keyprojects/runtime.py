@@ -57,16 +57,16 @@ def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
 
 
 def check_loads(loads: list[dict]) -> dict:
-    missing = [l["list"] for l in loads if l["status"] == "missing"]
-    errors = [e for l in loads if l["status"] == "failed" for e in l["errors"]]
+    missing = [ld["list"] for ld in loads if ld["status"] == "missing"]
+    errors = [e for ld in loads if ld["status"] == "failed" for e in ld["errors"]]
     summary = {
         "quarter": loads[0]["quarter"] if loads else None,
         "missing_lists": missing,
         "failed_files": errors,
-        "rows_read": sum(l["rows_read"] for l in loads),
-        "rows_loaded": sum(l["rows_loaded"] for l in loads),
-        "rows_rejected": sum(sum(l["rows_rejected"].values()) for l in loads),
-        "rows_skipped": sum(sum(l["rows_skipped"].values()) for l in loads),
+        "rows_read": sum(ld["rows_read"] for ld in loads),
+        "rows_loaded": sum(ld["rows_loaded"] for ld in loads),
+        "rows_rejected": sum(sum(ld["rows_rejected"].values()) for ld in loads),
+        "rows_skipped": sum(sum(ld["rows_skipped"].values()) for ld in loads),
     }
     for m in missing:
         log.warning("list %s has not arrived for %s: reported as missing, not as empty", m, summary["quarter"])

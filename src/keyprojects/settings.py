@@ -1,40 +1,85 @@
-"""The three public settings (contract.md) and the project's own paths.
+"""Every ``KP_*`` setting of the package, read from the environment here and nowhere else.
 
 Defaults work in a fresh checkout: everything lives under the checkout's ``data/`` and ``output/``.
+The README's "Settings" table documents each variable; ``VARIABLES`` below is the same list, and a
+test keeps the two in step.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_CONFIG_DIR = Path(__file__).with_name("config")
+DEFAULT_MAX_UNCOMPRESSED_MB = 512.0
 
-def project_root() -> Path:
+# variable -> Settings field
+VARIABLES = {
+    "KP_HOME": "home",
+    "KP_INBOX": "inbox",
+    "KP_WAREHOUSE_URL": "warehouse_url",
+    "KP_OUTPUT": "output",
+    "KP_EXPECTATIONS": "expectations",
+    "KP_SQL": "sql",
+    "KP_CONFIG_DIR": "config_dir",
+    "KP_MAX_UNCOMPRESSED_MB": "max_uncompressed_mb",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path                  # KP_HOME: the checkout the other defaults are relative to
+    inbox: Path                 # KP_INBOX: where the lists arrive
+    warehouse_url: str          # KP_WAREHOUSE_URL: SQLAlchemy URL of the warehouse
+    output: Path                # KP_OUTPUT: bulletins and reports
+    expectations: Path          # KP_EXPECTATIONS: the Great Expectations suites, one JSON per list
+    sql: Path                   # KP_SQL: the DDL and models (include/sql)
+    config_dir: Path            # KP_CONFIG_DIR: the TOML configuration files
+    max_uncompressed_mb: float  # KP_MAX_UNCOMPRESSED_MB: the largest a workbook may expand to
+
+
+def _env(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    return (os.environ if env is None else env).get(name) or None
+
+
+def project_root(env: Mapping[str, str] | None = None) -> Path:
     """The checkout: ``KP_HOME`` if set, else the folder holding ``src/keyprojects`` (editable install)."""
-    if os.environ.get("KP_HOME"):
-        return Path(os.environ["KP_HOME"]).resolve()
+    home = _env("KP_HOME", env)
+    if home:
+        return Path(home).resolve()
     here = Path(__file__).resolve().parent
     if here.parent.name == "src":
         return here.parent.parent
     return Path.cwd()
 
 
-@dataclass(frozen=True)
-class Settings:
-    inbox: Path
-    warehouse_url: str
-    output: Path
-    expectations: Path
-    sql: Path
+def config_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``KP_CONFIG_DIR``, else the configuration shipped in the package (read on every call, so a
+    changed variable is followed)."""
+    return Path(_env("KP_CONFIG_DIR", env) or DEFAULT_CONFIG_DIR)
 
 
-def load() -> Settings:
-    root = project_root()
+def max_uncompressed_mb(env: Mapping[str, str] | None = None) -> float:
+    """``KP_MAX_UNCOMPRESSED_MB`` (a number of MiB); the default when unset or not a number."""
+    raw = _env("KP_MAX_UNCOMPRESSED_MB", env)
+    try:
+        return float(raw) if raw else DEFAULT_MAX_UNCOMPRESSED_MB
+    except ValueError:
+        return DEFAULT_MAX_UNCOMPRESSED_MB
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings from ``env`` (default: the process environment)."""
+    root = project_root(env)
     return Settings(
-        inbox=Path(os.environ.get("KP_INBOX") or root / "data" / "inbox").resolve(),
-        warehouse_url=os.environ.get("KP_WAREHOUSE_URL") or f"sqlite:///{root / 'data' / 'warehouse.db'}",
-        output=Path(os.environ.get("KP_OUTPUT") or root / "output").resolve(),
-        expectations=Path(os.environ.get("KP_EXPECTATIONS") or root / "expectations"),
-        sql=Path(os.environ.get("KP_SQL") or root / "include" / "sql"),
+        home=root,
+        inbox=Path(_env("KP_INBOX", env) or root / "data" / "inbox").resolve(),
+        warehouse_url=_env("KP_WAREHOUSE_URL", env) or f"sqlite:///{root / 'data' / 'warehouse.db'}",
+        output=Path(_env("KP_OUTPUT", env) or root / "output").resolve(),
+        expectations=Path(_env("KP_EXPECTATIONS", env) or root / "expectations"),
+        sql=Path(_env("KP_SQL", env) or root / "include" / "sql"),
+        config_dir=config_dir(env),
+        max_uncompressed_mb=max_uncompressed_mb(env),
     )

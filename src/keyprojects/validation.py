@@ -56,7 +56,9 @@ def _exp(type_: str, rule: str, field_: str, **kwargs) -> dict:
 def default_suite(list_name: str) -> dict:
     """The default suite of a list as a JSON-ready dict (the committed JSON is the one used)."""
     spec = config.list_specs()[list_name]
-    exps = [_exp("expect_column_values_to_not_be_null", "missing_required", f, column=f"{f}_raw") for f in spec.required]
+    exps = [
+        _exp("expect_column_values_to_not_be_null", "missing_required", f, column=f"{f}_raw") for f in spec.required
+    ]
     exps.append(_exp("expect_column_values_to_be_in_set", "unknown_unit", "unit",
                      column="unit", value_set={"$PARAMETER": "units"}))
     exps.append(_exp("expect_column_values_to_match_regex", "bad_code", "project_code",

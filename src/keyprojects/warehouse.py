@@ -1,4 +1,4 @@
-"""The warehouse through SQLAlchemy 2: schema from ``include/sql/ddl``, partition replacement.
+"""The warehouse through SQLAlchemy 2: schema (``include/sql/ddl`` through the migrations), partition replacement.
 
 Every write replaces one partition (a quarter and list, or a quarter) inside the caller's
 transaction: delete-then-insert with bound parameters only, so a rerun equals a run.
@@ -15,15 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import LISTS
+from . import staging
 
-STAGING_COLUMNS = (
-    "quarter", "file", "sheet", "row_number", "sha256", "run_id",
-    "project_code", "project_name", "name_key", "unit", "owner", "nature", "cluster",
-    "total_investment", "annual_plan", "ytd_investment", "month_investment",
-    "approval_type", "approval_date", "approver", "status", "start_date", "signing_date",
-    "registered_flag", "registered_date", "progress", "problems", "contact", "remark",
-)
+STAGING_COLUMNS = staging.COLUMNS  # the one definition is in keyprojects.staging
+_SCHEMA_LOCK = 0x6B70_5343  # "kpSC": the advisory lock held while the schema is brought up to date
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -48,12 +43,15 @@ def make_engine(url: str) -> Engine:
 
 def sql_statements(path: Path) -> list[str]:
     """The statements of one .sql file (split on ';' at line ends; comments dropped)."""
-    body = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("--"))
+    body = "\n".join(
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("--")
+    )
     return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
 
 class SchemaOutdated(RuntimeError):
-    """A warehouse table lacks columns the DDL defines: it was created by an older version."""
+    """A warehouse table lacks columns its DDL defines: made by a version older than the migrations
+    know, or a column was added to the DDL without a migration."""
 
 
 _CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)\s*$", re.S | re.I)
@@ -69,30 +67,30 @@ def ddl_columns(stmt: str) -> tuple[str, list[str]] | None:
     return m.group(1), cols
 
 
-def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
-    """Create every table and index of ``sql_dir/ddl/*.sql`` that does not exist yet, then check that
-    existing tables have every column the DDL defines (``SchemaOutdated`` names what is missing)."""
+def schema_statements(sql_dir: Path) -> list[str]:
+    """Every DDL statement of the warehouse: ``sql_dir/ddl/*.sql`` in name order, then the staging tables
+    generated from their one column set (``keyprojects.staging``)."""
     files = sorted((Path(sql_dir) / "ddl").glob("*.sql"))
     if not files:
         raise FileNotFoundError(f"no DDL files under {Path(sql_dir) / 'ddl'}")
+    return [stmt for f in files for stmt in sql_statements(f)] + staging.ddl()
+
+
+def ensure_schema(engine: Engine | Connection, sql_dir: Path) -> None:
+    """Bring the warehouse to the current schema: ``alembic upgrade head`` (``keyprojects.migrations``),
+    then create what the DDL defines and the warehouse still lacks (a DDL file added since the last
+    revision). An existing table without a column its DDL defines raises ``SchemaOutdated``: a
+    migration is missing (README, "Schema changes")."""
+    from . import migrations
+
+    statements = schema_statements(sql_dir)
 
     def run(conn: Connection) -> None:
-        expected = {}
-        for f in files:
-            for stmt in sql_statements(f):
-                table_cols = ddl_columns(stmt)
-                if table_cols:
-                    expected[table_cols[0]] = table_cols[1]
-                    have = {c["name"] for c in sa.inspect(conn).get_columns(table_cols[0])} \
-                        if sa.inspect(conn).has_table(table_cols[0]) else None
-                    if have is not None:
-                        missing = [c for c in table_cols[1] if c not in have]
-                        if missing:
-                            raise SchemaOutdated(
-                                f"warehouse table {table_cols[0]} lacks columns {', '.join(missing)}: it was created "
-                                "by an older version of keyprojects; rebuild the warehouse (README, 'Schema changes')")
-                        continue
-                conn.exec_driver_sql(stmt)
+        if conn.dialect.name == "postgresql":  # two runs starting at once upgrade one after the other
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+        migrations.upgrade(conn, sql_dir)
+        migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
+        migrations.apply_statements(conn, statements)
 
     if isinstance(engine, Connection):
         run(engine)
@@ -107,10 +105,7 @@ def _check(name: str) -> str:
     return name
 
 
-def staging_table(list_name: str) -> str:
-    if list_name not in LISTS:
-        raise ValueError(f"unknown list {list_name!r}; expected one of {', '.join(LISTS)}")
-    return f"stg_{list_name}"
+staging_table = staging.table
 
 
 def replace_partition(

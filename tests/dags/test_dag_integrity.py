@@ -59,9 +59,8 @@ def test_quarterly_dag_shape():
     assert "quarter" in dag.params
     # a quarterly data interval, not a zero-length cron interval
 
-    from airflow.timetables.base import TimeRestriction
-
     from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
 
     info = coerce_to_core_timetable(dag.timetable).next_dagrun_info(
         last_automated_data_interval=None,
@@ -82,7 +81,9 @@ def test_a_run_over_a_quarter_interval_processes_that_quarter():
     dag = ns["quarterly"]
     from airflow.serialization.encoders import coerce_to_core_timetable
 
-    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
+        run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc)
+    )
     assert quarter_from_interval(interval.start, interval.end) == "2022Q1"
 
 

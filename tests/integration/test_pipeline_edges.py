@@ -89,7 +89,10 @@ def test_other_quarters_are_untouched(sqlite_engine, tmp_path, expectations_dir)
     pipeline.load_list(sqlite_engine, inbox, "2022Q2", "reserve", expectations_dir=expectations_dir)
     load(sqlite_engine, inbox, "reserve", expectations_dir)
     load(sqlite_engine, inbox, "reserve", expectations_dir)
-    n = {r["quarter"]: r["n"] for r in warehouse.fetch(sqlite_engine, "SELECT quarter, COUNT(*) AS n FROM stg_reserve GROUP BY quarter")}
+    n = {
+        r["quarter"]: r["n"]
+        for r in warehouse.fetch(sqlite_engine, "SELECT quarter, COUNT(*) AS n FROM stg_reserve GROUP BY quarter")
+    }
     assert n == {"2022Q1": 1, "2022Q2": 2}
 
 

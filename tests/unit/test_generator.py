@@ -80,7 +80,7 @@ def test_every_rule_in_every_list(runs):
 def test_row_accounting(runs):
     _, ta = runs["a"]
     for doc in ta.values():
-        for name, t in doc["lists"].items():
+        for t in doc["lists"].values():
             rej, skip = sum(t["rows_rejected"].values()), sum(t["rows_skipped"].values())
             assert t["rows_read"] == t["rows_loaded"] + rej + skip
             assert len(t["loaded"]) == t["rows_loaded"] and len(t["rejected"]) == rej and len(t["skipped"]) == skip

@@ -37,7 +37,9 @@ def row(n, **cells):
     return d
 
 
-GOOD = dict(project_name="忻州甲公司年产1万吨新材料项目", unit="忻府", nature="新建", total_investment="1,200", status="续建")
+GOOD = dict(
+    project_name="忻州甲公司年产1万吨新材料项目", unit="忻府", nature="新建", total_investment="1,200", status="续建"
+)
 
 
 def run(list_name, rows):
@@ -88,7 +90,9 @@ def test_clean_row_passes_and_codes_written_three_ways_are_one_project():
 
 def test_first_fault_in_rule_order_wins_and_message_names_the_others():
     # unknown unit + bad number + below threshold: unknown_unit comes first
-    frame, verdict = run("dispatch", [row(9, **{**GOOD, "unit": "阳曲县", "annual_plan": "很多", "total_investment": "100"})])
+    frame, verdict = run(
+        "dispatch", [row(9, **{**GOOD, "unit": "阳曲县", "annual_plan": "很多", "total_investment": "100"})]
+    )
     assert verdict.rule(0) == "unknown_unit"
     msg = validation.rejection(frame, 0, verdict)["message"]
     assert "bad_number(annual_plan)" in msg and "below_threshold(total_investment)" in msg

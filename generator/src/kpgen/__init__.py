@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from keyprojects import LISTS, normalize
+
 from .build import build_quarter
 from .figures import figures
 from .world import World, build_world, memberships, parse_quarter, quarter_range

@@ -6,7 +6,8 @@ import random
 from collections import defaultdict
 
 from keyprojects import LISTS, RULES, config
-from . import layout, truth
+
+from . import faults, layout, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end
 
@@ -104,10 +105,10 @@ def _fill_sheet(ctx: Ctx, sh: Sheet, entries: list[Entry], csv: bool, unit_group
         row = layout.render(ctx, sh, st, e, csv)
         if rng.random() < p_fault:
             avoid: set = set()
-            rules = [r for r in layout.NON_DUP_RULES if layout.applicable(r, sh, ctx)]
-            for k in range(2 if rng.random() < 0.15 else 1):
+            rules = [r for r in faults.NON_DUP_RULES if faults.applicable(r, sh, ctx)]
+            for _ in range(2 if rng.random() < 0.15 else 1):
                 rule = rng.choice(rules)
-                f = layout.inject(rule, row, sh, ctx, csv, avoid)
+                f = faults.inject(rule, row, sh, ctx, csv, avoid)
                 if f:
                     avoid.add(f)
                     row.intended.append(rule)
@@ -281,14 +282,14 @@ def _insert_duplicate(ctx: Ctx, files: list[File], fl: File, sh: Sheet, row: Row
             data_idx = [i for i, r in enumerate(dsh.rows) if r.kind == "data"]
             lo = data_idx[0] if data_idx else 0
             hi = data_idx[-1] + 1 if data_idx else 0
-            dup = layout.copy_row(row, ctx, dsh, dsh._style, dfl.fmt == "csv")
+            dup = faults.copy_row(row, ctx, dsh, dsh._style, dfl.fmt == "csv")
             dsh.rows.insert(rng.randint(lo, hi), dup)
             truth.check_row(dup, dsh, ctx.spec)
             return dup
     pos = sh.rows.index(row)
     data_idx = [i for i, r in enumerate(sh.rows) if r.kind == "data"]
     hi = data_idx[-1] + 1
-    dup = layout.copy_row(row, ctx, sh, sh._style, fl.fmt == "csv")
+    dup = faults.copy_row(row, ctx, sh, sh._style, fl.fmt == "csv")
     sh.rows.insert(rng.randint(pos + 1, max(pos + 1, hi)), dup)
     truth.check_row(dup, sh, ctx.spec)
     return dup
@@ -340,10 +341,10 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
                     _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.5)
                     truth.mark_duplicates(files)
                     break
-                if not layout.applicable(rule, sh, ctx):
+                if not faults.applicable(rule, sh, ctx):
                     continue
                 saved = dict(r.cells)
-                if layout.inject(rule, r, sh, ctx, fl.fmt == "csv", set()):
+                if faults.inject(rule, r, sh, ctx, fl.fmt == "csv", set()):
                     truth.check_row(r, sh, ctx.spec)
                     if r.faults and r.faults[0][0] == rule:
                         r.intended.append(rule)

@@ -5,7 +5,7 @@ and names as the pipeline matches them — so it is an independent statement of 
 written with a near-miss name (one character differs, no code) are by design not the same project
 to a correct pipeline (they go to review), so each counts as an identity of its own.
 
-Definitions: domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects).
+Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from keyprojects import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config, normalize
+
 from . import forms
 from .world import Entry, weighted
 
@@ -122,16 +123,23 @@ def header_words(list_name: str, f: str, year: int, q: int, grouped: bool, rng: 
         "project_code": ("项目代码", "项目统一代码", "备案代码", "投资项目统一代码", "项目代码（备案代码）"),
         "project_name": ("项目名称", "项目名称", "项目全称"),
         "unit": ("县（市、区）", "县(市、区)", "所在县区", "建设地点", "县市区", "所属县区", "县区"),
-        "owner": ("签约企业", "签约单位") if list_name == "signed" else ("建设单位", "项目单位", "项目业主", "业主单位"),
+        "owner": ("签约企业", "签约单位")
+        if list_name == "signed"
+        else ("建设单位", "项目单位", "项目业主", "业主单位"),
         "nature": ("建设性质", "建设性质", "项目性质"),
         "cluster": ("所属产业集群", "产业链", "产业集群"),
-        "total_investment": ("签约金额", "协议投资额", "签约投资额", "总投资") if list_name == "signed"
+        "total_investment": ("签约金额", "协议投资额", "签约投资额", "总投资")
+        if list_name == "signed"
         else ("总投资", "计划总投资", "项目总投资"),
-        "annual_plan": ("计划投资", "年度计划投资") if grouped else ("年度计划投资", "本年计划投资", f"{year}年计划投资"),
-        "ytd_investment": (f"1{d}{m}月完成投资", f"1{d}{m}月") if grouped
+        "annual_plan": ("计划投资", "年度计划投资")
+        if grouped
+        else ("年度计划投资", "本年计划投资", f"{year}年计划投资"),
+        "ytd_investment": (f"1{d}{m}月完成投资", f"1{d}{m}月")
+        if grouped
         else ("本年累计完成投资", f"1{d}{m}月完成投资", f"1{d}{m}月累计完成投资", f"{year}年1{d}{m}月完成投资"),
         "approval_type": ("立项类型", "审批类型", "立项方式"),
-        "approval_date": ("批复时间", "批复日期", "核准时间") if list_name == "energy"
+        "approval_date": ("批复时间", "批复日期", "核准时间")
+        if list_name == "energy"
         else ("立项时间", "立项日期", "审批时间", "备案时间"),
         "approver": ("批复单位", "审批单位", "审批部门", "批复机关"),
         "status": ("开工状态", "建设状态", "项目状态"),
@@ -295,130 +303,17 @@ def render(ctx: Ctx, sh: Sheet, st: Style, entry: Entry, csv: bool) -> Row:
     return row
 
 
-# ------------------------------------------------------------------ faults
-
-NON_DUP_RULES = ("missing_required", "unknown_unit", "bad_code", "bad_number", "bad_date", "bad_value",
-                 "below_threshold")
-
-
-def unit_cell_faultable(sh: Sheet, blanking: bool = False) -> bool:
-    """Whether a row's unit cell may carry a fault: never where a 填报单位 line could stand in for it,
-    and never blanked inside a column of merged unit cells (a wrong unit simply breaks the merge)."""
-    return sh.has("unit") and sh.reporter is None and not (blanking and sh.merge_units)
-
-
-def applicable(rule: str, sh: Sheet, ctx: Ctx) -> bool:
-    if rule == "missing_required":
-        return True
-    if rule == "unknown_unit":
-        return unit_cell_faultable(sh)
-    if rule == "bad_code":
-        return sh.has("project_code")
-    if rule == "bad_number":
-        return any(sh.has(f) for f in AMOUNT_FIELDS)
-    if rule == "bad_date":
-        return any(sh.has(f) for f in DATE_FIELDS)
-    if rule == "bad_value":
-        return any(sh.has(f) for f in VOCAB_FIELDS)
-    if rule == "below_threshold":
-        return sh.has(ctx.spec.threshold_field)
-    return True
-
-
-def inject(rule: str, row: Row, sh: Sheet, ctx: Ctx, csv: bool, avoid: set) -> str | None:
-    """Put a ``rule`` fault into ``row``; returns the field touched (None when not possible)."""
-    rng = ctx.rng
-    cells = row.cells
-    year = ctx.year
-    if rule == "missing_required":
-        cands = [f for f in ctx.spec.required if sh.has(f) and f not in avoid
-                 and not (f == "unit" and not unit_cell_faultable(sh, blanking=True))]
-        if not cands:
-            return None
-        f = rng.choice(cands)
-        cells[f] = None if rng.random() < 0.85 else " "
-        return f
-    if rule == "unknown_unit":
-        if not unit_cell_faultable(sh) or "unit" in avoid:
-            return None
-        cells["unit"] = rng.choice(forms.UNKNOWN_UNITS)
-        return "unit"
-    if rule == "bad_code":
-        if not sh.has("project_code") or "project_code" in avoid:
-            return None
-        code = row.entry.project.code if row.entry else None
-        cells["project_code"] = forms.bad_code(rng, code, year)
-        return "project_code"
-    if rule == "bad_number":
-        cands = [f for f in AMOUNT_FIELDS if sh.has(f) and f not in avoid]
-        if not cands:
-            return None
-        f = rng.choice(cands)
-        tcol, ycol = sh.column("total_investment"), sh.column("ytd_investment")
-        if (f == "ytd_investment" and tcol and ycol and "total_investment" not in avoid and rng.random() < 0.5):
-            total = row.entry.project.total
-            cells["total_investment"] = forms.amount_form(rng, total, tcol.unit, csv, "num")
-            cells["ytd_investment"] = forms.amount_form(rng, round(total * 1.25 + 100), ycol.unit, csv, "num")
-            avoid.add("total_investment")
-            return f
-        if rng.random() < 0.25 and row.entry:
-            v = row.entry.project.total
-            cells[f] = "-" + forms.num_text(v if sh.column(f).unit == "万元" else round(v / 10000, 6))
-        else:
-            cells[f] = rng.choice(forms.BAD_NUMBERS)
-        return f
-    if rule == "bad_date":
-        cands = [f for f in DATE_FIELDS if sh.has(f) and f not in avoid]
-        if not cands:
-            return None
-        f = rng.choice(cands)
-        cells[f] = rng.choice(forms.BAD_DATES).format(y=year)
-        return f
-    if rule == "bad_value":
-        cands = [f for f in VOCAB_FIELDS if sh.has(f) and f not in avoid]
-        if not cands:
-            return None
-        f = rng.choice(cands)
-        cells[f] = rng.choice(forms.BAD_VALUES[f])
-        return f
-    if rule == "below_threshold":
-        f = ctx.spec.threshold_field
-        col = sh.column(f)
-        if col is None or f in avoid:
-            return None
-        w = float(rng.randrange(50, 490, 10))
-        cells[f] = forms.amount_form(rng, w, col.unit, csv, "num")
-        ycol = sh.column("ytd_investment")
-        if ycol is not None and "ytd_investment" in cells and "ytd_investment" not in avoid:
-            cells["ytd_investment"] = forms.amount_form(rng, round(w * 0.4), ycol.unit, csv, "num")
-        return f
-    raise ValueError(rule)
-
-
-def copy_row(row: Row, ctx: Ctx, sh: Sheet, st: Style, csv: bool) -> Row:
-    """A duplicate of a passing ``row`` for sheet ``sh``: same project, code and name as written."""
-    dup = render(ctx, sh, st, row.entry, csv)
-    for f in ("project_code", "project_name"):
-        if sh.has(f):
-            if row.cells.get(f) is None:
-                dup.cells.pop(f, None)
-            else:
-                dup.cells[f] = row.cells[f]
-    if sh.has("unit") and row.parsed and row.parsed.get("unit"):
-        # the same unit, spelled the way this sheet spells it
-        u = row.parsed["unit"]
-        dup.cells["unit"] = st.unit_spelling.get(u) or ctx.units[u].name
-    dup.variant = row.variant
-    dup.duplicate_of = row
-    dup.intended = ["duplicate"]
-    return dup
-
-
 # ------------------------------------------------------------------ skippable rows
 
-NOTE_TEMPLATES = ("填表人：{name}    联系电话：0350-{tel}", "填表人：{name}", "联系电话：0350-{tel}",
-                  "说明：总投资以立项批复为准，本年完成投资按统计口径填报。", "注：项目代码为在线审批监管平台赋予的统一代码。",
-                  "审核人：{name}", "填报日期：{y}年{m}月{d}日")
+NOTE_TEMPLATES = (
+    "填表人：{name}    联系电话：0350-{tel}",
+    "填表人：{name}",
+    "联系电话：0350-{tel}",
+    "说明：总投资以立项批复为准，本年完成投资按统计口径填报。",
+    "注：项目代码为在线审批监管平台赋予的统一代码。",
+    "审核人：{name}",
+    "填报日期：{y}年{m}月{d}日",
+)
 NAMES = ("王建国", "李晓燕", "张伟", "刘芳", "陈静", "杨帆", "赵磊", "郭丽", "马超", "高峰")
 
 

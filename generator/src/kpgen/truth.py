@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from keyprojects import RULES, normalize
+
 from .layout import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, File, Row, Sheet
 
 SKIP_REASONS = ("blank", "subtotal", "note")

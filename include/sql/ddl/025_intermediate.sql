@@ -1,96 +1,98 @@
 -- Intermediate layer: one project across the lists (keyprojects.matching) and configuration
 -- dimensions the mart models join (rebuilt from config/*.toml on every run).
 
-CREATE TABLE IF NOT EXISTS project_master (
-    project_key    TEXT PRIMARY KEY,
-    project_code   TEXT,
-    unit           TEXT NOT NULL,
-    project_name   TEXT NOT NULL,
-    name_key       TEXT,
-    first_quarter  TEXT NOT NULL,
-    quarters       INTEGER
+create table if not exists project_master (
+    project_key text primary key,
+    project_code text,
+    unit text not null,
+    project_name text not null,
+    name_key text,
+    first_quarter text not null,
+    quarters integer
 );
 
-CREATE TABLE IF NOT EXISTS int_project_rows (
-    quarter           TEXT    NOT NULL,
-    list              TEXT    NOT NULL,
-    project_key       TEXT    NOT NULL,
-    seq               INTEGER NOT NULL,
-    file              TEXT    NOT NULL,
-    sheet             TEXT    NOT NULL,
-    row_number        INTEGER NOT NULL,
-    project_code      TEXT,
-    project_name      TEXT    NOT NULL,
-    name_key          TEXT,
-    unit              TEXT    NOT NULL,
-    nature            TEXT,
-    status            TEXT,
-    cluster           TEXT,
-    total_investment  DOUBLE PRECISION,
-    ytd_investment    DOUBLE PRECISION,
-    approval_date     TEXT,
-    registered_flag   TEXT,
-    run_id            TEXT
+create table if not exists int_project_rows (
+    quarter text not null,
+    list text not null,
+    project_key text not null,
+    seq integer not null,
+    file text not null,
+    sheet text not null,
+    row_number integer not null,
+    project_code text,
+    project_name text not null,
+    name_key text,
+    unit text not null,
+    nature text,
+    status text,
+    cluster text,
+    total_investment double precision,
+    ytd_investment double precision,
+    approval_date text,
+    registered_flag text,
+    run_id text
 );
-CREATE INDEX IF NOT EXISTS ix_int_project_rows ON int_project_rows (quarter, list, unit, project_key);
-
-CREATE TABLE IF NOT EXISTS match_review (
-    quarter         TEXT NOT NULL,
-    unit            TEXT NOT NULL,
-    similarity      DOUBLE PRECISION,
-    reason          TEXT,
-    list_a          TEXT,
-    project_key_a   TEXT,
-    project_name_a  TEXT,
-    file_a          TEXT,
-    row_number_a    INTEGER,
-    list_b          TEXT,
-    project_key_b   TEXT,
-    project_name_b  TEXT,
-    file_b          TEXT,
-    row_number_b    INTEGER,
-    run_id          TEXT
-);
-CREATE INDEX IF NOT EXISTS ix_match_review ON match_review (quarter);
-
-CREATE TABLE IF NOT EXISTS cfg_unit (
-    year          INTEGER NOT NULL,
-    unit          TEXT    NOT NULL,
-    unit_order    INTEGER NOT NULL,
-    zone_group    TEXT,
-    target_growth DOUBLE PRECISION,
-    ranked        INTEGER NOT NULL
+create index if not exists ix_int_project_rows on int_project_rows (
+    quarter, list, unit, project_key
 );
 
-CREATE TABLE IF NOT EXISTS cfg_nature (
-    nature        TEXT NOT NULL,
-    nature_group  TEXT NOT NULL
+create table if not exists match_review (
+    quarter text not null,
+    unit text not null,
+    similarity double precision,
+    reason text,
+    list_a text,
+    project_key_a text,
+    project_name_a text,
+    file_a text,
+    row_number_a integer,
+    list_b text,
+    project_key_b text,
+    project_name_b text,
+    file_b text,
+    row_number_b integer,
+    run_id text
+);
+create index if not exists ix_match_review on match_review (quarter);
+
+create table if not exists cfg_unit (
+    year integer not null,
+    unit text not null,
+    unit_order integer not null,
+    zone_group text,
+    target_growth double precision,
+    ranked integer not null
 );
 
-CREATE TABLE IF NOT EXISTS cfg_status (
-    status   TEXT    NOT NULL,
-    started  INTEGER NOT NULL
+create table if not exists cfg_nature (
+    nature text not null,
+    nature_group text not null
+);
+
+create table if not exists cfg_status (
+    status text not null,
+    started integer not null
 );
 
 -- Per quarter, each project's facts across the lists: which lists hold it, and its status, total,
 -- year-to-date completed and registration as the lists report them (dispatch first for status and
 -- total, the registered list for year-to-date).
-CREATE TABLE IF NOT EXISTS project_quarter (
-    quarter           TEXT    NOT NULL,
-    project_key       TEXT    NOT NULL,
-    unit              TEXT    NOT NULL,
-    project_code      TEXT,
-    project_name      TEXT    NOT NULL,
-    in_reserve        INTEGER NOT NULL,
-    in_dispatch       INTEGER NOT NULL,
-    in_signed         INTEGER NOT NULL,
-    in_approved       INTEGER NOT NULL,
-    in_energy         INTEGER NOT NULL,
-    in_registered     INTEGER NOT NULL,
-    status            TEXT,
-    started           INTEGER,
-    total_investment  DOUBLE PRECISION,
-    ytd_investment    DOUBLE PRECISION,
-    run_id            TEXT
+create table if not exists project_quarter (
+    quarter text not null,
+    project_key text not null,
+    unit text not null,
+    project_code text,
+    project_name text not null,
+    in_reserve integer not null,
+    in_dispatch integer not null,
+    in_signed integer not null,
+    in_approved integer not null,
+    in_energy integer not null,
+    in_registered integer not null,
+    status text,
+    started integer,
+    total_investment double precision,
+    ytd_investment double precision,
+    run_id text
 );
-CREATE INDEX IF NOT EXISTS ix_project_quarter ON project_quarter (quarter, unit);
+create index if not exists ix_project_quarter on project_quarter (quarter, unit);

@@ -1,0 +1,78 @@
+"""Read the units' and bureaus' spreadsheets (.xlsx/.xlsm/.xls/.csv) into one frame per file.
+
+What a file may look like (docs/domain.md, "What real files look like") and what happens to every
+row under the header (docs/rules.md, "What is a row read") is handled by the modules of this package,
+one purpose each:
+
+* ``formats``: format sniffing and guards (zip bombs, encrypted workbooks, damaged or renamed files,
+  text decoding; XML entities are never expanded, calamine refuses them),
+  giving every sheet as a grid of cell values;
+* ``headers``: where the header is, which field each column holds, the amount units and reporter;
+* ``sheets``: the rows under the header, kept as data or skipped (blank, subtotal, note) with a reason;
+* ``frames``: the data rows as a frame of raw and parsed columns;
+* ``results``: what a read gives (``FileRead``, ``SheetRead``, ``SkippedRow``) or ``FileFault``.
+
+``read_file`` is the entry point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .. import config
+from .formats import iter_sheets as _iter_sheets
+from .frames import empty_frame, frame_columns
+from .results import FileFault, FileRead, SheetRead, SkippedRow
+from .sheets import read_sheet as _read_sheet
+
+__all__ = [
+    "FileFault",
+    "SkippedRow",
+    "SheetRead",
+    "FileRead",
+    "read_file",
+    "sha256_of",
+    "frame_columns",
+    "empty_frame",
+]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_file(path: Path, list_name: str, display_name: str | None = None) -> FileRead:
+    """Read every sheet of ``path`` for list ``list_name``; raise FileFault for a whole-file fault."""
+    path = Path(path)
+    name = display_name or path.name
+    specs = config.list_specs()
+    if list_name not in specs:
+        raise ValueError(f"unknown list {list_name!r}; expected one of {', '.join(specs)}")
+    required = specs[list_name].required
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileFault(name, "file not found") from None
+    except OSError as exc:
+        raise FileFault(name, f"cannot be read ({exc.strerror or exc})") from None
+    result = FileRead(path=path, file=name, sha256=hashlib.sha256(data).hexdigest())
+    if not data:
+        raise FileFault(name, "the file is empty (0 bytes)")
+
+    for sheet_name, grid, rownums, merged in _iter_sheets(data, path, name, result.ignored_sheets):
+        sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required)
+        if isinstance(sheet, str):
+            result.ignored_sheets[sheet_name] = sheet
+        else:
+            result.sheets.append(sheet)
+
+    if not result.sheets:
+        detail = "; ".join(f"'{k}': {v}" for k, v in result.ignored_sheets.items())
+        raise FileFault(name, "no recognisable header row in any sheet (a header needs 项目名称 and at least one "
+                              "other known column in the first 30 rows)" + (f" [{detail}]" if detail else ""))
+    return result
