@@ -253,7 +253,8 @@ def dags_test(label: str, env: dict, args: list[str], work: Path, dag_id: str, r
 
 def airflow_env(work: Path, inbox: Path, tag: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "KP_"))}
-    env.update(KP_AIRFLOW_HOME=str(work / "airflow"), KP_VENV=str(ROOT / ".venv"), KP_INBOX=str(inbox), KP_OUTPUT=str(work / f"output-{tag}"),
+    env.update(KP_AIRFLOW_HOME=str(work / "airflow"), KP_VENV=str(ROOT / ".venv"), KP_INBOX=str(inbox),
+               KP_OUTPUT=str(work / f"output-{tag}"),
                KP_WAREHOUSE_URL=f"sqlite:///{work / f'warehouse-{tag}.db'}", PYTHONDONTWRITEBYTECODE="")
     return env
 
@@ -343,7 +344,7 @@ def chart(result: dict, path: Path) -> None:
     a.legend()
 
     a = ax[1][0]
-    runs = [("empty", result["empty"])] + [(lab, s["run"]) for lab, s in zip(labels, sizes)]
+    runs = [("empty", result["empty"])] + [(lab, s["run"]) for lab, s in zip(labels, sizes, strict=True)]
     stages = ["resolve_quarter", "load_list", "check_loads", "build_marts", "publish_bulletin", "outside tasks"]
     bottom = [0.0] * len(runs)
     for stage in stages:
@@ -354,7 +355,7 @@ def chart(result: dict, path: Path) -> None:
             else:
                 vals.append(sum(t["s"] or 0 for k, t in run["tasks"].items() if k.split("[")[0] == stage))
         a.bar([n for n, _ in runs], vals, bottom=bottom, label=stage)
-        bottom = [b + v for b, v in zip(bottom, vals)]
+        bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     a.set_ylabel("seconds (load_list: the six mapped tasks summed)")
     a.set_title("whole run by task")
     a.legend(fontsize=8)
@@ -481,7 +482,7 @@ def main() -> int:
     for s in out_sizes:
         print(f"{s['rows_requested']:>8} {s['rows_read']:>8} {s['run']['s']:>7.1f} {s['floor']['s']:>7.2f} "
               f"{s['processing_s']:>7.1f} {s['processing_over_floor']:>10} {s['run']['peak_rss_mb']:>7.0f}")
-    print(f"per task (s) of the largest run: "
+    print("per task (s) of the largest run: "
           + ", ".join(f"{k} {v['s']}" for k, v in out_sizes[-1]["run"]["tasks"].items()))
     if linearity:
         print(f"linearity (processing per row vs 100k, target within 10%): {linearity}")

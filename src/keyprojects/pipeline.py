@@ -195,13 +195,13 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
     files = frame["_file"].tolist() if columns else []
     sheets = frame["_sheet"].tolist() if columns else []
     rownums = frame["_row"].tolist() if columns else []
-    raw_rows = zip(*(values[c] for c in raw_cols)) if raw_cols else ((),) * len(files)
-    staged_rows = zip(*(values[c] for c in staged_cols)) if staged_cols else ((),) * len(files)
+    raw_rows = zip(*(values[c] for c in raw_cols), strict=True) if raw_cols else ((),) * len(files)
+    staged_rows = zip(*(values[c] for c in staged_cols), strict=True) if staged_cols else ((),) * len(files)
     blank = dict.fromkeys(STAGING_COLUMNS)
-    for i, (file, raw_vals, staged_vals) in enumerate(zip(files, raw_rows, staged_rows)):
+    for i, (file, raw_vals, staged_vals) in enumerate(zip(files, raw_rows, staged_rows, strict=True)):
         lineage = {"file": file, "sheet": sheets[i], "row_number": int(rownums[i])}
         rule = verdict.rule(i)
-        cells = {n: v for n, v in zip(raw_names, raw_vals) if v is not None}
+        cells = {n: v for n, v in zip(raw_names, raw_vals, strict=True) if v is not None}
         part.raw.append({**base, **lineage, "disposition": "rejected" if rule else "loaded", "reason": rule,
                          "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[file]})
         if rule:
@@ -209,8 +209,9 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
             per_file[file]["rejected"] += 1
             out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
         else:
-            part.staged.append({**blank, **dict(zip(staged_cols, staged_vals)), **lineage, "quarter": quarter,
-                                "sha256": sha[file], "run_id": run_id})
+            staged = dict(zip(staged_cols, staged_vals, strict=True))
+            part.staged.append({**blank, **staged, **lineage, "quarter": quarter, "sha256": sha[file],
+                                "run_id": run_id})
             per_file[file]["loaded"] += 1
     for r in read.reads:
         for s in r.skipped:

@@ -226,7 +226,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
                 first[key] = seen[key] if orig < 0 else orig
     if seen is not None:
         files, sheets, rownums = frame["_file"].tolist(), frame["_sheet"].tolist(), frame["_row"].tolist()
-        for i, key in zip(passing.index.tolist(), passing["dup_key"].tolist()):
+        for i, key in zip(passing.index.tolist(), passing["dup_key"].tolist(), strict=True):
             if i not in verdict.faults and key not in seen:
                 seen[key] = (files[i], sheets[i], int(rownums[i]))
     for faults in verdict.faults.values():

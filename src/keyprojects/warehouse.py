@@ -158,7 +158,7 @@ def insert_rows(conn: Connection, table: str, rows: Iterable[Mapping[str, object
         return count
     mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
     if mark is None:  # pragma: no cover - a driver with another paramstyle: SQLAlchemy's executemany
-        rows_ = [dict(zip(cols, t)) for t in tuples()]
+        rows_ = [dict(zip(cols, t, strict=True)) for t in tuples()]
         conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + c for c in cols)})"), rows_)
         return count
     cur = conn.connection.cursor()
