@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
+# How often a waiting run looks at the inbox again, and the days it may wait after the quarter's end
+# (keyprojects.operations.ops_settings reads the same variables for the deadline itself).
+POKE_SECONDS = int(os.environ.get("KP_SENSOR_POKE_SECONDS") or 1800)
+DEADLINE_DAYS = int(os.environ.get("KP_LIST_DEADLINE_DAYS") or 15)
 # Downstream DAGs can be scheduled on this Asset; each event's extra holds the quarter and the path.
 BULLETIN = Asset(name="keyprojects_quarterly_bulletin", uri="keyprojects://bulletin/quarterly")
 
@@ -19,6 +25,12 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
 * **Which quarter**: the run's data interval (a run over 2022-01-01 → 2022-04-01 is 2022Q1), or the
   run parameter `quarter` (`"2022Q1"`), which overrides it.
 * **What it does**: `resolve_quarter` checks the quarter and creates missing warehouse tables;
+  `wait_for_lists` (a sensor in reschedule mode: no worker slot is held between looks) waits until
+  all six lists and a reserve and a dispatch library from each of the 16 units have arrived, or until
+  the deadline, `KP_LIST_DEADLINE_DAYS` (default 15) days after the quarter's end; a past quarter
+  never waits. `record_arrivals` records what arrived (`inbox_arrivals`), raises `late_list` /
+  `unit_not_reported` alerts for what is missing at the deadline, and fails the run (nothing
+  published) when no list arrived at all;
   `load_list` (mapped, one per list: reserve, dispatch, signed, approved, energy, registered) reads
   every file under `$KP_INBOX/<quarter>/<list>/`, validates the rows with the list's Great
   Expectations suite (`expectations/<list>.json`) and replaces that quarter's rows of `stg_<list>`,
@@ -28,6 +40,10 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
   `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
   the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+* **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
+  the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
+  `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
+  and open alerts.
 * **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at
   `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
@@ -47,7 +63,8 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
     tags=["keyprojects", "quarterly"],
     params={"quarter": Param(None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
                              description="Quarter to process, e.g. 2022Q1; overrides the data interval.")},
-    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1)},
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1),
+                  "on_failure_callback": failure_notifier()},
 )
 def keyprojects_quarterly():
     @task
@@ -60,6 +77,32 @@ def keyprojects_quarterly():
             return runtime.resolve_quarter(params.get("quarter"), data_interval_start, data_interval_end)
         except ValueError as exc:  # a bad quarter parameter or interval: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
+
+    @task.sensor(mode="reschedule", poke_interval=POKE_SECONDS, timeout=(DEADLINE_DAYS + 100) * 86400)
+    def wait_for_lists(quarter: str):
+        from airflow.sdk import PokeReturnValue
+
+        from keyprojects import runtime
+
+        # the sensor's clock is passed in here: the package never reads the wall clock
+        got = runtime.check_arrivals(quarter, dt.datetime.now(dt.timezone.utc))
+        return PokeReturnValue(is_done=got["done"], xcom_value=got)
+
+    @task(multiple_outputs=False)
+    def record_arrivals(arrived: dict) -> dict:
+        from airflow.sdk import get_current_context
+        from airflow.sdk.exceptions import AirflowFailException
+        from keyprojects_alerts import send_alerts
+
+        from keyprojects import runtime
+
+        context = get_current_context()
+        try:
+            late = runtime.record_arrivals(arrived, run_id=context["run_id"], dag_id=context["dag"].dag_id)
+        except runtime.NothingArrived as exc:  # nothing to load: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+        send_alerts(late, context)  # late_list / unit_not_reported: table, log, email
+        return {"lists_missing": arrived["lists_missing"], "late_alerts": len(late)}
 
     @task(max_active_tis_per_dag=2, multiple_outputs=False)
     def load_list(list_name: str, quarter: str, run_id=None) -> dict:
@@ -85,15 +128,17 @@ def keyprojects_quarterly():
         return runtime.build_marts(quarter, run_id=run_id)
 
     @task(outlets=[BULLETIN])
-    def publish_bulletin(quarter: str, _marts: dict, outlet_events=None) -> str:
+    def publish_bulletin(quarter: str, _marts: dict, run_id=None, outlet_events=None) -> str:
         from keyprojects import runtime
 
-        path = runtime.publish_bulletin(quarter)
+        path = runtime.publish_bulletin(quarter, run_id=run_id)
         outlet_events[BULLETIN].extra = {"quarter": quarter, "path": path}
         return path
 
     quarter = resolve_quarter()
+    arrived = record_arrivals(wait_for_lists(quarter))
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
+    arrived >> loads
     checked = check_loads(loads)
     publish_bulletin(quarter, build_marts(quarter, checked))
 

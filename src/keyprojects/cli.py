@@ -1,4 +1,4 @@
-"""Command line helpers: ``python -m keyprojects.cli summary | init-db``."""
+"""Command line helpers: ``python -m keyprojects.cli summary | init-db | status [QUARTER]``."""
 
 from __future__ import annotations
 
@@ -49,6 +49,29 @@ def init_db(args) -> int:
     return 0
 
 
+def status(args) -> int:
+    from . import quarters
+    from . import status as st
+
+    s = settings.load()
+    eng = warehouse.make_engine(s.warehouse_url)
+    try:
+        warehouse.ensure_schema(eng, s.sql)
+        if args.quarter:
+            quarters.parse_quarter(args.quarter)
+            wanted = [args.quarter.strip().upper()]
+        else:
+            wanted = st.known_quarters(eng, s.inbox)
+        if not wanted:
+            print(f"nothing in the inbox ({s.inbox}) or the warehouse ({s.warehouse_url}) yet")
+            return 0
+        for q in wanted:
+            print(st.render(st.quarter_status(eng, s.inbox, s.output, q)))
+    finally:
+        eng.dispose()
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="keyprojects")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -56,6 +79,10 @@ def main(argv=None) -> int:
     sub.add_parser("init-db", help="create or upgrade the warehouse tables (alembic upgrade head)").set_defaults(
         fn=init_db
     )
+    sp = sub.add_parser("status", help="per quarter: lists and units arrived/missing, rejections, last run, "
+                                       "open alerts, bulletin")
+    sp.add_argument("quarter", nargs="?", help="e.g. 2022Q1 (default: every quarter known)")
+    sp.set_defaults(fn=status)
     args = p.parse_args(argv)
     return args.fn(args)
 

@@ -53,7 +53,19 @@ def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
     for e in r["errors"] + r["warnings"]:
         log.warning("%s", e)
     r.pop("files", None)
+    if run_id:
+        from . import operations
+
+        with _warehouse() as (s, eng), eng.begin() as conn:
+            operations.record_loads(conn, s.inbox, quarter, list_name, run_id, _units_by_sha(conn, list_name))
     return r
+
+
+def _units_by_sha(conn, list_name: str) -> dict[str, list[str]]:
+    import json
+
+    rows = warehouse.fetch(conn, "select sha256, units from inbox_file_units where list = :l", l=list_name)
+    return {r["sha256"]: json.loads(r["units"]) for r in rows}
 
 
 def check_loads(loads: list[dict]) -> dict:
@@ -82,15 +94,87 @@ def build_marts(quarter: str, run_id: str | None = None) -> dict:
 
     with _warehouse() as (s, eng), eng.begin() as conn:
         summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id)
+        if run_id:
+            from . import operations
+
+            operations.record_figures(conn, quarter, run_id)
     log.info("marts for %s: %s", quarter, summary)
     return summary
 
 
-def publish_bulletin(quarter: str) -> str:
-    """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path."""
+def publish_bulletin(quarter: str, run_id: str | None = None) -> str:
+    """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path; with a
+    run id, mark the run successful in ``run_history`` and close the quarter's failure alerts."""
     from . import bulletin
 
     with _warehouse() as (s, eng):
         path = bulletin.write_bulletin(eng, quarter, s.output)
+        if run_id:
+            from . import alerts, operations
+
+            with eng.begin() as conn:
+                now = operations.utc_now_iso()
+                operations.finish_run(conn, quarter, run_id, "success", now, bulletin=str(path))
+                alerts.close(conn, quarter=quarter, kinds=alerts.FAILURE_KINDS, closed_at=now)
     log.info("bulletin for %s: %s", quarter, path)
     return str(path)
+
+
+# ---------------------------------------------------------------- scheduled operation (issue 9)
+
+class NothingArrived(RuntimeError):
+    """No list of the quarter arrived by the deadline: the run publishes nothing."""
+
+
+def check_arrivals(quarter: str, now: dt.datetime) -> dict:
+    """What has arrived for the quarter at ``now`` (the caller's clock) and whether to stop waiting."""
+    from . import arrivals, operations
+
+    ops = operations.ops_settings()
+    with _warehouse() as (s, eng):
+        got = arrivals.check(eng, s.inbox, quarter, now, ops.deadline_days)
+    log.info("%s", got.summary())
+    return got.as_dict()
+
+
+def record_arrivals(got: dict, run_id: str | None = None, dag_id: str | None = None) -> list[dict]:
+    """After the wait: mark the run as running, record what arrived (``inbox_arrivals``), close the
+    quarter's earlier late alerts and return the late_list / unit_not_reported alerts to raise.
+    Raises ``NothingArrived`` (after recording) when no list arrived."""
+    from dataclasses import asdict
+
+    from . import alerts, arrivals, operations
+
+    q = got["quarter"]
+    fields = {k: got[k] for k in ("quarter", "now", "deadline", "deadline_passed", "lists_arrived",
+                                  "lists_missing", "units_missing", "files")}
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        now = operations.utc_now_iso()
+        if run_id:
+            operations.start_run(conn, q, run_id, dag_id, now)
+        arrivals.record(conn, arrivals.Arrivals(**fields), run_id)
+        alerts.close(conn, quarter=q, kinds=alerts.LATE_KINDS, closed_at=now)
+        raised = alerts.late_alerts(got, alerts.report_path(s.output, q))
+    if not got["lists_arrived"]:
+        raise NothingArrived(
+            f"no list of {q} had arrived by the deadline {got['deadline']} (inbox {s.inbox / q}/<list>/ "
+            f"empty or absent for all of {', '.join(got['lists_missing'])}): nothing is loaded or published "
+            f"for {q}. / {q} 截止 {got['deadline']} 未收到任何清单，本季度不发布通报。")
+    for a in raised:
+        log.warning("%s", a.message.replace("\n", " | "))
+    return [asdict(a) for a in raised]
+
+
+def changed_quarters() -> list[dict]:
+    """Quarters whose inbox files differ from their last successful run's (keyprojects.watch)."""
+    from . import watch
+
+    with _warehouse() as (s, eng):
+        warehouse.ensure_schema(eng, s.sql)
+        found = watch.changed_quarters(eng, s.inbox)
+    for c in found:
+        log.warning("%s changed since its last successful run: %s -> rerun %s", c["quarter"],
+                    "; ".join(c["changes"]), c["run_id"])
+    if not found:
+        log.info("no quarter's inbox changed since its last successful run")
+    return found

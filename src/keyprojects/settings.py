@@ -25,7 +25,13 @@ VARIABLES = {
     "KP_SQL": "sql",
     "KP_CONFIG_DIR": "config_dir",
     "KP_MAX_UNCOMPRESSED_MB": "max_uncompressed_mb",
+    "KP_LIST_DEADLINE_DAYS": "deadline_days",
+    "KP_SENSOR_POKE_SECONDS": "poke_seconds",
+    "KP_ALERT_TO": "alert_to",
+    "KP_ALERT_FROM": "alert_from",
 }
+DEFAULT_DEADLINE_DAYS = 15
+DEFAULT_POKE_SECONDS = 1800
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class Settings:
     sql: Path                   # KP_SQL: the DDL and models (include/sql)
     config_dir: Path            # KP_CONFIG_DIR: the TOML configuration files
     max_uncompressed_mb: float  # KP_MAX_UNCOMPRESSED_MB: the largest a workbook may expand to
+    deadline_days: int = DEFAULT_DEADLINE_DAYS  # KP_LIST_DEADLINE_DAYS: days a run waits after the quarter
+    poke_seconds: int = DEFAULT_POKE_SECONDS    # KP_SENSOR_POKE_SECONDS: between looks at the inbox
+    alert_to: tuple[str, ...] = ()              # KP_ALERT_TO: comma-separated alert email recipients
+    alert_from: str | None = None               # KP_ALERT_FROM: alert email sender
 
 
 def _env(name: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -70,6 +80,19 @@ def max_uncompressed_mb(env: Mapping[str, str] | None = None) -> float:
         return DEFAULT_MAX_UNCOMPRESSED_MB
 
 
+def _whole(name: str, default: int, minimum: int, env: Mapping[str, str] | None) -> int:
+    raw = _env(name, env)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """The settings from ``env`` (default: the process environment)."""
     root = project_root(env)
@@ -82,4 +105,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         sql=Path(_env("KP_SQL", env) or root / "include" / "sql"),
         config_dir=config_dir(env),
         max_uncompressed_mb=max_uncompressed_mb(env),
+        deadline_days=_whole("KP_LIST_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS, 0, env),
+        poke_seconds=_whole("KP_SENSOR_POKE_SECONDS", DEFAULT_POKE_SECONDS, 1, env),
+        alert_to=tuple(a.strip() for a in (_env("KP_ALERT_TO", env) or "").split(",") if a.strip()),
+        alert_from=_env("KP_ALERT_FROM", env),
     )

@@ -1,0 +1,102 @@
+-- Operations: what arrived and when, every run's loads and figures (history, never replaced),
+-- runs and alerts. Written by keyprojects.arrivals / operations / alerts (issue 9).
+
+-- Every run's per-file audit rows (load_audit keeps only the latest run of a quarter and list),
+-- with the file's receipt time: its modification time in the inbox (file_mtime, ISO UTC).
+create table if not exists load_history (
+    quarter text not null,
+    list text not null,
+    file text not null,
+    sha256 text,
+    status text not null,
+    rows_read integer not null default 0,
+    rows_loaded integer not null default 0,
+    rows_rejected integer not null default 0,
+    rows_skipped integer not null default 0,
+    message text,
+    units text,
+    file_size bigint,
+    file_mtime text,
+    run_id text not null,
+    loaded_at text
+);
+create index if not exists ix_load_history_quarter on load_history (quarter, run_id);
+
+-- Every run's unit figures (a copy of bulletin_unit_quarter's main columns per run), so that
+-- "what changed in the figures" between two runs is a join.
+create table if not exists bulletin_history (
+    quarter text not null,
+    run_id text not null,
+    unit text not null,
+    dispatch_projects integer,
+    dispatch_total_investment double precision,
+    industrial_investment double precision,
+    industrial_growth double precision,
+    renovation_investment double precision,
+    renovation_growth double precision,
+    start_rate double precision,
+    registration_rate double precision,
+    missed_reports integer
+);
+create index if not exists ix_bulletin_history_quarter on bulletin_history (quarter, run_id);
+
+-- One row per run of a quarter: running -> success | failed (what the watcher and the status
+-- command read, so the package never asks Airflow). fingerprint: sha256 over the files loaded.
+create table if not exists run_history (
+    quarter text not null,
+    dag_id text,
+    run_id text not null,
+    state text not null,
+    fingerprint text,
+    bulletin text,
+    message text,
+    started_at text,
+    finished_at text
+);
+create index if not exists ix_run_history_quarter on run_history (quarter, run_id);
+
+-- The units found in an inbox file, by content (sha256) and list: the arrival check reads each
+-- new file once with the product's readers and remembers what it found.
+create table if not exists inbox_file_units (
+    sha256 text not null,
+    list text not null,
+    units text not null,
+    error text
+);
+create index if not exists ix_inbox_file_units on inbox_file_units (sha256, list);
+
+-- What had arrived for a quarter when its run stopped waiting: one row per list (unit NULL) and
+-- one per unit library (reserve, dispatch) and unit; status arrived | missing.
+create table if not exists inbox_arrivals (
+    quarter text not null,
+    list text not null,
+    unit text,
+    status text not null,
+    files integer not null default 0,
+    first_received text,
+    last_received text,
+    deadline text,
+    run_id text
+);
+create index if not exists ix_inbox_arrivals on inbox_arrivals (quarter);
+
+-- Alerts (contract.md): created_at is the wall-clock time the alert was raised (metadata).
+-- status: open | closed (closed when a later run of the period no longer has the fault).
+create table if not exists alerts (
+    created_at text not null,
+    dag_id text,
+    run_id text,
+    quarter text,
+    month text,
+    kind text not null,
+    list text,
+    unit text,
+    file text,
+    task_id text,
+    message text not null,
+    report text,
+    status text not null default 'open',
+    closed_at text,
+    emailed integer not null default 0
+);
+create index if not exists ix_alerts_period on alerts (quarter, month, status);
