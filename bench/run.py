@@ -83,9 +83,7 @@ def _generator_hash() -> str:
 def inbox_for(rows: int, seed: int, fresh: bool) -> Path:
     """A generated inbox holding QUARTER only (cached; regenerated when the generator changes)."""
     if rows == 0:
-        empty = RESULTS / "inbox" / "empty"
-        (empty / QUARTER).mkdir(parents=True, exist_ok=True)
-        return empty
+        return empty_inbox(RESULTS / "inbox" / "empty")
     folder = RESULTS / "inbox" / f"s{seed}-r{rows}-{_generator_hash()}"
     if fresh and folder.exists():
         shutil.rmtree(folder)
@@ -98,6 +96,26 @@ def inbox_for(rows: int, seed: int, fresh: bool) -> Path:
         shutil.rmtree(tmp / "_truth", ignore_errors=True)  # the bench needs the files only
         tmp.rename(folder)
     return folder
+
+
+def empty_inbox(root: Path) -> Path:
+    """An empty quarter: every list has arrived (a reserve and a dispatch library from every unit),
+    each file a header row and no data rows -- so the run does all its steps over zero rows."""
+    from keyprojects import LISTS, config
+
+    words = {}
+    for f in config.header_fields():  # the label of each field: its headers.toml word, else the name
+        raw = config._load("headers.toml").get("fields", {}).get(f.name, {}).get("words") or [f.name]
+        words[f.name] = raw[0]
+    header = ",".join(words.values()) + "\n"
+    shutil.rmtree(root, ignore_errors=True)
+    for name in LISTS:
+        folder = root / QUARTER / name
+        folder.mkdir(parents=True)
+        stems = [u.name for u in config.units()] if name in ("reserve", "dispatch") else [name]
+        for stem in stems:
+            (folder / f"{stem}.csv").write_text(header, encoding="utf-8")
+    return root
 
 
 def data_files(inbox: Path) -> list[Path]:
@@ -359,7 +377,7 @@ def chart(result: dict, path: Path) -> None:
 
     a = ax[1][0]
     runs = [("empty", result["empty"])] + [(lab, s["run"]) for lab, s in zip(labels, sizes, strict=True)]
-    stages = ["resolve_quarter", "load_list", "check_loads", "build_marts", "publish_bulletin", "outside tasks"]
+    stages = list(dict.fromkeys(k.split("[")[0] for _, run in runs for k in run["tasks"])) + ["outside tasks"]
     bottom = [0.0] * len(runs)
     for stage in stages:
         vals = []
