@@ -157,12 +157,13 @@ def validate_list(read: ListRead, list_name: str, expectations_dir: Path,
 
 
 def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataFrame | None,
-                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None
-                   ) -> tuple[ListLoad, Partition]:
+                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None,
+                   part: Partition | None = None) -> tuple[ListLoad, Partition]:
     """Step 4 (pure): every row read goes to exactly one of staged / rejected / skipped, and all of them to
-    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows."""
+    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows
+    (appended to ``part``'s lists when given: ``load_list`` passes lists that write as they fill)."""
     out = ListLoad(quarter=quarter, list=list_name, status="loaded")
-    part = Partition()
+    part = Partition() if part is None else part
     base = {"quarter": quarter, "list": list_name, "run_id": run_id}
 
     def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
@@ -228,7 +229,7 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
                                     skipped=n_skip))
         out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
         out.rows_read += r.rows_read
-    out.rows_loaded = len(part.staged)
+    out.rows_loaded = sum(n["loaded"] for n in per_file.values())
     out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
     return out, part
 
@@ -284,20 +285,40 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
     with engine.begin() as conn:
         for key, table in tables.items():
             warehouse.replace_partition(conn, table, {"quarter": quarter} if key == "staged" else where, [])
+        sink = Partition(**{key: _Writing(conn, table) for key, table in tables.items()})
+        sink.rejected.keep = rejected
         for read in read_parts(arrival, list_name, part_rows):
             frame, part_verdict = validate_list(read, list_name, expectations_dir, seen=seen)
-            load, part = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
-                                        loaded_at=loaded_at)
-            del frame, read
-            for key, table in tables.items():
-                warehouse.insert_rows(conn, table, getattr(part, key))
+            load, _ = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
+                                     loaded_at=loaded_at, part=sink)
+            del frame, read  # before the next part is read
             out = load if out is None else _merge(out, load)
             verdict.results += part_verdict.results
-            rejected += part.rejected
-            del part, part_verdict  # before the next part is read
+        for rows in vars(sink).values():
+            rows.flush()
     if report_dir is not None:
         out.report = write_report(report_dir, out, verdict, Partition(rejected=rejected), run_id)
     return out
+
+
+class _Writing(list):
+    """Rows bound for one table, inserted (in the caller's transaction) every ``every`` rows: a part's
+    rows are never all in memory at once. ``keep``, if set, also keeps every row (the report's)."""
+
+    def __init__(self, conn, table: str, every: int = 2000):
+        super().__init__()
+        self.conn, self.table, self.every, self.keep = conn, table, every, None
+
+    def append(self, row: dict) -> None:
+        super().append(row)
+        if self.keep is not None:
+            self.keep.append(row)
+        if len(self) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        warehouse.insert_rows(self.conn, self.table, self)
+        self.clear()
 
 
 def _merge(a: ListLoad, b: ListLoad) -> ListLoad:
