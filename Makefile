@@ -7,6 +7,7 @@ UV := $(VENV)/bin/uv
 QUARTERS ?= 2021Q1 2021Q2 2021Q3 2021Q4 2022Q1 2022Q2 2022Q3 2022Q4
 SEED ?= 7
 ROWS ?= 2000
+MONTHS ?= $(shell for y in 2021 2022; do for m in 01 02 03 04 05 06 07 08 09 10 11 12; do echo $$y-$$m; done; done)
 
 .PHONY: venv demo inbox test test-fast lint bench clean
 
@@ -21,7 +22,7 @@ venv: $(VENV)/.installed
 
 inbox: venv
 	rm -rf data/inbox data/warehouse.db data/warehouse.db-wal data/warehouse.db-shm output
-	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS)
+	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS) --months
 
 demo: inbox
 	@for q in $(QUARTERS); do \
@@ -30,7 +31,13 @@ demo: inbox
 	    || { tail -40 data/demo-$$q.log; echo "run for $$q failed; full log: data/demo-$$q.log"; exit 1; }; \
 	  echo "   $$q done (log: data/demo-$$q.log)"; \
 	done
+	@for m in $(MONTHS); do \
+	  bin/airflow dags test keyprojects_monthly --conf "{\"month\": \"$$m\"}" > data/demo-$$m.log 2>&1 \
+	    || { tail -40 data/demo-$$m.log; echo "run for $$m failed; full log: data/demo-$$m.log"; exit 1; }; \
+	  echo "== keyprojects_monthly $$m done (log: data/demo-$$m.log)"; \
+	done
 	@$(PY) -m keyprojects.cli summary
+	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
 
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider

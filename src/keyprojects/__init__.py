@@ -19,5 +19,8 @@ RULES = (
 
 # Field groups shared by the readers, the validation and the generator.
 AMOUNT_FIELDS = ("total_investment", "annual_plan", "ytd_investment", "month_investment")
-DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date")
-VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag")
+DATE_FIELDS = ("approval_date", "signing_date", "start_date", "registered_date", "raised_on", "closed_on")
+VOCAB_FIELDS = ("nature", "status", "approval_type", "registered_flag", "problem_kind", "major", "problem_status")
+
+# The monthly 13710 progress export (keyprojects.monthly); its rows go to load_audit/rejected_rows as this list.
+PROGRESS = "progress"

@@ -67,18 +67,53 @@ def quarter_from_interval(start: dt.datetime | dt.date | None, end: dt.datetime 
     return q
 
 
-def parse_month(m: str) -> tuple[int, int]:
-    mm = _M.match(str(m).strip())
-    if not mm:
-        raise ValueError(f"month must look like 2022-03, got {m!r}")
-    return int(mm.group(1)), int(mm.group(2))
+def parse_month(month: str) -> tuple[int, int]:
+    m = _M.match(str(month).strip())
+    if not m:
+        raise ValueError(f"month must look like 2022-03, got {month!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """The month's first day and the first day of the next month."""
+    y, m = parse_month(month)
+    return dt.date(y, m, 1), dt.date(y + (m == 12), 1 if m == 12 else m + 1, 1)
+
+
+def month_end(month: str) -> dt.date:
+    return month_bounds(month)[1] - dt.timedelta(days=1)
+
+
+def shift_month(month: str, n: int) -> str:
+    y, m = parse_month(month)
+    i = y * 12 + m - 1 + n
+    return f"{i // 12}-{i % 12 + 1:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = shift_month(m, 1)
+    return out
+
+
+def quarter_of_month(month: str) -> str:
+    y, m = parse_month(month)
+    return f"{y}Q{(m - 1) // 3 + 1}"
 
 
 def month_from_interval(start, end, override: str | None = None) -> str:
+    """The run's month: the ``month`` parameter when given, else the data interval, which must be
+    one calendar month (2022-03-01 -> 2022-04-01 is 2022-03)."""
     if override:
         parse_month(override)
         return str(override).strip()
     if start is None or end is None:
         raise ValueError("no month parameter and no data interval: pass --conf '{\"month\": \"2022-03\"}'")
     s = start.date() if isinstance(start, dt.datetime) else start
-    return f"{s.year}-{s.month:02d}"
+    e = end.date() if isinstance(end, dt.datetime) else end
+    month = f"{s.year}-{s.month:02d}"
+    if (s, e) != month_bounds(month):
+        raise ValueError(f"data interval {s} -> {e} is not one calendar month; pass the month parameter")
+    return month

@@ -178,3 +178,53 @@ def changed_quarters() -> list[dict]:
     if not found:
         log.info("no quarter's inbox changed since its last successful run")
     return found
+
+# ------------------------------------------------------------------ the monthly 13710 dispatch
+
+def resolve_month(override, start, end) -> str:
+    from . import monthly
+
+    m = monthly.month_from_interval(start, end, override)
+    with _warehouse() as (s, eng):
+        warehouse.ensure_schema(eng, s.sql)
+    log.info("processing month %s from %s", m, s.inbox)
+    return m
+
+
+def load_progress(month: str, run_id: str | None = None) -> dict:
+    """Load the month's 13710 exports; MonthNotArrived / LoadFailed when there is nothing to publish."""
+    from . import monthly
+
+    loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with _warehouse() as (s, eng):
+        result = monthly.load_month(eng, s.inbox, month, expectations_dir=s.expectations, run_id=run_id,
+                                    loaded_at=loaded_at)
+    r = result.as_dict()
+    log.info("%s progress: read %d, loaded %d, rejected %s, skipped %s", month, r["rows_read"],
+             r["rows_loaded"], r["rows_rejected"], r["rows_skipped"])
+    for w in r["warnings"]:
+        log.warning("%s", w)
+    if r["errors"]:
+        raise LoadFailed("files that could not be loaded (nothing was loaded from them):\n" + "\n".join(r["errors"]))
+    r.pop("files", None)
+    return r
+
+
+def build_monthly(month: str) -> dict:
+    """Rebuild the monthly tables (all loaded months) in one transaction."""
+    from . import monthly
+
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        summary = monthly.build_monthly(conn, s.sql)
+    log.info("monthly tables after %s: %s", month, summary)
+    return summary
+
+
+def publish_dispatch(month: str) -> str:
+    """Write the month's dispatch workbook under KP_OUTPUT/<YYYY-MM>/ and return its path."""
+    from . import dispatch_workbook
+
+    with _warehouse() as (s, eng):
+        path = dispatch_workbook.write_dispatch(eng, month, s.output)
+    log.info("dispatch workbook for %s: %s", month, path)
+    return str(path)

@@ -97,3 +97,23 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_quarterly_bulletin"]
     assert dag.get_task("build_marts").downstream_task_ids == {"publish_bulletin"}
     assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}
+
+
+def test_monthly_dag_shape_and_interval():
+    import datetime as dt
+    import runpy
+
+    from airflow.sdk import Asset
+    from airflow.serialization.encoders import coerce_to_core_timetable
+
+    from keyprojects.monthly import month_from_interval
+
+    dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_monthly.py"))["monthly"]
+    assert ["resolve_month", "load_progress", "build_monthly", "publish_dispatch"] == \
+        [t.task_id for t in dag.topological_sort()]
+    assert "month" in dag.params
+    publish = dag.get_task("publish_dispatch")
+    assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_monthly_dispatch"]
+    interval = coerce_to_core_timetable(dag.timetable).infer_manual_data_interval(
+        run_after=dt.datetime(2022, 4, 1, tzinfo=dt.timezone.utc))
+    assert month_from_interval(interval.start, interval.end) == "2022-03"

@@ -22,7 +22,7 @@ from .figures import figures
 from .world import World, build_world, memberships, parse_quarter, quarter_range
 from .writers import write_file
 
-__all__ = ["generate", "build_world", "quarter_range", "TRUTH_DIR"]
+__all__ = ["generate", "generate_months", "build_world", "quarter_range", "TRUTH_DIR"]
 
 TRUTH_DIR = "_truth"
 _CALIBRATION_PER_YEAR = 600
@@ -76,3 +76,23 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
         text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
         (truth_dir / f"{quarter}.json").write_text(text + "\n", encoding="utf-8")
     return out
+
+
+def generate_months(inbox: Path, months: Sequence[str], quarters: Sequence[str] | None = None, seed: int = 7,
+                    rows_per_quarter: int = 2000, fault_rate: float = 0.05) -> dict:
+    """Write the months' 13710 progress exports under ``<inbox>/<YYYY>-<MM>/progress/`` and their
+    truth (``_truth/monthly.json``); see ``kpgen.monthly``.
+
+    The world is the one ``generate(inbox, quarters, seed, rows_per_quarter, fault_rate)`` builds:
+    pass the same quarters (default: the months' quarters). Run ``generate`` first when the truth
+    should know which quarter each project entered the dispatch library.
+    """
+    from . import monthly
+
+    months = sorted(set(months))
+    if not months:
+        raise ValueError("no months to generate")
+    qs = quarters or sorted({monthly.quarter_of(m) for m in months})
+    qs = [f"{y}Q{n}" for y, n in sorted({parse_quarter(q) for q in qs})]
+    world = _calibrated_world(seed, qs, rows_per_quarter, fault_rate)
+    return monthly.generate_months(Path(inbox), months, world, seed=seed, fault_rate=fault_rate)

@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rows", type=int, default=2000, help="data rows per quarter over the six lists")
     ap.add_argument("--fault-rate", type=float, default=0.05)
+    ap.add_argument("--months", action="store_true",
+                    help="also write the monthly 13710 progress exports of every month of the quarters")
     args = ap.parse_args(argv)
     try:
         quarters = quarter_range(args.first, args.last or args.first)
@@ -38,6 +40,18 @@ def main(argv: list[str] | None = None) -> int:
         skipped = sum(sum(t["rows_skipped"].values()) for t in lists)
         print(f"{q}: {files} files, {doc['data_rows']} data rows ({read} read: {loaded} loaded, "
               f"{rejected} rejected, {skipped} skipped) -> {args.inbox / q}")
+    if args.months:
+        from . import generate_months
+        from .monthly import month_range
+
+        y1, n1 = quarters[0][:4], int(quarters[0][-1])
+        y2, n2 = quarters[-1][:4], int(quarters[-1][-1])
+        months = month_range(f"{y1}-{3 * n1 - 2:02d}", f"{y2}-{3 * n2:02d}")
+        doc = generate_months(args.inbox, months, quarters, seed=args.seed, rows_per_quarter=args.rows,
+                              fault_rate=args.fault_rate)
+        for m, t in doc["loads"].items():
+            print(f"{m}: {t['rows_loaded']} progress rows loaded, rejected {t['rows_rejected']}, "
+                  f"units not reporting {doc['missing_units'][m]} -> {args.inbox / m / 'progress'}")
     print(f"truth in {args.inbox / '_truth'} ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
     return 0
 

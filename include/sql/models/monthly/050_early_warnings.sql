@@ -1,0 +1,72 @@
+-- Early warnings per loaded month and reported project, one row per reason:
+--   ytd_below_plan: year-to-date < (months elapsed / 12) x annual plan x :factor;
+--   no_new_investment: no month investment in each of the last :no_investment_months months
+--     (the project reported in every one of them; a blank amount counts as none);
+--   not_started: still 未开工 :not_started_months months after the end of the quarter in which
+--     it entered the dispatch library.
+insert into early_warnings (month, unit, project_code, project_name, reason, reason_text)
+with
+
+progress as (
+    select
+        p.*,
+        cast(substr(p.month, 1, 4) as integer) * 12
+        + cast(substr(p.month, 6, 2) as integer) - 1 as month_index
+    from progress_month as p
+),
+
+below_plan as (
+    select
+        month,
+        unit,
+        project_code,
+        project_name,
+        'ytd_below_plan' as reason,
+        cast(:text_below as text) as reason_text
+    from progress
+    where
+        annual_plan > 0
+        and coalesce(ytd_investment, 0)
+        < cast(substr(month, 6, 2) as integer) / 12.0 * annual_plan * :factor
+),
+
+no_investment as (
+    select
+        c.month,
+        c.unit,
+        c.project_code,
+        c.project_name,
+        'no_new_investment' as reason,
+        cast(:text_no_investment as text) as reason_text  -- noqa: RF02
+    from progress as c
+    inner join progress as p
+        on
+            c.project_ref = p.project_ref
+            and p.month_index > c.month_index - :no_investment_months  -- noqa: RF02
+            and c.month_index >= p.month_index
+    where coalesce(p.month_investment, 0) <= 0
+    group by c.month, c.unit, c.project_code, c.project_name, c.project_ref
+    having count(*) = :no_investment_months  -- noqa: RF02
+),
+
+not_started as (
+    select
+        month,
+        unit,
+        project_code,
+        project_name,
+        'not_started' as reason,
+        cast(:text_not_started as text) as reason_text
+    from progress
+    where
+        status = '未开工'
+        and entered_quarter is not null
+        and month_index >= cast(substr(entered_quarter, 1, 4) as integer) * 12
+        + cast(substr(entered_quarter, 6, 1) as integer) * 3 - 1 + :not_started_months
+)
+
+select * from below_plan
+union all
+select * from no_investment
+union all
+select * from not_started;

@@ -1,0 +1,220 @@
+"""The monthly dispatch workbook (月度调度通报) for the office, from the monthly tables.
+
+``<KP_OUTPUT>/<YYYY>-<MM>/忻州市工业重点项目<YYYY>年<M>月调度通报.xlsx``, sheets 本月进展, 问题清单,
+按责任单位, 预警项目, 未报送; styled and print-ready with the quarterly bulletin's helpers.
+Python reads and renders: every figure comes from the SQL models (keyprojects.monthly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from . import warehouse
+from .bulletin import (
+    AMOUNT,
+    BAD_FILL,
+    BAD_FONT_COLOR,
+    BODY_FONT,
+    CENTER,
+    CITY,
+    COUNT,
+    NOTE_FONT,
+    RATE,
+    TOTAL_FILL,
+    TOTAL_FONT,
+    _header_cell,
+    _print_setup,
+    _title,
+    _workbook_bytes,
+    put,
+)
+from .monthly import month_end, parse_month
+
+ISSUER = "忻州市工业项目建设领导组办公室"
+REASON_ORDER = {"ytd_below_plan": 0, "no_new_investment": 1, "not_started": 2}
+
+
+def dispatch_filename(month: str) -> str:
+    y, m = parse_month(month)
+    return f"{CITY}工业重点项目{y}年{m}月调度通报.xlsx"
+
+
+def month_label(month: str) -> str:
+    y, m = parse_month(month)
+    return f"{y}年{m}月"
+
+
+def read_month(conn, month: str) -> dict[str, list[dict]]:
+    q = {
+        "units": "select * from progress_unit_month where month = :m order by unit_order",
+        "problems": """
+            select pm.status as month_status, pm.overdue, pm.days_overdue, pm.not_reported,
+                   pm.closed_in_month, p.*, coalesce(u.unit_order, 999) as unit_order
+            from problems_month as pm
+            inner join problems as p on p.problem_id = pm.problem_id
+            left join cfg_unit as u on u.unit = p.unit and u.year = :year
+            where pm.month = :m and pm.closed_in_month = 0
+            order by pm.overdue desc, pm.days_overdue desc, unit_order, p.raised_on, p.problem_id""",
+        "departments": """
+            select * from department_month where month = :m
+            order by overdue_problems desc, open_problems desc, department""",
+        "warnings": """
+            select w.*, coalesce(u.unit_order, 999) as unit_order from early_warnings as w
+            left join cfg_unit as u on u.unit = w.unit and u.year = :year
+            where w.month = :m order by unit_order, w.project_name, w.reason""",
+        "review": "select * from progress_review where month = :m order by unit, project_name",
+    }
+    year = parse_month(month)[0]
+    return {k: warehouse.fetch(conn, sql, m=month, **({"year": year} if ":year" in sql else {}))
+            for k, sql in q.items()}
+
+
+def _table(ws, title: str, month: str, headers: Sequence[tuple[str, float]], rows: list[list],
+           empty_text: str, unit_text: str | None = "单位：万元", red_rows: set[int] = frozenset(),
+           total_rows: set[int] = frozenset(), footnote: str | None = None) -> None:
+    """A titled, printable table; each row a list of (value, number format) cells."""
+    ncols = len(headers)
+    _title(ws, title, f"截至{month_end(month).year}年{month_end(month).month}月{month_end(month).day}日",
+           unit_text or "", ncols)
+    hr = 3
+    for j, (text, width) in enumerate(headers, start=1):
+        _header_cell(ws, hr, j, text)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    r = hr + 1
+    if not rows:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        put(ws, r, 1, empty_text, alignment=CENTER)
+    for i, values in enumerate(rows):
+        for j, (value, fmt) in enumerate(values, start=1):
+            cell = put(ws, r, j, value, fmt, font=TOTAL_FONT if i in total_rows else BODY_FONT,
+                       alignment=CENTER if j == 1 else None)
+            if i in total_rows:
+                cell.fill = TOTAL_FILL
+            if i in red_rows:
+                cell.fill = BAD_FILL
+                f = cell.font
+                cell.font = Font(name=f.name, size=f.size, bold=f.bold, color=BAD_FONT_COLOR)
+        r += 1
+    if footnote:
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
+        put(ws, r + 1, 1, footnote, font=NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
+            border=False)
+    ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
+    _print_setup(ws, f"{hr}:{hr}")
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size = 9
+
+
+def _sum(rows, key):
+    vals = [r[key] for r in rows if r[key] is not None]
+    return sum(vals) if vals else None
+
+
+def write_progress_sheet(ws, month: str, units: list[dict]) -> None:
+    rows = []
+    for i, u in enumerate(units, start=1):
+        rows.append([(i, COUNT), (u["unit"], None), (u["projects"], COUNT), (u["month_investment"], AMOUNT),
+                     (u["ytd_investment"], AMOUNT), (u["annual_plan"], AMOUNT), (u["ytd_share"], RATE),
+                     (None if u["reported"] else "未报送", None)])
+    plan, ytd = _sum(units, "annual_plan"), _sum(units, "ytd_investment")
+    rows.append([(None, None), ("全市合计", None), (sum(u["projects"] for u in units), COUNT),
+                 (_sum(units, "month_investment"), AMOUNT), (ytd, AMOUNT), (plan, AMOUNT),
+                 (ytd / plan if plan and ytd is not None else None, RATE), (None, None)])
+    _table(ws, f"{CITY}工业重点项目{month_label(month)}调度进展", month,
+           [("序号", 6), ("县（市、区）", 18), ("报送项目(个)", 12), ("本月完成投资", 15),
+            ("本年累计完成投资", 17), ("年度计划投资", 15), ("累计完成占年度计划", 14), ("备注", 12)],
+           rows, "本月无数据", total_rows={len(rows) - 1},
+           footnote=f"{ISSUER}根据13710平台调度数据整理；累计完成占年度计划 = 本年累计完成投资 ÷ 年度计划投资。")
+
+
+def write_problems_sheet(ws, month: str, problems: list[dict]) -> None:
+    rows, red = [], set()
+    for i, p in enumerate(problems):
+        if p["overdue"]:
+            red.add(i)
+        rows.append([(i + 1, COUNT), (p["unit"], None), (p["project_name"], None), (p["kind"], None),
+                     (p["description"], None), (p["department"], None), (p["raised_on"], None),
+                     ("是" if p["major"] else "否", None), (p["assign_by"], None), (p["feedback_by"], None),
+                     (p["settle_by"], None), (p["month_status"], None),
+                     (p["days_overdue"] if p["overdue"] else None, COUNT),
+                     ("不再报送" if p["not_reported"] else None, None)])
+    _table(ws, f"{CITY}工业重点项目存在问题清单（{month_label(month)}）", month,
+           [("序号", 6), ("县（市、区）", 12), ("项目名称", 24), ("问题类别", 9), ("存在问题", 30),
+            ("责任单位", 14), ("提出时间", 11), ("重大问题", 6), ("交办时限", 11), ("反馈时限", 11),
+            ("办结时限", 11), ("办理状态", 9), ("超期天数", 8), ("备注", 9)],
+           rows, "本月无未办结问题", unit_text=None, red_rows=red,
+           footnote="按13710工作机制：1日内交办、3日内首次反馈、一般问题7日内办结、重大问题1个月内办结；"
+                    "红色为截至月末超过办结时限仍未办结的问题。不再报送：本月导出未再列出、且未办结的问题。")
+
+
+def write_departments_sheet(ws, month: str, departments: list[dict]) -> None:
+    rows = [[(i, COUNT), (d["department"], None), (d["open_problems"], COUNT), (d["overdue_problems"], COUNT),
+             (d["closed_problems"], COUNT)] for i, d in enumerate(departments, start=1)]
+    if departments:
+        rows.append([(None, None), ("合计", None)] + [
+            (sum(d[k] for d in departments), COUNT)
+            for k in ("open_problems", "overdue_problems", "closed_problems")])
+    _table(ws, f"{month_label(month)}问题推送成员单位情况", month,
+           [("序号", 6), ("责任单位", 22), ("未办结(个)", 12), ("其中超期(个)", 12), ("本月办结(个)", 12)],
+           rows, "本月无问题", unit_text="单位：个", total_rows={len(rows) - 1} if departments else set())
+
+
+def write_warnings_sheet(ws, month: str, warnings: list[dict]) -> None:
+    rows = [[(i, COUNT), (w["unit"], None), (w["project_code"], None), (w["project_name"], None),
+             (w["reason_text"], None)] for i, w in enumerate(warnings, start=1)]
+    _table(ws, f"{month_label(month)}预警项目", month,
+           [("序号", 6), ("县（市、区）", 14), ("项目代码", 28), ("项目名称", 30), ("预警原因", 32)],
+           rows, "本月无预警项目", unit_text=None)
+
+
+def write_missing_sheet(ws, month: str, units: list[dict], review: list[dict]) -> None:
+    missing = [u for u in units if not u["reported"]]
+    rows = [[(i, COUNT), (u["unit"], None), ("本月未报送项目进展", None)] for i, u in enumerate(missing, start=1)]
+    n = len(rows)
+    rows += [[(n + i, COUNT), (r["unit"], None),
+              (f"{r['project_name']}：未在{r['library_quarter']}调度库中找到，请核实", None)]
+             for i, r in enumerate(review, start=1)]
+    _table(ws, f"{month_label(month)}未报送单位", month, [("序号", 6), ("县（市、区）", 18), ("说明", 50)],
+           rows, "各县（市、区）均已报送", unit_text=None)
+
+
+def build_workbook(data: dict[str, list[dict]], month: str) -> Workbook:
+    wb = Workbook()
+    write_progress_sheet(wb.active, month, data["units"])
+    wb.active.title = "本月进展"
+    write_problems_sheet(wb.create_sheet("问题清单"), month, data["problems"])
+    write_departments_sheet(wb.create_sheet("按责任单位"), month, data["departments"])
+    write_warnings_sheet(wb.create_sheet("预警项目"), month, data["warnings"])
+    write_missing_sheet(wb.create_sheet("未报送"), month, data["units"], data["review"])
+    wb.active = 0
+    return wb
+
+
+def write_dispatch(conn_or_engine, month: str, output_dir: Path) -> Path:
+    """Write the month's dispatch workbook and return its path (a rerun writes identical bytes).
+    Raises LookupError when the month has no progress loaded."""
+    data = read_month(conn_or_engine, month)
+    if not data["units"] or not any(u["reported"] for u in data["units"]):
+        raise LookupError(f"no progress loaded for {month}: nothing to publish")
+    payload = _workbook_bytes(build_workbook(data, month), dt.datetime.combine(month_end(month), dt.time()))
+    folder = Path(output_dir) / month
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / dispatch_filename(month)
+    fd, tmp = tempfile.mkstemp(prefix=".dispatch-", suffix=".xlsx", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
