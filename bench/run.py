@@ -17,8 +17,8 @@ Everything is measured in ONE run, so the ratios compare like with like on a sha
   peak RSS per size; linearity of processing per row against the 100k-row run.
 
 Results: ``bench/results/latest.json`` and ``bench/results/latest.png`` (git-ignored). Inboxes are
-generated with kpgen (seed 11) and cached under ``bench/results/inbox/`` keyed by the generator's
-source. ``--profile N`` also runs the quarter's steps in-process under pyinstrument and writes
+generated with kpgen (seed 11) and cached under ``bench/results/inbox/`` (``--fresh`` regenerates).
+``--profile N`` also runs the quarter's steps in-process under pyinstrument and writes
 ``bench/results/profile-<N>.txt`` / ``.html`` with seconds and RSS after each step.
 """
 
@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -71,20 +70,11 @@ TARGETS = {"processing_over_floor": 3.0, "empty_over_trivial": 1.3, "peak_rss_mb
 
 # ------------------------------------------------------------------ inboxes
 
-def _generator_hash() -> str:
-    h = hashlib.sha256()
-    for p in sorted((ROOT / "generator" / "src").rglob("*.py")):  # --fresh after changing its configuration
-        if p.is_file():
-            h.update(p.relative_to(ROOT).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def inbox_for(rows: int, seed: int, fresh: bool) -> Path:
     """A generated inbox holding QUARTER only (cached; regenerated when the generator changes)."""
     if rows == 0:
         return empty_inbox(RESULTS / "inbox" / "empty")
-    folder = RESULTS / "inbox" / f"s{seed}-r{rows}-{_generator_hash()}"
+    folder = RESULTS / "inbox" / f"s{seed}-r{rows}"  # the generator is deterministic: --fresh after changing it
     if fresh and folder.exists():
         shutil.rmtree(folder)
     if not (folder / QUARTER).is_dir():
