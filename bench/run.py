@@ -396,6 +396,41 @@ def chart(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def markdown(before: dict, after: dict) -> str:
+    """Before/after tables (bench/README.md) from two results files of this script."""
+    def task_s(run: dict, name: str) -> float:
+        return round(sum(t["s"] or 0 for k, t in run["tasks"].items() if k.split("[")[0] == name), 1)
+
+    lines = [f"Before: {before['when']} (load {before['load_before']} → {before['load_after']}); "
+             f"after: {after['when']} (load {after['load_before']} → {after['load_after']}).", "",
+             "| fixed cost | before | after |", "|---|---|---|",
+             f"| trivial DAG, median s | {before['fixed_cost']['trivial_s']:.2f} | "
+             f"{after['fixed_cost']['trivial_s']:.2f} |",
+             f"| empty quarter, median s | {before['fixed_cost']['empty_s']:.2f} | {after['fixed_cost']['empty_s']:.2f} |",
+             f"| empty / trivial (target ≤ 1.3) | {before['fixed_cost']['empty_over_trivial']} | "
+             f"{after['fixed_cost']['empty_over_trivial']} |",
+             f"| peak RSS, empty quarter MB | {before['empty']['peak_rss_mb']:.0f} | "
+             f"{after['empty']['peak_rss_mb']:.0f} |",
+             ""]
+    b_sizes = {s["rows_requested"]: s for s in before["sizes"]}
+    for s in after["sizes"]:
+        b = b_sizes.get(s["rows_requested"])
+        if b is None:
+            continue
+        tasks = list(dict.fromkeys(k.split("[")[0] for k in s["run"]["tasks"]))
+        lines += [f"**{s['rows_requested']:,} rows** ({s['rows_read']:,} rows read, {s['files']} files)", "",
+                  "| measure | before | after |", "|---|---|---|",
+                  f"| whole run s | {b['run']['s']:.1f} | {s['run']['s']:.1f} |",
+                  f"| floor s | {b['floor']['s']:.2f} | {s['floor']['s']:.2f} |",
+                  f"| processing s (run − empty run) | {b['processing_s']:.1f} | {s['processing_s']:.1f} |",
+                  f"| processing / floor (target ≤ 3) | {b['processing_over_floor']} | {s['processing_over_floor']} |",
+                  f"| peak RSS MB (target ≤ 400) | {b['run']['peak_rss_mb']:.0f} | {s['run']['peak_rss_mb']:.0f} |"]
+        lines += [f"| {t} s{' (6 mapped, summed)' if t == 'load_list' else ''} | {task_s(b['run'], t)} | "
+                  f"{task_s(s['run'], t)} |" for t in tasks]
+        lines += [f"| outside tasks s | {b['run']['outside_tasks_s']:.1f} | {s['run']['outside_tasks_s']:.1f} |", ""]
+    return "\n".join(lines)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="2000,20000,100000", help="comma-separated rows per quarter")
@@ -406,7 +441,12 @@ def main() -> int:
     p.add_argument("--fresh", action="store_true", help="regenerate cached inboxes")
     p.add_argument("--out", default=str(RESULTS / "latest"), help="path stem of the JSON and PNG")
     p.add_argument("--profile-only", action="store_true", help="only the --profile runs (no dags test)")
+    p.add_argument("--markdown", nargs=2, metavar=("BEFORE", "AFTER"),
+                   help="print before/after tables of two results files")
     args = p.parse_args()
+    if args.markdown:
+        print(markdown(*(json.loads(Path(f).read_text(encoding="utf-8")) for f in args.markdown)))
+        return 0
     sizes = sorted({int(s) for s in args.sizes.split(",") if s} | set(args.rows))
 
     if args.profile_only:
