@@ -406,7 +406,8 @@ def markdown(before: dict, after: dict) -> str:
              "| fixed cost | before | after |", "|---|---|---|",
              f"| trivial DAG, median s | {before['fixed_cost']['trivial_s']:.2f} | "
              f"{after['fixed_cost']['trivial_s']:.2f} |",
-             f"| empty quarter, median s | {before['fixed_cost']['empty_s']:.2f} | {after['fixed_cost']['empty_s']:.2f} |",
+             f"| empty quarter, median s | {before['fixed_cost']['empty_s']:.2f} | "
+             f"{after['fixed_cost']['empty_s']:.2f} |",
              f"| empty / trivial (target ≤ 1.3) | {before['fixed_cost']['empty_over_trivial']} | "
              f"{after['fixed_cost']['empty_over_trivial']} |",
              f"| peak RSS, empty quarter MB | {before['empty']['peak_rss_mb']:.0f} | "
