@@ -191,7 +191,7 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
     raw_names = [c[:-4] for c in raw_cols]
     staged_cols = [c for c in STAGING_COLUMNS if c in columns]
     # column by column into plain Python values (tolist), then row by row: no per-row dict of 50 keys
-    values = {c: [v if v.__class__ is str else _clean(v) for v in frame[c].tolist()]
+    values = {c: [v if v is None or v.__class__ is str else _clean(v) for v in frame[c].tolist()]
               for c in {*raw_cols, *staged_cols}} if columns else {}
     files = frame["_file"].tolist() if columns else []
     sheets = frame["_sheet"].tolist() if columns else []

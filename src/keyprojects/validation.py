@@ -234,9 +234,25 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
     return verdict
 
 
+class _Row:
+    """Row ``idx`` (a position) of a frame, read cell by cell: building the whole row as a Series
+    costs more than the few cells a message needs."""
+
+    __slots__ = ("_frame", "_idx")
+
+    def __init__(self, frame: pd.DataFrame, idx: int):
+        self._frame, self._idx = frame, idx
+
+    def __getitem__(self, column: str):
+        return self._frame.iat[self._idx, self._frame.columns.get_loc(column)]
+
+    def get(self, column: str, default=None):
+        return self[column] if column in self._frame.columns else default
+
+
 def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict) -> dict:
     """The rejected_rows record of row ``idx``: rule, field, value and a message naming them all."""
-    row = frame.iloc[idx]
+    row = _Row(frame, idx)
     rule, fld = verdict.faults[idx][0]
     where = f"{row['_file']}, sheet {row['_sheet']}, row {row['_row']}"
     if rule == "duplicate":
@@ -244,7 +260,7 @@ def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict) -> dict:
         if isinstance(first, tuple):  # read in an earlier part of the list
             o_file, o_sheet, o_row = first
         else:
-            other = frame.iloc[first]
+            other = _Row(frame, first)
             o_file, o_sheet, o_row = other["_file"], other["_sheet"], other["_row"]
         fld = "project_code" if _present(row.get("project_code")) else "project_name"
         value = row.get(f"{fld}_raw")
