@@ -103,8 +103,8 @@ def empty_inbox(root: Path) -> Path:
         folder = root / QUARTER / name
         folder.mkdir(parents=True)
         stems = [u.name for u in config.units()] if name in ("reserve", "dispatch") else [name]
-        for stem in stems:
-            (folder / f"{stem}.csv").write_text(header, encoding="utf-8")
+        for stem in stems:  # a title line naming the sender: files of equal bytes would be one file
+            (folder / f"{stem}.csv").write_text(f"填报单位：{stem}\n" + header, encoding="utf-8")
     return root
 
 
