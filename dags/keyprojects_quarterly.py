@@ -38,8 +38,11 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `check_loads` fails the run when a file could not be read (the message names the file) and
   reports lists that have not arrived; `build_marts` matches each project across the lists and
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
-  `city_targets` (and `match_review`, near misses for a person to check); `publish_bulletin` writes
-  the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+  `city_targets`, `bulletin_group_quarter`, `unit_submissions` (and `int_match_review`, near misses
+  for a person to check); `check_marts` audits the marts with the suites of `expectations/marts/`
+  (one row per unit, rates in [0, 1], totals equal the sum of the units, 全市目标 equals 全市合计,
+  counts reconcile with staging) and fails naming the check, so nothing is published;
+  `publish_bulletin` writes the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
 * **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
@@ -127,8 +130,19 @@ def keyprojects_quarterly():
 
         return runtime.build_marts(quarter, run_id=run_id)
 
+    @task(multiple_outputs=False)
+    def check_marts(quarter: str, _marts: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from keyprojects import mart_checks, runtime
+
+        try:
+            return runtime.check_marts(quarter)
+        except mart_checks.MartCheckFailed as exc:  # wrong figures: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
     @task(outlets=[BULLETIN])
-    def publish_bulletin(quarter: str, _marts: dict, run_id=None, outlet_events=None) -> str:
+    def publish_bulletin(quarter: str, _checked: dict, run_id=None, outlet_events=None) -> str:
         from keyprojects import runtime
 
         path = runtime.publish_bulletin(quarter, run_id=run_id)
@@ -140,7 +154,8 @@ def keyprojects_quarterly():
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
     arrived >> loads
     checked = check_loads(loads)
-    publish_bulletin(quarter, build_marts(quarter, checked))
+    marts = build_marts(quarter, checked)
+    publish_bulletin(quarter, check_marts(quarter, marts))
 
 
 quarterly = keyprojects_quarterly()

@@ -73,7 +73,9 @@ def assert_figures_match(engine, doc: dict) -> None:
     for unit, want in fig["bulletin"].items():
         got = rows[unit]
         for k, v in want.items():
-            if v is None or got[k] is None:
+            if isinstance(v, str):
+                assert got[k] == v, (q, unit, k, got[k], v)
+            elif v is None or got[k] is None:
                 assert got[k] is None and v is None, (q, unit, k, got[k], v)
             else:
                 assert abs(got[k] - v) <= 1e-6 * max(1.0, abs(v)), (q, unit, k, got[k], v)

@@ -184,3 +184,15 @@ def matching() -> dict:
 @_per_config_dir
 def ranking_weights() -> dict:
     return _load("ranking.toml")
+
+
+DEFAULT_ISSUER = "忻州市工业项目建设领导组办公室"
+
+
+def bulletin() -> dict:
+    """The bulletin's fixed texts (``bulletin.toml``; the issuing body defaults to the office)."""
+    try:
+        raw = _load("bulletin.toml")
+    except FileNotFoundError:
+        raw = {}
+    return {"issuer": raw.get("issuer") or DEFAULT_ISSUER}

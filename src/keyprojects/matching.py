@@ -3,7 +3,7 @@
 Rows are matched by normalised project code; a row without a code joins the project whose rows in
 the same unit carry the same normalised name, if exactly one such coded project exists (several
 would be a guess: the row stays apart and goes to review). What a person should look at goes to
-``match_review``, never merged or split silently:
+``int_match_review``, never merged or split silently:
 
 - *near misses*: names in one unit that are close (similarity ≥ ``[matching]
   near_miss_threshold`` of config/lists.toml, 0.9 by default) but not equal after
@@ -18,13 +18,14 @@ row), so models pick representative rows without depending on a database's text 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import LISTS, config, warehouse
+from . import LISTS, config, normalize, warehouse
 
 
 def row_columns(conn: Connection) -> tuple[str, ...]:
@@ -39,7 +40,7 @@ QUERY_BLOCK = 256  # near-miss queries scored per call (the score matrix is QUER
 @dataclass
 class Match:
     rows: list[dict]          # int_project_rows records
-    review: list[dict]        # match_review records
+    review: list[dict]        # int_match_review records
 
 
 def _staged(conn: Connection, quarter: str) -> list[dict]:
@@ -49,7 +50,23 @@ def _staged(conn: Connection, quarter: str) -> list[dict]:
         for r in conn.execute(sa.text(f"SELECT {cols} FROM {warehouse.staging_table(name)} WHERE quarter = :q"),
                               {"q": quarter}):
             rows.append({"list": name, **r._mapping})
+    words = _cluster_words(conn, quarter)
+    for r in rows:
+        r["cluster_text"] = words.get((r["list"], r["file"], r["sheet"], r["row_number"])) or r.get("cluster")
     return rows
+
+
+def _cluster_words(conn: Connection, quarter: str) -> dict[tuple, str]:
+    """The 所属产业集群 cell of each loaded library row as written (raw_rows keeps it even when it
+    names no configured cluster), so the models can tell a blank cell from a word not configured."""
+    out = {}
+    for r in conn.execute(sa.text(
+            "select list, file, sheet, row_number, cells from raw_rows "
+            "where quarter = :q and list in ('reserve', 'dispatch') and disposition = 'loaded'"), {"q": quarter}):
+        word = normalize.text(json.loads(r.cells or "{}").get("cluster"))
+        if word:
+            out[(r.list, r.file, r.sheet, r.row_number)] = word
+    return out
 
 
 def _name(r: dict) -> str:
@@ -156,9 +173,10 @@ def _review(quarter, a, b, score, reason) -> dict:
 
 
 def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> Match:
-    """Match the quarter's staged rows and replace its ``int_project_rows`` and ``match_review``."""
+    """Match the quarter's staged rows and replace its ``int_project_rows`` and ``int_match_review``."""
     m = match_rows(_staged(conn, quarter), quarter)
     warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter},
                                 [{**r, "run_id": run_id} for r in m.rows])
-    warehouse.replace_partition(conn, "match_review", {"quarter": quarter}, [{**r, "run_id": run_id} for r in m.review])
+    warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
+                                [{**r, "run_id": run_id} for r in m.review])
     return m

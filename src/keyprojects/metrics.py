@@ -1,6 +1,7 @@
-"""The quarter's figures: match projects, run the SQL models of ``include/sql/models`` and compute the
-city's progress against the year's targets. Replaces the quarter's rows of every mart in the
-caller's transaction (delete-then-insert), so a rerun equals a run.
+"""The quarter's figures: load the configuration tables, match projects across the lists, then run
+the SQL models of ``include/sql/models`` in file order. Every figure, total and note is computed
+there; this module only prepares inputs and binds parameters. Replaces the quarter's rows of every
+mart in the caller's transaction (delete-then-insert), so a rerun equals a run.
 """
 
 from __future__ import annotations
@@ -12,34 +13,81 @@ from sqlalchemy.engine import Connection
 
 from . import LISTS, config, matching, quarters, warehouse
 
-MART_TABLES = ("project_quarter", "missed_reports", "unregistered_projects", "bulletin_unit_quarter", "city_targets")
+# Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
+MART_TABLES = ("int_project_quarter", "unit_submissions", "int_cluster_review", "missed_reports",
+               "missed_projects", "unregistered_projects", "bulletin_unit_quarter",
+               "bulletin_group_quarter", "city_targets", "bulletin_quarter")
 YIYUAN = 10000.0  # 万元: 亿元以上
+MEASURES = ("amount", "growth", "count", "share")
+
+
+def target_rows(year: int) -> list[dict]:
+    """cfg_target rows of ``year`` from ``targets/<year>.toml`` (none when the file is absent)."""
+    try:
+        spec = config.targets(year)
+    except FileNotFoundError:
+        return []
+    out = []
+    for i, t in enumerate(spec.get("city", [])):
+        for j, measure in enumerate(MEASURES):
+            if t.get(measure) is None:
+                continue
+            out.append({"year": year, "indicator": t["indicator"], "label": t.get("label"), "measure": measure,
+                        "target": float(t[measure]), "indicator_order": i, "measure_order": j,
+                        "strict": int(bool(t.get("growth_strict")) and measure == "growth")})
+    return out
 
 
 def refresh_config_tables(conn: Connection, year: int) -> None:
-    """cfg_unit (for ``year``), cfg_nature and cfg_status from configuration."""
+    """The cfg_* tables the models join: units and targets of ``year``, natures, statuses, lists,
+    zone groups and the bulletin's issuer, all from configuration."""
     try:
-        t = config.targets(year)
-        by_group = t.get("growth_by_zone_group", {})
+        by_group = config.targets(year).get("growth_by_zone_group", {})
     except FileNotFoundError:
         by_group = {}
+    units = config.units()
     warehouse.replace_partition(conn, "cfg_unit", {"year": year}, [
         {"year": year, "unit": u.name, "unit_order": u.order, "zone_group": u.zone_group or None,
-         "target_growth": by_group.get(u.zone_group), "ranked": int(u.ranked)} for u in config.units()])
-    conn.execute(sa.text("DELETE FROM cfg_nature"))
-    conn.execute(sa.text("INSERT INTO cfg_nature (nature, nature_group) VALUES (:n, :g)"),
-                 [{"n": n, "g": g} for g, natures in config.groups()["nature"].items() for n in natures])
-    conn.execute(sa.text("DELETE FROM cfg_status"))
+         "target_growth": by_group.get(u.zone_group), "ranked": int(u.ranked)} for u in units])
+    warehouse.replace_partition(conn, "cfg_target", {"year": year}, target_rows(year))
+    groups = list(dict.fromkeys(u.zone_group for u in units if u.zone_group))
+    _replace_all(conn, "cfg_zone_group", [{"zone_group": g, "group_order": i + 1} for i, g in enumerate(groups)])
+    _replace_all(conn, "cfg_nature", [{"nature": n, "nature_group": g}
+                                      for g, natures in config.groups()["nature"].items() for n in natures])
     started = set(config.groups()["status"]["started"])
-    statuses = sorted(set(config.vocab()["status"].values()))
-    conn.execute(sa.text("INSERT INTO cfg_status (status, started) VALUES (:s, :v)"),
-                 [{"s": s, "v": int(s in started)} for s in statuses])
+    _replace_all(conn, "cfg_status", [{"status": s, "started": int(s in started)}
+                                      for s in sorted(set(config.vocab()["status"].values()))])
+    specs = config.list_specs()
+    _replace_all(conn, "cfg_list", [{"list": n, "title": specs[n].title, "list_order": i + 1}
+                                    for i, n in enumerate(LISTS)])
+    _replace_all(conn, "cfg_bulletin", [{"issuer": config.bulletin()["issuer"]}])
 
 
-def list_loaded(conn: Connection, quarter: str, list_name: str) -> bool:
-    row = conn.execute(sa.text("SELECT COUNT(*) FROM load_audit WHERE quarter = :q AND list = :l AND status = 'loaded'"),
-                       {"q": quarter, "l": list_name}).scalar()
-    return bool(row)
+def _replace_all(conn: Connection, table: str, rows: list[dict]) -> None:
+    """Replace every row of a small configuration table (names are this module's constants)."""
+    conn.execute(sa.text(f"delete from {table}"))
+    if rows:
+        cols = list(rows[0])
+        conn.execute(sa.text(f"insert into {table} ({', '.join(cols)}) values ({', '.join(':' + c for c in cols)})"),
+                     rows)
+
+
+def bind(stmt: str, params: dict) -> tuple[sa.TextClause, dict]:
+    """The statement with exactly the parameters it names (from its compiled bind names); a name
+    the statement uses that ``params`` lacks raises KeyError naming it."""
+    clause = sa.text(stmt)
+    names = clause.compile().params
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise KeyError(f"SQL model parameter(s) {', '.join(missing)} not supplied")
+    return clause, {n: params[n] for n in names}
+
+
+def run_models(conn: Connection, sql_dir: Path, params: dict) -> None:
+    for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
+        for stmt in warehouse.sql_statements(path):
+            clause, bound = bind(stmt, params)
+            conn.execute(clause, bound)
 
 
 def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None = None) -> dict:
@@ -49,65 +97,17 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
     match = matching.merge_quarter(conn, quarter, run_id)
     for table in MART_TABLES:
         warehouse.replace_partition(conn, table, {"quarter": quarter}, [])
-    loaded = {name: list_loaded(conn, quarter, name) for name in LISTS}
-    missing = [name for name in LISTS if not loaded[name]]
-    missing_note = ("缺少清单:" + "、".join(f"{config.list_specs()[n].title}({n})" for n in missing)) if missing else ""
     params = {"quarter": quarter, "prev_quarter": prev, "year": year, "year_text": str(year),
-              "prev_loaded": int(list_loaded(conn, prev, "registered")), "yiyuan": YIYUAN,
-              "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
-              "dispatch_loaded": int(loaded["dispatch"]), "registered_loaded": int(loaded["registered"]),
-              "reserve_loaded": int(loaded["reserve"]), "missing_note": missing_note,
-              "missed_complete": int(all(loaded[n] for n in ("dispatch", "reserve", "signed", "approved", "energy")))}
-    for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
-        for stmt in warehouse.sql_statements(path):
-            conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})
-    targets = city_targets(conn, quarter, run_id)
-    warehouse.replace_partition(conn, "city_targets", {"quarter": quarter}, targets)
+              "yiyuan": YIYUAN, "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
+              "cutoff": quarters.quarter_end(quarter).isoformat()}
+    run_models(conn, sql_dir, params)
+    missing = [r["list"] for r in warehouse.fetch(
+        conn, "select list from cfg_list where list not in (select list from load_audit "
+              "where quarter = :q and status = 'loaded') order by list_order", q=quarter)]
+    not_reported = [r["unit"] for r in warehouse.fetch(
+        conn, "select s.unit from unit_submissions as s join cfg_unit as u on u.unit = s.unit and u.year = :y "
+              "where s.quarter = :q and s.list = 'dispatch' and s.status = 'not_received' order by u.unit_order",
+        q=quarter, y=year)]
+    targets = warehouse.fetch(conn, "select count(*) as n from city_targets where quarter = :q", q=quarter)[0]["n"]
     return {"quarter": quarter, "projects": len({r["project_key"] for r in match.rows}), "review": len(match.review),
-            "prev_year_loaded": bool(params["prev_loaded"]), "missing_lists": missing, "city_targets": len(targets)}
-
-
-def city_targets(conn: Connection, quarter: str, run_id: str | None = None) -> list[dict]:
-    """Each indicator of the year's 主要目标: target, actual (year to date), attained."""
-    year, _ = quarters.parse_quarter(quarter)
-    try:
-        spec = config.targets(year)
-    except FileNotFoundError:
-        return []
-    # the city is the sum of its units (a sum over NULLs -- a list not arrived -- stays NULL)
-    tot = conn.execute(sa.text(
-        "SELECT SUM(industrial_investment), SUM(newbuild_investment), SUM(renovation_investment), "
-        "SUM(industrial_investment_prev), SUM(newbuild_investment_prev), SUM(renovation_investment_prev), "
-        "SUM(dispatch_projects), SUM(yiyuan_projects), SUM(cluster_projects) "
-        "FROM bulletin_unit_quarter WHERE quarter = :q"), {"q": quarter}).one()
-    ind, new, ren, ind_prev, new_prev, ren_prev, projects, yiyuan, clusters = tot
-    prev = (ind_prev, new_prev, ren_prev)
-    actual = {
-        "industrial_investment": (ind, _growth(ind, prev[0])),
-        "newbuild_investment": (new, _growth(new, prev[1])),
-        "renovation_investment": (ren, _growth(ren, prev[2])),
-        "cluster_projects": (clusters, _share(clusters, projects)),
-        "yiyuan_projects": (yiyuan, _share(yiyuan, projects)),
-    }
-    out = []
-    for t in spec.get("city", []):
-        ind_name = t["indicator"]
-        value, rate = actual[ind_name]
-        strict = t.get("growth_strict", False)
-        for measure, target, act in (("amount", t.get("amount"), value), ("growth", t.get("growth"), rate),
-                                     ("count", t.get("count"), value), ("share", t.get("share"), rate)):
-            if target is None:
-                continue
-            attained = None if act is None else int(act > target if (strict and measure == "growth") else act >= target)
-            out.append({"quarter": quarter, "indicator": ind_name, "label": t.get("label"), "measure": measure,
-                        "target": float(target), "actual": None if act is None else float(act),
-                        "attained": attained, "run_id": run_id})
-    return out
-
-
-def _growth(cur, prev):
-    return None if cur is None or not prev else cur / prev - 1
-
-
-def _share(part, whole):
-    return None if part is None or not whole else part / whole
+            "missing_lists": missing, "units_not_reported_dispatch": not_reported, "city_targets": targets}

@@ -102,6 +102,17 @@ def build_marts(quarter: str, run_id: str | None = None) -> dict:
     return summary
 
 
+def check_marts(quarter: str) -> dict:
+    """Audit the quarter's marts with the suites of expectations/marts; raises
+    ``mart_checks.MartCheckFailed`` naming each failed check (nothing is published then)."""
+    from . import mart_checks
+
+    with _warehouse() as (s, eng):
+        summary = mart_checks.check_marts(eng, quarter, s.sql, s.expectations)
+    log.info("mart checks for %s passed: %s", quarter, summary)
+    return summary
+
+
 def publish_bulletin(quarter: str, run_id: str | None = None) -> str:
     """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path; with a
     run id, mark the run successful in ``run_history`` and close the quarter's failure alerts."""

@@ -55,7 +55,8 @@ def test_quarterly_dag_shape():
 
     ns = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))
     dag = next(v for v in ns.values() if getattr(v, "dag_id", None) == "keyprojects_quarterly")
-    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "publish_bulletin"} <= set(dag.task_ids)
+    assert {"resolve_quarter", "load_list", "check_loads", "build_marts", "check_marts",
+            "publish_bulletin"} <= set(dag.task_ids)
     assert "quarter" in dag.params
     # a quarterly data interval, not a zero-length cron interval
 
@@ -95,7 +96,8 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
     publish = dag.get_task("publish_bulletin")
     assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_quarterly_bulletin"]
-    assert dag.get_task("build_marts").downstream_task_ids == {"publish_bulletin"}
+    assert dag.get_task("build_marts").downstream_task_ids == {"check_marts"}
+    assert dag.get_task("check_marts").downstream_task_ids == {"publish_bulletin"}
     assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}
 
 

@@ -91,3 +91,25 @@ def test_a_broken_file_fails_the_run_and_publishes_nothing(env):
     assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch WHERE quarter = '2022Q3'")[0]["n"] > 0
     assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = '2022Q3'")[0]["n"] == 0
     assert not list((env["output"] / "2022Q3").glob("*.xlsx"))
+
+
+def test_a_failed_mart_check_stops_publishing_and_the_last_bulletin_stays(env, tmp_path, monkeypatch):
+    import shutil
+
+    dag, q = env["dag"], QUARTERS[-1]
+    book = next((env["output"] / q).glob("*.xlsx"))
+    before = book.read_bytes()
+    suites = tmp_path / "expectations"
+    shutil.copytree(ROOT / "expectations", suites)
+    strict = json.loads((suites / "marts" / "bulletin_unit_quarter.json").read_text(encoding="utf-8"))
+    strict["expectations"].append({"type": "expect_column_values_to_be_between",
+                                   "kwargs": {"column": "start_rate", "min_value": 0, "max_value": 0.01},
+                                   "meta": {"check": "start_rate_below_one_percent", "description": "a test"}})
+    (suites / "marts" / "bulletin_unit_quarter.json").write_text(json.dumps(strict, ensure_ascii=False),
+                                                                 encoding="utf-8")
+    monkeypatch.setenv("KP_EXPECTATIONS", str(suites))
+    dr = dag.test(run_conf={"quarter": q})
+    assert str(dr.state).endswith("failed")
+    states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+    assert states["check_marts"].endswith("failed") and not states["publish_bulletin"].endswith("success")
+    assert book.read_bytes() == before

@@ -8,8 +8,9 @@ from keyprojects import warehouse
 from ..unit import test_metrics as m
 
 pytestmark = pytest.mark.postgres
-TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "match_review",
-          "project_quarter")
+TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "int_match_review",
+          "int_project_quarter", "bulletin_group_quarter", "unit_submissions", "missed_projects", "bulletin_quarter",
+          "int_cluster_review")
 
 
 def _snapshot(eng):
@@ -36,3 +37,6 @@ def test_marts_on_postgres_equal_sqlite(pg_engine, sqlite_engine):
     growth = warehouse.fetch(pg_engine, "SELECT industrial_growth FROM bulletin_unit_quarter "
                                         "WHERE quarter = '2022Q1' AND unit = '忻府区'")[0]["industrial_growth"]
     assert growth == pytest.approx(1.0)
+    from keyprojects import mart_checks
+
+    mart_checks.check_marts(pg_engine, "2022Q1", m.SQL, m.ROOT / "expectations")

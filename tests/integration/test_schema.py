@@ -46,6 +46,11 @@ DATA = {
                          "file": "a.xlsx", "sheet": "S", "row_number": 3, "project_name": "甲项目", "unit": "忻府区"},
     "bulletin_unit_quarter": {"quarter": "2022Q1", "unit": "忻府区", "dispatch_projects": 1,
                               "industrial_investment": 12000.5},
+    # marts rebuilt with primary keys by revision 0002: their rows stay
+    "city_targets": {"quarter": "2022Q1", "indicator": "industrial_investment", "measure": "amount",
+                     "target": 3500000.0, "actual": 12000.5},
+    "unregistered_projects": {"quarter": "2022Q1", "unit": "忻府区", "project_name": "甲项目",
+                              "total_investment": 12000.5},
 }
 
 
@@ -73,6 +78,8 @@ def _check_upgrade(eng, tmp_path):
         table_cols = warehouse.ddl_columns(stmt)
         if table_cols:
             assert {c["name"] for c in insp.get_columns(table_cols[0])} >= set(table_cols[1])
+    assert warehouse.fetch(eng, "SELECT project_key FROM unregistered_projects")[0]["project_key"] == "N:忻府区|甲项目"
+    assert sa.inspect(eng).get_pk_constraint("bulletin_unit_quarter")["constrained_columns"] == ["quarter", "unit"]
     warehouse.ensure_schema(eng, SQL)  # a rerun changes nothing
     assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch")[0]["n"] == 1
 

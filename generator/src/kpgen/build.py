@@ -360,10 +360,24 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
     return files
 
 
+def silent_units(seed: int, quarter: str) -> dict[str, str]:
+    """Which unit sends no dispatch library this quarter (every quarter one), and which sends no
+    reserve library (every other quarter): cases of 未报送 with known truth."""
+    rng = random.Random(f"keyprojects:{seed}:{quarter}:silent")
+    names = [u.name for u in config.units() if u.ranked]
+    out = {"dispatch": rng.choice(names)}
+    if rng.random() < 0.5:
+        out["reserve"] = rng.choice([n for n in names if n != out["dispatch"]])
+    return out
+
+
 def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows_per_quarter: int,
                   keys_by_unit: dict) -> tuple[dict[str, list[File]], dict]:
     year, q = parse_quarter(quarter)
     members = memberships(world, quarter, include_small=fault_rate > 0)
+    silent = silent_units(seed, quarter)
+    for lib, unit in silent.items():  # 未报送: the unit sends no file of this library this quarter
+        members[lib] = [e for e in members[lib] if e.project.unit != unit]
     units = {u.name: u for u in config.units()}
     specs = config.list_specs()
     files_by_list: dict[str, list[File]] = {}
@@ -389,7 +403,8 @@ def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows
             projects[e.project.id]["lists"].append(name)
     data_rows = sum(t["rows_loaded"] + sum(t["rows_rejected"].values()) for t in lists_truth.values())
     doc = {
-        "quarter": quarter, "seed": seed, "rows_per_quarter": rows_per_quarter, "fault_rate": fault_rate,
+        "quarter": quarter, "seed": seed, "silent_units": silent, "rows_per_quarter": rows_per_quarter,
+        "fault_rate": fault_rate,
         "quarter_end": qend.isoformat(), "data_rows": data_rows,
         "lists": lists_truth, "projects": projects,
     }

@@ -5,7 +5,10 @@ and names as the pipeline matches them — so it is an independent statement of 
 written with a near-miss name (one character differs, no code) are by design not the same project
 to a correct pipeline (they go to review), so each counts as an identity of its own.
 
-Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects).
+Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects;
+a unit without loaded rows of a library has not reported it (未报送): its library figures are None
+and it is charged with no 漏报; a project without a 所属产业集群 word in any dispatch row makes its
+unit's cluster figures None). Amounts are rounded to 2 decimals, as the warehouse stores them.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
     except FileNotFoundError:
         target_by_group = {}
 
+    received = {lib: {r["unit"] for r in lists[lib]} for lib in ("reserve", "dispatch")}
     ids: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))   # list -> unit -> identities
     for name, rows in lists.items():
         for r in rows:
@@ -60,11 +64,12 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
     dispatch: dict[str, dict] = defaultdict(dict)   # unit -> identity -> facts
     for r in lists["dispatch"]:
         f = dispatch[r["unit"]].setdefault(_identity(r, "dispatch"), {
-            "total": 0.0, "started": False, "cluster": False, "code": r["project_code"], "name": r["project_name"],
-            "status": r["status"]})
+            "total": 0.0, "started": False, "cluster": False, "cluster_known": False, "code": r["project_code"],
+            "name": r["project_name"], "status": r["status"]})
         f["total"] = max(f["total"], r["total_investment"] or 0.0)
         f["started"] |= r["status"] in started_set
         f["cluster"] |= r.get("cluster") is not None
+        f["cluster_known"] |= r.get("industry") is not None
 
     missed = []
     for name in ("approved", "energy", "signed"):
@@ -72,6 +77,8 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
             if name != "signed" and r.get("approval_date") and int(r["approval_date"][:4]) != year:
                 continue
             libraries = ("dispatch",) if name != "signed" else ("reserve", "dispatch")
+            if not all(r["unit"] in received[lib] for lib in libraries):
+                continue  # 未报送: nothing to check against
             ident = _identity(r, name)
             if not any(ident in ids[lib][r["unit"]] for lib in libraries):
                 missed.append({"unit": r["unit"], "source_list": name, "identity": repr(ident),
@@ -104,28 +111,42 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
         growth = _growth(cur["industrial"], prev and prev["industrial"])
         yiyuan = sum(1 for f in projects.values() if f["total"] >= YIYUAN)
         clusters = sum(1 for f in projects.values() if f["cluster"])
+        unknown = sum(1 for f in projects.values() if not f["cluster_known"])
+        has_dispatch = u.name in received["dispatch"]
+        has_both = has_dispatch and u.name in received["reserve"]
+
+        def lib(value, ok=has_dispatch):
+            return value if ok else None
+
         bulletin[u.name] = {
-            "dispatch_projects": n,
-            "dispatch_total_investment": sum(f["total"] for f in projects.values()),
-            "industrial_investment": cur["industrial"],
-            "industrial_investment_prev": None if prev is None else prev["industrial"],
+            "reserve_status": "received" if u.name in received["reserve"] else "not_received",
+            "dispatch_status": "received" if has_dispatch else "not_received",
+            "dispatch_projects": lib(n),
+            "dispatch_total_investment": lib(round(sum(f["total"] for f in projects.values()), 2)),
+            "industrial_investment": round(cur["industrial"], 2),
+            "industrial_investment_prev": None if prev is None else round(prev["industrial"], 2),
             "industrial_growth": growth,
             "target_growth": target,
             "growth_attained": None if growth is None or target is None else int(growth >= target),
-            "newbuild_investment": cur["newbuild"],
+            "newbuild_investment": round(cur["newbuild"], 2),
             "newbuild_growth": _growth(cur["newbuild"], prev and prev["newbuild"]),
-            "renovation_investment": cur["renovation"],
+            "renovation_investment": round(cur["renovation"], 2),
             "renovation_growth": _growth(cur["renovation"], prev and prev["renovation"]),
-            "started_projects": len(started),
-            "start_rate": len(started) / n if n else None,
-            "registered_projects": len(registered),
-            "registration_rate": len(registered) / len(started) if started else None,
-            "missed_reports": len({m["identity"] for m in missed_rows if m["unit"] == u.name}),
-            "yiyuan_projects": yiyuan,
-            "yiyuan_share": yiyuan / n if n else None,
-            "cluster_projects": clusters,
-            "cluster_share": clusters / n if n else None,
+            "started_projects": lib(len(started)),
+            "start_rate": lib(len(started) / n if n else None),
+            "registered_projects": lib(len(registered)),
+            "registration_rate": lib(len(registered) / len(started) if started else None),
+            "missed_reports": lib(len({m["identity"] for m in missed_rows if m["unit"] == u.name}), has_both),
+            "yiyuan_projects": lib(yiyuan),
+            "yiyuan_share": lib(yiyuan / n if n else None),
+            "cluster_projects": lib(clusters, has_dispatch and unknown == 0),
+            "cluster_share": lib(clusters / n if n else None, has_dispatch and unknown == 0),
+            "cluster_unknown_projects": lib(unknown),
         }
+    gaps = {u: b["industrial_growth"] - b["target_growth"] for u, b in bulletin.items()
+            if b["industrial_growth"] is not None and b["target_growth"] is not None}
+    for u, b in bulletin.items():
+        b["growth_rank"] = 1 + sum(1 for g in gaps.values() if g > gaps[u]) if u in gaps else None
     for m in missed_rows:
         m.pop("identity")
     key = lambda r: (r["unit"], r.get("source_list", ""), r["project_name"])  # noqa: E731

@@ -1,7 +1,7 @@
 -- Intermediate layer: one project across the lists (keyprojects.matching) and configuration
 -- dimensions the mart models join (rebuilt from config/*.toml on every run).
 
-create table if not exists project_master (
+create table if not exists int_project_master (
     project_key text primary key,
     project_code text,
     unit text not null,
@@ -26,9 +26,13 @@ create table if not exists int_project_rows (
     nature text,
     status text,
     cluster text,
+    cluster_text text,
     total_investment double precision,
     ytd_investment double precision,
     approval_date text,
+    signing_date text,
+    start_date text,
+    owner text,
     registered_flag text,
     run_id text
 );
@@ -36,7 +40,7 @@ create index if not exists ix_int_project_rows on int_project_rows (
     quarter, list, unit, project_key
 );
 
-create table if not exists match_review (
+create table if not exists int_match_review (
     quarter text not null,
     unit text not null,
     similarity double precision,
@@ -53,7 +57,7 @@ create table if not exists match_review (
     row_number_b integer,
     run_id text
 );
-create index if not exists ix_match_review on match_review (quarter);
+create index if not exists ix_int_match_review on int_match_review (quarter);
 
 create table if not exists cfg_unit (
     year integer not null,
@@ -77,7 +81,7 @@ create table if not exists cfg_status (
 -- Per quarter, each project's facts across the lists: which lists hold it, and its status, total,
 -- year-to-date completed and registration as the lists report them (dispatch first for status and
 -- total, the registered list for year-to-date).
-create table if not exists project_quarter (
+create table if not exists int_project_quarter (
     quarter text not null,
     project_key text not null,
     unit text not null,
@@ -95,4 +99,4 @@ create table if not exists project_quarter (
     ytd_investment double precision,
     run_id text
 );
-create index if not exists ix_project_quarter on project_quarter (quarter, unit);
+create index if not exists ix_int_project_quarter on int_project_quarter (quarter, unit);

@@ -1,80 +1,99 @@
 -- Marts: the quarter's figures (contract.md). Amounts in 万元; rates and growth as fractions;
 -- a figure that cannot be computed is NULL (with the reason in a *_note column where it helps).
 
-CREATE TABLE IF NOT EXISTS bulletin_unit_quarter (
-    quarter                    TEXT    NOT NULL,
-    unit                       TEXT    NOT NULL,
-    unit_order                 INTEGER,
-    zone_group                 TEXT,
-    dispatch_projects          INTEGER,
-    dispatch_total_investment  DOUBLE PRECISION,
-    industrial_investment      DOUBLE PRECISION,
-    industrial_investment_prev DOUBLE PRECISION,
-    industrial_growth          DOUBLE PRECISION,
-    target_growth              DOUBLE PRECISION,
-    growth_attained            INTEGER,
-    newbuild_investment        DOUBLE PRECISION,
-    newbuild_investment_prev   DOUBLE PRECISION,
-    newbuild_growth            DOUBLE PRECISION,
-    renovation_investment      DOUBLE PRECISION,
-    renovation_investment_prev DOUBLE PRECISION,
-    renovation_growth          DOUBLE PRECISION,
-    started_projects           INTEGER,
-    start_rate                 DOUBLE PRECISION,
-    registered_projects        INTEGER,
-    registration_rate          DOUBLE PRECISION,
-    missed_reports             INTEGER,
-    yiyuan_projects            INTEGER,
-    yiyuan_share               DOUBLE PRECISION,
-    cluster_projects           INTEGER,
-    cluster_share              DOUBLE PRECISION,
-    note                TEXT,
-    run_id                     TEXT
+create table if not exists bulletin_unit_quarter (
+    quarter text not null,
+    unit text not null,
+    unit_order integer,
+    zone_group text,
+    reserve_status text,
+    dispatch_status text,
+    dispatch_projects integer,
+    dispatch_total_investment double precision,
+    industrial_investment double precision,
+    industrial_investment_prev double precision,
+    industrial_growth double precision,
+    target_growth double precision,
+    growth_gap double precision,
+    growth_attained integer,
+    growth_rank integer,
+    newbuild_investment double precision,
+    newbuild_investment_prev double precision,
+    newbuild_growth double precision,
+    renovation_investment double precision,
+    renovation_investment_prev double precision,
+    renovation_growth double precision,
+    started_projects integer,
+    start_rate double precision,
+    registered_projects integer,
+    registration_rate double precision,
+    missed_reports integer,
+    yiyuan_projects integer,
+    yiyuan_share double precision,
+    cluster_projects integer,
+    cluster_share double precision,
+    cluster_unknown_projects integer,
+    note text,
+    run_id text,
+    primary key (quarter, unit)
 );
-CREATE INDEX IF NOT EXISTS ix_bulletin_unit_quarter ON bulletin_unit_quarter (quarter);
+create index if not exists ix_bulletin_unit_quarter on bulletin_unit_quarter (quarter);
 
-CREATE TABLE IF NOT EXISTS missed_reports (
-    quarter           TEXT NOT NULL,
-    unit              TEXT NOT NULL,
-    source_list       TEXT NOT NULL,
-    project_key       TEXT,
-    project_code      TEXT,
-    project_name      TEXT NOT NULL,
-    total_investment  DOUBLE PRECISION,
-    file              TEXT,
-    row_number        INTEGER,
-    run_id            TEXT
+create table if not exists missed_reports (
+    quarter text not null,
+    unit text not null,
+    source_list text not null,
+    project_key text,
+    project_code text,
+    project_name text not null,
+    total_investment double precision,
+    file text,
+    row_number integer,
+    run_id text,
+    primary key (quarter, unit, source_list, project_key)
 );
-CREATE INDEX IF NOT EXISTS ix_missed_reports ON missed_reports (quarter);
+create index if not exists ix_missed_reports on missed_reports (quarter);
 
-CREATE TABLE IF NOT EXISTS unregistered_projects (
-    quarter       TEXT NOT NULL,
-    unit          TEXT NOT NULL,
-    project_code  TEXT,
-    project_name  TEXT NOT NULL,
-    status        TEXT,
-    total_investment DOUBLE PRECISION,
-    run_id        TEXT
+create table if not exists unregistered_projects (
+    quarter text not null,
+    unit text not null,
+    project_key text not null,
+    project_code text,
+    project_name text not null,
+    nature text,
+    status text,
+    start_date text,
+    total_investment double precision,
+    run_id text,
+    primary key (quarter, unit, project_key)
 );
-CREATE INDEX IF NOT EXISTS ix_unregistered_projects ON unregistered_projects (quarter);
+create index if not exists ix_unregistered_projects on unregistered_projects (quarter);
 
-CREATE TABLE IF NOT EXISTS city_targets (
-    quarter    TEXT NOT NULL,
-    indicator  TEXT NOT NULL,
-    label      TEXT,
-    measure    TEXT NOT NULL,
-    target     DOUBLE PRECISION,
-    actual     DOUBLE PRECISION,
-    attained   INTEGER,
-    run_id     TEXT
+create table if not exists city_targets (
+    quarter text not null,
+    indicator text not null,
+    label text,
+    measure text not null,
+    target double precision,
+    actual double precision,
+    attained integer,
+    indicator_order integer,
+    measure_order integer,
+    shown_unit text,
+    target_shown double precision,
+    actual_shown double precision,
+    progress double precision,
+    note text,
+    run_id text,
+    primary key (quarter, indicator, measure)
 );
-CREATE INDEX IF NOT EXISTS ix_city_targets ON city_targets (quarter);
+create index if not exists ix_city_targets on city_targets (quarter);
 
-CREATE TABLE IF NOT EXISTS ranking_unit_year (
-    year    INTEGER NOT NULL,
-    unit    TEXT    NOT NULL,
-    score   DOUBLE PRECISION,
-    rank    INTEGER,
-    run_id  TEXT
+create table if not exists ranking_unit_year (
+    year integer not null,
+    unit text not null,
+    score double precision,
+    rank integer,
+    run_id text
 );
-CREATE INDEX IF NOT EXISTS ix_ranking_unit_year ON ranking_unit_year (year);
+create index if not exists ix_ranking_unit_year on ranking_unit_year (year);

@@ -86,3 +86,33 @@ def rename_table_if_exists(conn: Connection, old: str, new: str) -> None:
     insp = sa.inspect(conn)
     if insp.has_table(old) and not insp.has_table(new):
         op.rename_table(old, new)
+
+
+def rebuild_with_key(conn: Connection, table: str, statements: list[str], fill: dict[str, str] | None = None,
+                     where: str | None = None) -> None:
+    """Give an existing table the shape its current DDL defines (new columns, a primary key), keeping
+    its rows: drop its indexes, rename it aside, create it and its indexes from ``statements``, copy
+    the columns both shapes share (``fill``: SQL expressions over the old row for new NOT NULL
+    columns; ``where``: rows to keep), drop the old one. A no-op when the table is absent or already
+    has a primary key (a warehouse created from the current DDL)."""
+    from ..warehouse import ddl_columns
+
+    insp = sa.inspect(conn)
+    if not insp.has_table(table) or insp.get_pk_constraint(table).get("constrained_columns"):
+        return
+    old_cols = [c["name"] for c in insp.get_columns(table)]
+    for ix in insp.get_indexes(table):
+        conn.exec_driver_sql(f"drop index if exists {ix['name']}")
+    aside = f"{table}_before_0002"
+    conn.exec_driver_sql(f"alter table {table} rename to {aside}")
+    mine = [s for s in statements if (ddl_columns(s) or ("",))[0] == table
+            or s.lower().split(" on ", 1)[-1].strip().startswith(f"{table} ")]
+    for stmt in mine:
+        conn.exec_driver_sql(stmt)
+    new_cols = next(ddl_columns(s)[1] for s in mine if ddl_columns(s))
+    fill = fill or {}
+    cols = [c for c in new_cols if c in old_cols or c in fill]
+    exprs = [fill.get(c, c) for c in cols]
+    conn.exec_driver_sql(f"insert into {table} ({', '.join(cols)}) select {', '.join(exprs)} from {aside}"
+                         + (f" where {where}" if where else ""))
+    conn.exec_driver_sql(f"drop table {aside}")

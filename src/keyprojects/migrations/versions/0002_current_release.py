@@ -5,8 +5,14 @@ rename before the new name is created, a column added with ``migrations.add_colu
 brand-new tables need nothing here: ``include/sql/ddl`` and the staging tables are applied last,
 each statement an idempotent ``create ... if not exists``.
 
-Changes to existing tables in this release: none yet (the staging tables keep their columns; they
-are generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sql``).
+Changes to existing tables in this release (the staging tables keep their columns; they are
+generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sql``):
+
+- intermediate tables take the ``int_`` prefix: ``project_master``, ``project_quarter``,
+  ``match_review`` are renamed;
+- ``int_project_rows`` gains ``cluster_text``, ``signing_date``, ``start_date``, ``owner``;
+- the marts ``bulletin_unit_quarter``, ``city_targets``, ``missed_reports`` and
+  ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept.
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import context, op
 
 from keyprojects import migrations
@@ -33,10 +40,18 @@ def _sql_dir() -> Path:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    # explicit operations on existing tables go here, e.g.
-    #   migrations.rename_table_if_exists(conn, "old_name", "int_new_name")
-    #   migrations.add_column_if_missing(conn, "load_audit", "new_column", "text")
     statements = schema_statements(_sql_dir())
+    for old in ("project_master", "project_quarter", "match_review"):
+        migrations.rename_table_if_exists(conn, old, f"int_{old}")
+    if sa.inspect(conn).has_table("int_project_rows"):
+        for column in ("cluster_text", "signing_date", "start_date", "owner"):
+            migrations.add_column_if_missing(conn, "int_project_rows", column, "text")
+    migrations.rebuild_with_key(conn, "bulletin_unit_quarter", statements)
+    migrations.rebuild_with_key(conn, "city_targets", statements)
+    migrations.rebuild_with_key(conn, "missed_reports", statements, where="project_key is not null")
+    migrations.rebuild_with_key(conn, "unregistered_projects", statements, fill={
+        "project_key": "case when project_code is not null then 'C:' || project_code "
+                       "else 'N:' || unit || '|' || project_name end"})
     migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
     migrations.apply_statements(conn, statements)
 
