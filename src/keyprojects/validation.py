@@ -131,18 +131,25 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def suite_columns(suite_dict: dict, columns) -> list[str]:
-    """The columns of ``columns`` the suite's expectations read (column kwargs and row conditions)."""
+    """The columns of ``columns`` the suite's expectations read (column kwargs and row conditions);
+    all of them when an expectation is about the table (its columns, its row count)."""
     used = set()
     for e in suite_dict["expectations"]:
+        if e["type"].startswith("expect_table_"):
+            return list(columns)
         kw = e["kwargs"]
         used.update(kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str))
+        for k in ("column_list", "column_set"):
+            if isinstance(kw.get(k), (list, tuple, set)):
+                used.update(kw[k])
         if isinstance(kw.get("row_condition"), str):
             used.update(_IDENTIFIER.findall(kw["row_condition"]))
     return [c for c in columns if c in used]
 
 
-def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
-    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result.
+def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict, result_format: dict | None = None):
+    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result
+    (``result_format``: GX's, COMPLETE by default; ``validate`` asks for ``RESULT_FORMAT``).
 
     GX sees only the columns the suite reads (it hashes and copies the batch's frame)."""
     import great_expectations as gx
@@ -153,7 +160,8 @@ def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
         for e in suite_dict["expectations"]
     ])
     batch = batch_def.get_batch(batch_parameters={"dataframe": frame[suite_columns(suite_dict, frame.columns)]})
-    return batch.validate(suite, expectation_parameters=parameters, result_format=RESULT_FORMAT)
+    return batch.validate(suite, expectation_parameters=parameters,
+                          result_format=result_format or {"result_format": "COMPLETE"})
 
 
 @dataclass
@@ -194,7 +202,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
     row_exps = [e for e in suite["expectations"] if e["meta"]["rule"] != "duplicate"]
     dup_exps = [e for e in suite["expectations"] if e["meta"]["rule"] == "duplicate"]
 
-    result = run_suite(frame, {**suite, "expectations": row_exps}, params)
+    result = run_suite(frame, {**suite, "expectations": row_exps}, params, RESULT_FORMAT)
     verdict.results.append(result)
     for res in result.results:
         meta = res.expectation_config.meta or {}
@@ -211,7 +219,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
             prior = pd.DataFrame({"_orig": pd.Series(-1, index=range(len(seen)), dtype="int64"),
                                   "dup_key": pd.Series(list(seen), dtype=object)})
             sub = pd.concat([prior, sub], ignore_index=True)
-        dres = run_suite(sub, {**suite, "expectations": dup_exps}, params)
+        dres = run_suite(sub, {**suite, "expectations": dup_exps}, params, RESULT_FORMAT)
         verdict.results.append(dres)
         flagged = set()
         for res in dres.results:
