@@ -38,6 +38,9 @@ demo: inbox
 	done
 	@$(PY) -m keyprojects.cli summary
 	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
+	@echo "2022 year-end ranking (年度考评): $$(ls $(CURDIR)/output/2022/*年度考评排名.xlsx)"
+	@echo "2022Q4 draft 通报 (Word): $$(ls $(CURDIR)/output/2022Q4/*通报（初稿）.docx)"
+	@echo "2022Q4 退回清单: $(CURDIR)/output/2022Q4/退回清单/ ($$(ls $(CURDIR)/output/2022Q4/退回清单 | wc -l) workbooks, one per unit or bureau)"
 
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -6,6 +6,7 @@ import datetime as dt
 
 from airflow.sdk import dag, task
 from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
+from keyprojects_connections import use_kp_warehouse  # plugins/: the kp_warehouse connection, if defined
 
 DOC = """
 ### keyprojects_inbox_watch
@@ -35,7 +36,8 @@ History: `load_history` keeps every run's per-file rows with the file's receipt 
     doc_md=DOC,
     tags=["keyprojects", "operations"],
     default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=2),
-                  "on_failure_callback": failure_notifier()},
+                  "on_failure_callback": failure_notifier(),
+                  "on_execute_callback": use_kp_warehouse},
 )
 def keyprojects_inbox_watch():
     @task

@@ -7,6 +7,7 @@ import datetime as dt
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
+from keyprojects_connections import use_kp_warehouse  # plugins/: the kp_warehouse connection, if defined
 
 # Each event's extra holds the month and the workbook's path.
 DISPATCH = Asset(name="keyprojects_monthly_dispatch", uri="keyprojects://dispatch/monthly")
@@ -46,7 +47,8 @@ Processes one **month** of the 13710 platform's progress exports (the monthly di
     params={"month": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                            description="Month to process, e.g. 2022-03; overrides the data interval.")},
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1),
-                  "on_failure_callback": failure_notifier()},
+                  "on_failure_callback": failure_notifier(),
+                  "on_execute_callback": use_kp_warehouse},
 )
 def keyprojects_monthly():
     @task(multiple_outputs=False)

@@ -8,6 +8,7 @@ import os
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 from keyprojects_alerts import failure_notifier  # plugins/: alerts table, task log, email via kp_smtp
+from keyprojects_connections import use_kp_warehouse  # plugins/: the kp_warehouse connection, if defined
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
 # How often a waiting run looks at the inbox again, and the days it may wait after the quarter's end
@@ -38,17 +39,19 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   `check_loads` fails the run when a file could not be read (the message names the file) and
   reports lists that have not arrived; `build_marts` matches each project across the lists and
   replaces the quarter's `bulletin_unit_quarter`, `missed_reports`, `unregistered_projects`,
-  `city_targets`, `bulletin_group_quarter`, `unit_submissions` (and `int_match_review`, near misses
-  for a person to check); `check_marts` audits the marts with the suites of `expectations/marts/`
-  (one row per unit, rates in [0, 1], totals equal the sum of the units, 全市目标 equals 全市合计,
-  counts reconcile with staging) and fails naming the check, so nothing is published;
-  `publish_bulletin` writes the workbook and updates the Asset `keyprojects_quarterly_bulletin`.
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 * **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
   and open alerts.
 * **Where to look**: the bulletin at `$KP_OUTPUT/<quarter>/*.xlsx`; validation reports at
-  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse (`$KP_WAREHOUSE_URL`).
+  `$KP_OUTPUT/<quarter>/validation/index.html`; `load_audit` and `rejected_rows` in the warehouse
+  (the Airflow connection `kp_warehouse` when defined, else `$KP_WAREHOUSE_URL`). The tasks' extra
+  links (plugin `keyprojects_links`) open the validation report, the bulletin and the 退回清单.
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
@@ -67,7 +70,7 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
     params={"quarter": Param(None, type=["null", "string"], pattern=r"^\d{4}Q[1-4]$",
                              description="Quarter to process, e.g. 2022Q1; overrides the data interval.")},
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=1),
-                  "on_failure_callback": failure_notifier()},
+                  "on_execute_callback": use_kp_warehouse, "on_failure_callback": failure_notifier()},
 )
 def keyprojects_quarterly():
     @task
@@ -149,13 +152,51 @@ def keyprojects_quarterly():
         outlet_events[BULLETIN].extra = {"quarter": quarter, "path": path}
         return path
 
+    # The office's documents (year-end ranking on Q4, draft 通报, 退回清单), after the marts.
+    @task(multiple_outputs=False)
+    def rank_year(quarter: str, _marts: dict, run_id=None) -> dict:
+        from keyprojects import runtime
+
+        return runtime.rank_year(quarter, run_id=run_id)
+
+    @task
+    def publish_ranking(quarter: str, ranked: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from keyprojects import runtime
+
+        if not ranked.get("ranked"):
+            raise AirflowSkipException(f"no ranking for {quarter}: {ranked.get('reason')}")
+        return runtime.publish_ranking(quarter)
+
+    @task
+    def draft_notice(quarter: str, _marts: dict) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from keyprojects import runtime
+
+        path = runtime.draft_notice(quarter)
+        if path is None:
+            raise AirflowSkipException(f"no draft notice for {quarter}: none of its lists has arrived")
+        return path
+
+    @task(multiple_outputs=False)
+    def publish_returns(quarter: str, _marts: dict) -> dict:
+        from keyprojects import runtime
+
+        return runtime.publish_returns(quarter)
+
     quarter = resolve_quarter()
     arrived = record_arrivals(wait_for_lists(quarter))
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
     arrived >> loads
     checked = check_loads(loads)
     marts = build_marts(quarter, checked)
-    publish_bulletin(quarter, check_marts(quarter, marts))
+    checked_marts = check_marts(quarter, marts)
+    publish_bulletin(quarter, checked_marts)
+    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    draft_notice(quarter, checked_marts)
+    publish_returns(quarter, checked_marts)
 
 
 quarterly = keyprojects_quarterly()

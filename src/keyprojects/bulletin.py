@@ -678,9 +678,15 @@ def _workbook_bytes(wb: Workbook, moment: dt.datetime) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
+    return restamp_zip(raw.getvalue(), moment)
+
+
+def restamp_zip(data: bytes, moment: dt.datetime) -> bytes:
+    """An Office document (a zip) with every member stamped ``moment``, so a rerun writes the same
+    bytes (openpyxl and python-docx stamp members with the wall clock)."""
     stamp = moment.timetuple()[:6]
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED

@@ -37,7 +37,28 @@ def summary(args) -> int:
         bulletins = sorted((s.output / last).glob("*.xlsx"))
         if bulletins:
             print(f"bulletin for {last}: {bulletins[0]}")
+        office_summary(s.output, last)
     return 0
+
+
+def office_summary(output, last: str) -> None:
+    """Where the office's documents are: the latest year's ranking, the quarter's draft 通报, 退回清单."""
+    from .notice import notice_filename
+    from .ranking import ranking_filename
+    from .returns import FOLDER
+
+    years = sorted(int(p.name) for p in output.glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
+    for year in years[-1:]:
+        path = output / str(year) / ranking_filename(year)
+        if path.exists():
+            print(f"year-end ranking (年度考评) {year}: {path}")
+    draft = output / last / notice_filename(last)
+    if draft.exists():
+        print(f"draft 通报 for {last}: {draft}")
+    folder = output / last / FOLDER
+    books = sorted(p.stem for p in folder.glob("*.xlsx"))
+    if books:
+        print(f"退回清单 for {last}: {folder}/ ({len(books)} workbooks: {'、'.join(books)})")
 
 
 def init_db(args) -> int:

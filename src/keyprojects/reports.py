@@ -11,6 +11,14 @@ import json
 from pathlib import Path
 
 from . import validation
+from .returns import rule_label
+
+
+def _rule(code: str | None) -> str:
+    """A rule code with its Chinese label beside it: ``missing_required（必填项缺失）``."""
+    label = rule_label(code) if code else ""
+    return f"{code}（{label}）" if label else (code or "")
+
 
 _STYLE = """body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border:1px solid #bbb;padding:3px 8px;font-size:13px;text-align:left}th{background:#eee}
@@ -44,18 +52,18 @@ def write_validation_report(report_dir: Path, load, verdict, rejected: list[dict
                                               for f in load.files]))
     parts.append("<h2>Expectations</h2>" + _table(
         ["expectation", "column", "rule", "rows checked", "unexpected", "result"],
-        [[s["expectation"], s["column"], s["rule"], s["element_count"], s["unexpected"],
+        [[s["expectation"], s["column"], _rule(s["rule"]), s["element_count"], s["unexpected"],
           "passed" if s["success"] else "FAILED"] for s in summary]))
-    parts.append(
-        "<h2>Rejected rows by rule</h2>" + _table(["rule", "rows"], [[k, v] for k, v in load.rows_rejected.items()])
-    )
+    parts.append("<h2>Rejected rows by rule</h2>"
+                 + _table(["rule（规则）", "rows"], [[_rule(k), v] for k, v in load.rows_rejected.items()]))
     parts.append(
         "<h2>Skipped rows by reason</h2>" + _table(["reason", "rows"], [[k, v] for k, v in load.rows_skipped.items()])
     )
     shown = rejected[:max_rejections]
     parts.append(f"<h2>Rejected rows ({len(shown)} of {len(rejected)} shown)</h2>" + _table(
         ["file", "sheet", "row", "rule", "field", "value", "message"],
-        [[r["file"], r["sheet"], r["row_number"], r["rule"], r["field"], r["value"], r["message"]] for r in shown]))
+        [[r["file"], r["sheet"], r["row_number"], _rule(r["rule"]), r["field"], r["value"], r["message"]]
+         for r in shown]))
     page = report_dir / f"{load.list}.html"
     page.write_text("\n".join(parts), encoding="utf-8")
     (report_dir / f"{load.list}.json").write_text(

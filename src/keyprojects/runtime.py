@@ -190,6 +190,7 @@ def changed_quarters() -> list[dict]:
         log.info("no quarter's inbox changed since its last successful run")
     return found
 
+
 # ------------------------------------------------------------------ the monthly 13710 dispatch
 
 def resolve_month(override, start, end) -> str:
@@ -239,3 +240,64 @@ def publish_dispatch(month: str) -> str:
         path = dispatch_workbook.write_dispatch(eng, month, s.output)
     log.info("dispatch workbook for %s: %s", month, path)
     return str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The office's documents (ranking, draft 通报, 退回清单): see ranking.py, notice.py, returns.py
+
+
+def _any_list_arrived(eng, quarter: str) -> bool:
+    """contract.md: nothing is published for a quarter none of whose lists has arrived."""
+    return bool(warehouse.fetch(eng, "SELECT 1 AS x FROM load_audit WHERE quarter = :q AND status = 'loaded'",
+                                q=quarter))
+
+
+def rank_year(quarter: str, run_id: str | None = None) -> dict:
+    """On a year's Q4 run, replace the year's ranking_unit_year rows; other quarters touch nothing
+    (nor does a Q4 none of whose lists has arrived)."""
+    from . import ranking
+
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        if ranking.is_ranking_quarter(quarter) and not _any_list_arrived(conn, quarter):
+            return {"quarter": quarter, "ranked": False, "reason": "none of the quarter's lists has arrived"}
+        summary = ranking.rank_year(conn, quarter, s.sql, run_id=run_id)
+    log.info("ranking for %s: %s", quarter, summary)
+    return summary
+
+
+def publish_ranking(quarter: str) -> str | None:
+    """Write the year's ranking workbook on the ranking quarter's run; None on other quarters."""
+    from . import ranking
+
+    if not ranking.is_ranking_quarter(quarter):
+        return None
+    with _warehouse() as (s, eng):
+        path = ranking.write_ranking(eng, quarters.parse_quarter(quarter)[0], s.output)
+    log.info("ranking workbook for %s: %s", quarter, path)
+    return str(path)
+
+
+def draft_notice(quarter: str) -> str | None:
+    """Write the quarter's draft 通报 (.docx) under KP_OUTPUT/<quarter>/ and return its path; None
+    (nothing written) when none of the quarter's lists has arrived."""
+    from . import notice
+
+    with _warehouse() as (s, eng):
+        if not _any_list_arrived(eng, quarter):
+            log.warning("no draft notice for %s: none of its lists has arrived", quarter)
+            return None
+        path = notice.write_notice(eng, quarter, s.output)
+    log.info("draft notice for %s: %s", quarter, path)
+    return str(path)
+
+
+def publish_returns(quarter: str) -> dict:
+    """Write KP_OUTPUT/<quarter>/退回清单/<unit or bureau>.xlsx for every sender with rejected rows."""
+    from . import returns
+
+    with _warehouse() as (s, eng):
+        paths = returns.write_returns(eng, quarter, s.output)
+    log.info("退回清单 for %s: %d workbooks in %s", quarter, len(paths), s.output / quarter / returns.FOLDER)
+    # ASCII keys: a task's dict result becomes XCom keys (sent in a URL)
+    return {"quarter": quarter, "folder": str(s.output / quarter / returns.FOLDER),
+            "workbooks": [str(p) for p in paths.values()]}

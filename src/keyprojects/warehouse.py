@@ -41,6 +41,25 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def url_from_parts(kind: str, host: str | None = None, login: str | None = None, password: str | None = None,
+                   port: int | None = None, database: str | None = None,
+                   query: Mapping[str, object] | None = None) -> str:
+    """A SQLAlchemy URL from a connection's parts (kind ``postgres``/``postgresql`` means psycopg 3;
+    ``sqlite`` takes the file from ``database`` or ``host``). Used by the DAG layer to turn the
+    Airflow connection ``kp_warehouse`` into a warehouse URL; knows nothing of Airflow itself."""
+    kind = (kind or "").strip().lower()
+    if kind in ("postgres", "postgresql"):
+        kind = "postgresql+psycopg"
+    if kind == "sqlite":
+        return f"sqlite:///{database or host or ''}"
+    if not kind:
+        raise ValueError("the warehouse connection has no type (postgres, sqlite, ...)")
+    url = sa.engine.URL.create(kind, username=login or None, password=password or None, host=host or None,
+                               port=int(port) if port else None, database=database or None,
+                               query={str(k): str(v) for k, v in (query or {}).items()})
+    return url.render_as_string(hide_password=False)
+
+
 def sql_statements(path: Path) -> list[str]:
     """The statements of one .sql file (split on ';' at line ends; comments dropped)."""
     body = "\n".join(

@@ -97,7 +97,9 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     publish = dag.get_task("publish_bulletin")
     assert [o.name for o in publish.outlets if isinstance(o, Asset)] == ["keyprojects_quarterly_bulletin"]
     assert dag.get_task("build_marts").downstream_task_ids == {"check_marts"}
-    assert dag.get_task("check_marts").downstream_task_ids == {"publish_bulletin"}
+    assert dag.get_task("check_marts").downstream_task_ids == {"publish_bulletin", "rank_year", "draft_notice",
+                                                               "publish_returns"}
+    assert dag.get_task("rank_year").downstream_task_ids == {"publish_ranking"}
     assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}
 
 

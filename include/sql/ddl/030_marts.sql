@@ -88,12 +88,4 @@ create table if not exists city_targets (
     primary key (quarter, indicator, measure)
 );
 create index if not exists ix_city_targets on city_targets (quarter);
-
-create table if not exists ranking_unit_year (
-    year integer not null,
-    unit text not null,
-    score double precision,
-    rank integer,
-    run_id text
-);
-create index if not exists ix_ranking_unit_year on ranking_unit_year (year);
+-- ranking_unit_year: see 040_ranking.sql

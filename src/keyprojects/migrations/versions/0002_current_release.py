@@ -12,7 +12,9 @@ generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sq
   ``match_review`` are renamed;
 - ``int_project_rows`` gains ``cluster_text``, ``signing_date``, ``start_date``, ``owner``;
 - the marts ``bulletin_unit_quarter``, ``city_targets``, ``missed_reports`` and
-  ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept.
+  ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept;
+- ``ranking_unit_year`` (only year, unit, score, rank, run_id in 00fce12, never written) gets the
+  contract's columns: dropped and created again from ``040_ranking.sql``.
 
 Revision ID: 0002
 Revises: 0001
@@ -40,6 +42,11 @@ def _sql_dir() -> Path:
 
 def upgrade() -> None:
     conn = op.get_bind()
+    # office: ranking_unit_year had only score and rank (never written): recreate it with its columns
+    insp = sa.inspect(conn)
+    if insp.has_table("ranking_unit_year") and \
+            "ranked" not in {c["name"] for c in insp.get_columns("ranking_unit_year")}:
+        op.execute("drop table ranking_unit_year")
     statements = schema_statements(_sql_dir())
     for old in ("project_master", "project_quarter", "match_review"):
         migrations.rename_table_if_exists(conn, old, f"int_{old}")

@@ -1,0 +1,132 @@
+"""The year-end ranking: the SQL model against an independent Python recomputation, on hand-made
+Q4 figures that exercise ties, NULL indicators, all-equal values and the deduction cap."""
+
+import openpyxl
+import pytest
+
+from keyprojects import config, metrics, ranking, warehouse
+
+from ..conftest import ROOT
+from ..ranking_reference import assert_ranking_matches
+
+SQL = ROOT / "include" / "sql"
+
+
+def _rows(year, overrides=None):
+    rows = []
+    for u in config.units():
+        i = u.order
+        rows.append({
+            "quarter": f"{year}Q4", "unit": u.name, "unit_order": u.order, "zone_group": u.zone_group or None,
+            "industrial_investment": 10000.0 + 500 * i, "industrial_growth": 0.05 + 0.013 * i,
+            "target_growth": 0.15 if i < 7 else (0.12 if i < 10 else 0.10) if u.ranked else None,
+            "renovation_growth": 0.02 * (i % 5) - 0.03, "start_rate": 0.5 + 0.03 * i,
+            "registration_rate": 0.9 - 0.02 * (i % 4), "yiyuan_projects": i % 6, "cluster_projects": 3,
+            "missed_reports": i % 8, "dispatch_projects": 20, "note": None,
+        })
+    for unit, values in (overrides or {}).items():
+        next(r for r in rows if r["unit"] == unit).update(values)
+    return rows
+
+
+def _load(conn, year, rows):
+    metrics.refresh_config_tables(conn, year)
+    warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": f"{year}Q4"}, rows)
+
+
+def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
+    eng = sqlite_engine
+    # 定襄县 and 五台县 tie on every figure: the higher industrial investment wins; 代县 has no
+    # registration rate (NULL -> 0 points); cluster counts are all equal (full weight); 繁峙县 and
+    # 原平市 have 7 and 30 漏报 (14 and 60 points off -> capped at 10).
+    same = {"industrial_growth": 0.2, "renovation_growth": 0.01, "start_rate": 0.8, "registration_rate": 0.9,
+            "yiyuan_projects": 2, "missed_reports": 1}
+    rows = _rows(2022, {"定襄县": {**same, "industrial_investment": 9000.0},
+                        "五台县": {**same, "industrial_investment": 9500.0},
+                        "代县": {"registration_rate": None, "note": "缺少清单:入统清单(registered)"},
+                        "繁峙县": {"missed_reports": 7}, "原平市": {"missed_reports": 30}})
+    with eng.begin() as conn:
+        _load(conn, 2021, _rows(2021))
+        ranking.rank_year(conn, "2021Q4", SQL)
+        _load(conn, 2022, rows)
+        summary = ranking.rank_year(conn, "2022Q4", SQL, run_id="t")
+    assert summary == {"quarter": "2022Q4", "year": 2022, "ranked": True, "units_ranked": 15}
+    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(eng, "SELECT unit, rank FROM ranking_unit_year "
+                                                                "WHERE year = 2021 AND rank IS NOT NULL")}
+    assert_ranking_matches(eng, 2021)
+    exp = assert_ranking_matches(eng, 2022, prev)
+
+    got = {r["unit"]: r for r in ranking.read_ranking(eng, 2022)}
+    assert exp["五台县"]["rank"] + 1 == exp["定襄县"]["rank"]          # tie broken by industrial investment
+    assert got["五台县"]["score"] == got["定襄县"]["score"]
+    assert got["代县"]["registration_rate_points"] == 0 and "规范入统率无值，计0分" in got["代县"]["note"]
+    assert "缺少清单" in got["代县"]["note"]
+    assert all(r["cluster_projects_points"] == 10 for r in got.values() if r["ranked"])
+    assert got["繁峙县"]["deduction"] == 10 and got["原平市"]["deduction"] == 10
+    assert got["忻府区"]["deduction"] == 0
+    wts = got["五台山风景名胜区"]
+    assert not wts["ranked"] and wts["rank"] is None and wts["score"] is None and wts["start_rate_value"] is not None
+    assert "不参与排名" in wts["note"]
+    assert sorted(r["rank"] for r in got.values() if r["ranked"]) == list(range(1, 16))
+    assert any(r["rank_change"] not in (None, 0) for r in got.values())
+
+    # the workbook: every figure as stored, identical bytes on a rerun
+    path = ranking.write_ranking(eng, 2022, tmp_path)
+    assert path == tmp_path / "2022" / "忻州市工业重点项目2022年度考评排名.xlsx"
+    first = path.read_bytes()
+    assert ranking.write_ranking(eng, 2022, tmp_path).read_bytes() == first
+    wb = openpyxl.load_workbook(path)
+    ws = wb["年度考评排名"]
+    by_unit = {ws.cell(r, 2).value: r for r in range(5, 21)}
+    m = ranking.method()
+    for unit, row in got.items():
+        r = by_unit[unit]
+        for k, ind in enumerate(m.indicators):
+            assert ws.cell(r, 3 + 2 * k).value == pytest.approx(row[f"{ind.name}_value"], abs=1e-12)
+            assert ws.cell(r, 4 + 2 * k).value == pytest.approx(row[f"{ind.name}_points"], abs=1e-12)
+        c = 3 + 2 * len(m.indicators)
+        assert ws.cell(r, c + 2).value == row["score"]
+        assert ws.cell(r, 1).value == (row["rank"] if row["ranked"] else "—")
+        assert ws.cell(r, c + 3).value == row["previous_rank"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("考评方法") for t in texts) and any("权重30分" in t for t in texts)
+    assert wb["得分图表"]._charts
+
+
+def test_other_quarters_do_not_touch_the_ranking(sqlite_engine):
+    with sqlite_engine.begin() as conn:
+        _load(conn, 2022, _rows(2022))
+        ranking.rank_year(conn, "2022Q4", SQL)
+        before = warehouse.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit")
+        warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q3"},
+                                    [{**r, "quarter": "2022Q3"} for r in _rows(2022)])
+        assert ranking.rank_year(conn, "2022Q3", SQL)["ranked"] is False
+        assert warehouse.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit") == before
+        with pytest.raises(LookupError):
+            ranking.rank_year(conn, "2023Q4", SQL)
+
+
+def test_all_values_null_give_zero_points_and_a_reason(sqlite_engine):
+    rows = _rows(2021)
+    for r in rows:
+        r.update(industrial_growth=None, target_growth=None, note="无上年同期入统数据(2020Q4未加载)")
+    with sqlite_engine.begin() as conn:
+        _load(conn, 2021, rows)
+        ranking.rank_year(conn, "2021Q4", SQL)
+    assert_ranking_matches(sqlite_engine, 2021)
+    got = ranking.read_ranking(sqlite_engine, 2021)
+    assert all(r["industrial_growth_gap_points"] == 0 for r in got if r["ranked"])
+    assert all("无上年同期" in r["note"] for r in got if r["ranked"])
+
+
+@pytest.mark.postgres
+def test_ranking_on_postgres(pg_engine):
+    rows = _rows(2022, {"代县": {"start_rate": None}, "原平市": {"missed_reports": 12}})
+    with pg_engine.begin() as conn:
+        _load(conn, 2021, _rows(2021))
+        ranking.rank_year(conn, "2021Q4", SQL)
+        _load(conn, 2022, rows)
+        ranking.rank_year(conn, "2022Q4", SQL)
+    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(pg_engine, "SELECT unit, rank FROM ranking_unit_year "
+                                                                     "WHERE year = 2021 AND rank IS NOT NULL")}
+    assert_ranking_matches(pg_engine, 2022, prev)
