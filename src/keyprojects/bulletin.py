@@ -21,6 +21,7 @@ and the file is deterministic: the same data give the same bytes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import math
@@ -138,12 +139,25 @@ def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | N
         cell.data_type = "s"
         if text.startswith(FORMULA_LEAD):
             cell.quotePrefix = True
-    if number_format and not isinstance(cell.value, str):
-        cell.number_format = number_format
-    cell.font = font
-    cell.alignment = alignment or (LEFT if isinstance(cell.value, str) else RIGHT)
-    if border:
-        cell.border = BORDER
+    fmt = number_format if number_format and not isinstance(cell.value, str) else None
+    align = alignment or (LEFT if isinstance(cell.value, str) else RIGHT)
+    # Setting a style attribute makes openpyxl hash the style object to find its index in the
+    # workbook; the same (prior style, font, alignment, border, format) always gives the same style
+    # indices, so they are worked out once per workbook and copied (long sheets have ~10^5 cells).
+    cache = ws.parent.__dict__.setdefault("_kp_style_cache", {})
+    prior = cell._style  # None on a merged cell never styled
+    key = (None if prior is None else tuple(prior), id(font), id(align), border, fmt)
+    hit = cache.get(key)
+    if hit is None:
+        if fmt:
+            cell.number_format = fmt
+        cell.font = font
+        cell.alignment = align
+        if border:
+            cell.border = BORDER
+        cache[key] = (copy.copy(cell._style), font, align)  # font and alignment kept alive: ids stay theirs
+    else:
+        cell._style = copy.copy(hit[0])
     return cell
 
 

@@ -34,6 +34,9 @@ def row_columns(conn: Connection) -> tuple[str, ...]:
     return ("list", *(c for c in warehouse.STAGING_COLUMNS if c in have and c not in ("quarter", "run_id")))
 
 
+QUERY_BLOCK = 256  # near-miss queries scored per call (the score matrix is QUERY_BLOCK x a unit's names)
+
+
 @dataclass
 class Match:
     rows: list[dict]          # int_project_rows records
@@ -134,18 +137,24 @@ def near_misses(rows: list[dict], quarter: str) -> list[dict]:
         if not queries:
             continue
         names = [name for _, name in items]
-        scores = process.cdist([names[i] for i in queries], names, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
         best: dict[tuple[str, str], tuple[float, int, int]] = {}
-        for qi, i in enumerate(queries):
-            for j in scores[qi].nonzero()[0]:
-                j = int(j)
-                (ka, na), (kb, nb) = items[i], items[j]
-                if ka == kb or na == nb:
-                    continue  # the same project, or equal names (left to the key rules above)
-                pair = (min(ka, kb), max(ka, kb))
-                score = float(scores[qi][j])
-                if pair not in best or score > best[pair][0]:
-                    best[pair] = (score, *((i, j) if ka < kb else (j, i)))
+        # the score matrix is computed a block of queries at a time: its memory stays bounded
+        # (QUERY_BLOCK x names) however many rows a unit sends
+        for q0 in range(0, len(queries), QUERY_BLOCK):
+            block = queries[q0:q0 + QUERY_BLOCK]
+            scores = process.cdist([names[i] for i in block], names, scorer=fuzz.ratio, score_cutoff=cutoff,
+                                   workers=1)
+            for qi, i in enumerate(block):
+                row = scores[qi]
+                for j in row.nonzero()[0]:
+                    j = int(j)
+                    (ka, na), (kb, nb) = items[i], items[j]
+                    if ka == kb or na == nb:
+                        continue  # the same project, or equal names (left to the key rules above)
+                    pair = (min(ka, kb), max(ka, kb))
+                    score = float(row[j])
+                    if pair not in best or score > best[pair][0]:
+                        best[pair] = (score, *((i, j) if ka < kb else (j, i)))
         for pair in sorted(best):
             score, a, b = best[pair]
             out.append(_review(quarter, by_spelling[items[a]], by_spelling[items[b]], score / 100,
@@ -167,7 +176,7 @@ def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> 
     """Match the quarter's staged rows and replace its ``int_project_rows`` and ``int_match_review``."""
     m = match_rows(_staged(conn, quarter), quarter)
     warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter},
-                                [{**r, "run_id": run_id} for r in m.rows])
+                                ({**r, "run_id": run_id} for r in m.rows))  # a generator: no third copy
     warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
                                 [{**r, "run_id": run_id} for r in m.review])
     return m

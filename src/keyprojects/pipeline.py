@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy.engine import Engine
 
 from . import LISTS, RULES, validation, warehouse
 from .readers import FileFault, FileRead, read_file, sha256_of
 from .warehouse import STAGING_COLUMNS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# a list is read, validated and written this many data rows at a time (whole files; see read_parts):
+# memory holds one part, and each part pays GX's fixed cost of a validation (~0.5 s) once
+PART_ROWS = 50_000
 
 
 @dataclass
@@ -100,35 +107,63 @@ def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
 
 def read_list(arrival: Arrival, list_name: str) -> ListRead:
     """Step 2: read every data file; a whole-file fault is kept with the file's name and checksum."""
-    def rel(path: Path) -> str:
-        return path.relative_to(arrival.folder).as_posix()
-
-    out = ListRead(folder=str(arrival.folder), files_found=None if arrival.files is None else len(arrival.files),
-                   ignored=[(rel(p), sha256_of(p)) for p in arrival.others])
-    for path in arrival.files or ():
-        try:
-            out.reads.append(read_file(path, list_name, display_name=rel(path)))
-        except FileFault as fault:
-            out.failed.append((rel(path), sha256_of(path), str(fault)))
+    parts = list(read_parts(arrival, list_name, part_rows=None))
+    out = parts[0]
+    for part in parts[1:]:
+        out.reads += part.reads
+        out.failed += part.failed
     return out
 
 
-def validate_list(read: ListRead, list_name: str, expectations_dir: Path
+def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_ROWS) -> Iterator[ListRead]:
+    """Step 2, a part at a time: the files in read order, grouped into parts of at least ``part_rows``
+    data rows (the last may hold fewer; None: one part). The first part carries the files that are not
+    lists and ``files_found``; a whole-file fault is kept with the file's name and checksum."""
+    def rel(path: Path) -> str:
+        return path.relative_to(arrival.folder).as_posix()
+
+    def new_part(first: bool) -> ListRead:
+        return ListRead(folder=str(arrival.folder), files_found=None if arrival.files is None else len(arrival.files),
+                        ignored=[(rel(p), sha256_of(p)) for p in arrival.others] if first else [])
+
+    part, rows = new_part(True), 0
+    for path in arrival.files or ():
+        try:
+            read = read_file(path, list_name, display_name=rel(path))
+        except FileFault as fault:
+            part.failed.append((rel(path), sha256_of(path), str(fault)))
+            continue
+        part.reads.append(read)
+        rows += len(read.frame)
+        if part_rows is not None and rows >= part_rows:
+            yield part
+            part, rows = new_part(False), 0
+    if part.reads or part.failed or part.ignored or not arrival.files:
+        yield part
+
+
+def validate_list(read: ListRead, list_name: str, expectations_dir: Path,
+                  seen: dict[str, tuple[str, str, int]] | None = None
                   ) -> tuple[pd.DataFrame | None, validation.Verdict]:
-    """Step 3: the rows of all files read, in read order, and the verdict of the list's suite on them."""
+    """Step 3: the rows of all files read, in read order, and the verdict of the list's suite on them
+    (``seen``: the projects of the list's earlier parts, see ``validation.validate``)."""
     frames = [r.frame for r in read.reads if len(r.frame)]
-    frame = pd.concat(frames, ignore_index=True) if frames else None
-    verdict = validation.validate(frame, list_name, expectations_dir) if frame is not None else validation.Verdict()
-    return frame, verdict
+    if not frames:
+        return None, validation.Verdict()
+    import pandas as pd
+
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame, validation.validate(frame, list_name, expectations_dir, seen=seen)
 
 
 def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataFrame | None,
-                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None
-                   ) -> tuple[ListLoad, Partition]:
+                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None,
+                   part: Partition | None = None) -> tuple[ListLoad, Partition]:
     """Step 4 (pure): every row read goes to exactly one of staged / rejected / skipped, and all of them to
-    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows."""
+    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows
+    (appended to ``part``'s lists when given: ``load_list`` passes lists that write as they fill)."""
     out = ListLoad(quarter=quarter, list=list_name, status="loaded")
-    part = Partition()
+    part = Partition() if part is None else part
     base = {"quarter": quarter, "list": list_name, "run_id": run_id}
 
     def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
@@ -151,23 +186,34 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
 
     sha = {r.file: r.sha256 for r in read.reads}
     per_file = {r.file: {"loaded": 0, "rejected": 0} for r in read.reads}
-    raw_cols = [c for c in (frame.columns if frame is not None else ()) if c.endswith("_raw")]
-    records = frame.to_dict("records") if frame is not None else []
-    for i, rec in enumerate(records):
-        lineage = {"file": rec["_file"], "sheet": rec["_sheet"], "row_number": int(rec["_row"])}
+    columns = list(frame.columns) if frame is not None else []
+    raw_cols = [c for c in columns if c.endswith("_raw")]
+    raw_names = [c[:-4] for c in raw_cols]
+    staged_cols = [c for c in STAGING_COLUMNS if c in columns]
+    # column by column into plain Python values (tolist), then row by row: no per-row dict of 50 keys
+    values = {c: [v if v is None or v.__class__ is str else _clean(v) for v in frame[c].tolist()]
+              for c in {*raw_cols, *staged_cols}} if columns else {}
+    files = frame["_file"].tolist() if columns else []
+    sheets = frame["_sheet"].tolist() if columns else []
+    rownums = frame["_row"].tolist() if columns else []
+    raw_rows = zip(*(values[c] for c in raw_cols), strict=True) if raw_cols else ((),) * len(files)
+    staged_rows = zip(*(values[c] for c in staged_cols), strict=True) if staged_cols else ((),) * len(files)
+    blank = dict.fromkeys(STAGING_COLUMNS)
+    for i, (file, raw_vals, staged_vals) in enumerate(zip(files, raw_rows, staged_rows, strict=True)):
+        lineage = {"file": file, "sheet": sheets[i], "row_number": int(rownums[i])}
         rule = verdict.rule(i)
-        cells = {c[:-4]: rec[c] for c in raw_cols if _clean(rec[c]) is not None}
+        cells = {n: v for n, v in zip(raw_names, raw_vals, strict=True) if v is not None}
         part.raw.append({**base, **lineage, "disposition": "rejected" if rule else "loaded", "reason": rule,
-                         "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[rec["_file"]]})
+                         "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[file]})
         if rule:
             part.rejected.append({**base, **lineage, **validation.rejection(frame, i, verdict)})
-            per_file[rec["_file"]]["rejected"] += 1
+            per_file[file]["rejected"] += 1
             out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
         else:
-            row = {c: _clean(rec.get(c)) for c in STAGING_COLUMNS if c in rec}
-            part.staged.append({**{c: None for c in STAGING_COLUMNS}, **row, **lineage, "quarter": quarter,
-                                "sha256": sha[rec["_file"]], "run_id": run_id})
-            per_file[rec["_file"]]["loaded"] += 1
+            staged = dict(zip(staged_cols, staged_vals, strict=True))
+            part.staged.append({**blank, **staged, **lineage, "quarter": quarter, "sha256": sha[file],
+                                "run_id": run_id})
+            per_file[file]["loaded"] += 1
     for r in read.reads:
         for s in r.skipped:
             part.skipped.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
@@ -183,7 +229,7 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
                                     skipped=n_skip))
         out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
         out.rows_read += r.rows_read
-    out.rows_loaded = len(part.staged)
+    out.rows_loaded = sum(n["loaded"] for n in per_file.values())
     out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
     return out, part
 
@@ -218,15 +264,74 @@ def _clean(v):
 
 
 def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expectations_dir: Path,
-              run_id: str | None = None, loaded_at: str | None = None, report_dir: Path | None = None) -> ListLoad:
+              run_id: str | None = None, loaded_at: str | None = None, report_dir: Path | None = None,
+              part_rows: int | None = PART_ROWS) -> ListLoad:
     """Read every file of the list, validate the rows and replace the (quarter, list) partition:
-    discover -> read -> validate -> partition rows -> write -> report."""
+    discover -> read -> validate -> partition rows -> write -> report.
+
+    The list goes through those steps a part at a time (files in read order, ``part_rows`` data rows or
+    more per part; see ``read_parts``), all parts inside one transaction that first deletes the
+    partition: memory holds one part, never the whole list, and the warehouse sees all or nothing."""
     if list_name not in LISTS:
         raise ValueError(f"unknown list {list_name!r}")
-    read = read_list(discover(inbox, quarter, list_name), list_name)
-    frame, verdict = validate_list(read, list_name, expectations_dir)
-    out, part = partition_rows(quarter, list_name, read, frame, verdict, run_id=run_id, loaded_at=loaded_at)
-    write_partition(engine, quarter, list_name, part)
+    arrival = discover(inbox, quarter, list_name)
+    out: ListLoad | None = None
+    verdict = validation.Verdict()       # the parts' GX results, for the report
+    rejected: list[dict] = []            # for the report
+    seen: dict[str, tuple[str, str, int]] = {}
+    where = {"quarter": quarter, "list": list_name}
+    tables = {"staged": warehouse.staging_table(list_name), "rejected": "rejected_rows",
+              "skipped": "skipped_rows", "raw": "raw_rows", "audit": "load_audit"}
+    with engine.begin() as conn:
+        for key, table in tables.items():
+            warehouse.replace_partition(conn, table, {"quarter": quarter} if key == "staged" else where, [])
+        sink = Partition(**{key: _Writing(conn, table) for key, table in tables.items()})
+        sink.rejected.keep = rejected
+        for read in read_parts(arrival, list_name, part_rows):
+            frame, part_verdict = validate_list(read, list_name, expectations_dir, seen=seen)
+            load, _ = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
+                                     loaded_at=loaded_at, part=sink)
+            del frame, read  # before the next part is read
+            out = load if out is None else _merge(out, load)
+            verdict.results += part_verdict.results
+        for rows in vars(sink).values():
+            rows.flush()
     if report_dir is not None:
-        out.report = write_report(report_dir, out, verdict, part, run_id)
+        out.report = write_report(report_dir, out, verdict, Partition(rejected=rejected), run_id)
     return out
+
+
+class _Writing(list):
+    """Rows bound for one table, inserted (in the caller's transaction) every ``every`` rows: a part's
+    rows are never all in memory at once. ``keep``, if set, also keeps every row (the report's)."""
+
+    def __init__(self, conn, table: str, every: int = 2000):
+        super().__init__()
+        self.conn, self.table, self.every, self.keep = conn, table, every, None
+
+    def append(self, row: dict) -> None:
+        super().append(row)
+        if self.keep is not None:
+            self.keep.append(row)
+        if len(self) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        warehouse.insert_rows(self.conn, self.table, self)
+        self.clear()
+
+
+def _merge(a: ListLoad, b: ListLoad) -> ListLoad:
+    """The summary of two parts of one list's load (``b`` read after ``a``)."""
+    if b.status == "failed":
+        a.status = "failed"
+    a.files += b.files
+    a.rows_read += b.rows_read
+    a.rows_loaded += b.rows_loaded
+    for k, v in b.rows_skipped.items():
+        a.rows_skipped[k] = a.rows_skipped.get(k, 0) + v
+    rejected = {k: a.rows_rejected.get(k, 0) + b.rows_rejected.get(k, 0) for k in RULES}
+    a.rows_rejected = {k: v for k, v in rejected.items() if v}
+    a.errors += b.errors
+    a.warnings += b.warnings
+    return a

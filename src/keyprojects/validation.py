@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import AMOUNT_FIELDS, DATE_FIELDS, LISTS, RULES, VOCAB_FIELDS, config
+
+if TYPE_CHECKING:  # pandas is imported by whoever builds the frame: an empty list never pays for it
+    import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -120,8 +123,35 @@ def _context():
     return ctx, batch_def
 
 
-def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
-    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result."""
+# Only the unexpected row indices and counts are used: COMPLETE (the one format listing every index)
+# without the unexpected values, their value counts, or the pandas query string naming every index.
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
+                 "exclude_unexpected_values": True, "partial_unexpected_count": 0}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def suite_columns(suite_dict: dict, columns) -> list[str]:
+    """The columns of ``columns`` the suite's expectations read (column kwargs and row conditions);
+    all of them when an expectation is about the table (its columns, its row count)."""
+    used = set()
+    for e in suite_dict["expectations"]:
+        if e["type"].startswith("expect_table_"):
+            return list(columns)
+        kw = e["kwargs"]
+        used.update(kw[k] for k in ("column", "column_A", "column_B") if isinstance(kw.get(k), str))
+        for k in ("column_list", "column_set"):
+            if isinstance(kw.get(k), (list, tuple, set)):
+                used.update(kw[k])
+        if isinstance(kw.get("row_condition"), str):
+            used.update(_IDENTIFIER.findall(kw["row_condition"]))
+    return [c for c in columns if c in used]
+
+
+def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict, result_format: dict | None = None):
+    """Validate ``frame`` (RangeIndex) against a suite dict; returns the GX validation result
+    (``result_format``: GX's, COMPLETE by default; ``validate`` asks for ``RESULT_FORMAT``).
+
+    GX sees only the columns the suite reads (it hashes and copies the batch's frame)."""
     import great_expectations as gx
 
     _, batch_def = _context()
@@ -129,16 +159,17 @@ def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict):
         gx.expectations.registry.get_expectation_impl(e["type"])(**e["kwargs"], meta=e.get("meta"))
         for e in suite_dict["expectations"]
     ])
-    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
+    batch = batch_def.get_batch(batch_parameters={"dataframe": frame[suite_columns(suite_dict, frame.columns)]})
     return batch.validate(suite, expectation_parameters=parameters,
-                          result_format={"result_format": "COMPLETE"})
+                          result_format=result_format or {"result_format": "COMPLETE"})
 
 
 @dataclass
 class Verdict:
-    """The outcome for a list's frame: per row index, its faults (first one decides)."""
+    """The outcome for a list's frame: per row index, its faults (first one decides). A duplicate's
+    first occurrence is a row index of the same frame, or ``(file, sheet, row)`` of an earlier one."""
     faults: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    duplicate_of: dict[int, int] = field(default_factory=dict)
+    duplicate_of: dict[int, int | tuple[str, str, int]] = field(default_factory=dict)
     results: list = field(default_factory=list)
 
     def rule(self, idx: int) -> str | None:
@@ -153,19 +184,25 @@ def dup_keys(frame: pd.DataFrame) -> pd.Series:
     return code_ok.where(code_ok.notna(), name).astype(object)
 
 
-def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Verdict:
-    """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md."""
+def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
+             seen: dict[str, tuple[str, str, int]] | None = None) -> Verdict:
+    """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md.
+
+    A list validated in parts (frames in read order) passes the same ``seen`` dict to each: it maps
+    the project key of every row that passed in an earlier part to that row's (file, sheet, row), so a
+    project repeated across parts is a duplicate as it is within one frame; this part's passing rows
+    are added to it."""
     suite = load_suite(expectations_dir, list_name)
     params = suite_parameters(list_name)
     verdict = Verdict()
     if frame.empty:
         return verdict
-    frame = frame.reset_index(drop=True).copy()
-    frame["dup_key"] = dup_keys(frame)
+    frame = frame.reset_index(drop=True)
+    frame = frame.assign(dup_key=dup_keys(frame))  # copy-on-write: the caller's frame is not copied
     row_exps = [e for e in suite["expectations"] if e["meta"]["rule"] != "duplicate"]
     dup_exps = [e for e in suite["expectations"] if e["meta"]["rule"] == "duplicate"]
 
-    result = run_suite(frame, {**suite, "expectations": row_exps}, params)
+    result = run_suite(frame, {**suite, "expectations": row_exps}, params, RESULT_FORMAT)
     verdict.results.append(result)
     for res in result.results:
         meta = res.expectation_config.meta or {}
@@ -173,38 +210,70 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path) -> Ver
             i = idx if isinstance(idx, int) else int(idx.get("index", idx)) if isinstance(idx, dict) else int(idx)
             verdict.faults.setdefault(i, []).append((meta["rule"], meta["field"]))
 
-    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults]]
+    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults], ["dup_key"]]
     if dup_exps and not passing.empty:
         sub = passing.reset_index(names="_orig")
-        dres = run_suite(sub, {**suite, "expectations": dup_exps}, params)
+        if seen:  # earlier parts' keys first, as they were read first (_orig -1)
+            import pandas as pd
+
+            prior = pd.DataFrame({"_orig": pd.Series(-1, index=range(len(seen)), dtype="int64"),
+                                  "dup_key": pd.Series(list(seen), dtype=object)})
+            sub = pd.concat([prior, sub], ignore_index=True)
+        dres = run_suite(sub, {**suite, "expectations": dup_exps}, params, RESULT_FORMAT)
         verdict.results.append(dres)
         flagged = set()
         for res in dres.results:
             flagged.update(res.result.get("unexpected_index_list") or ())
-        first: dict[str, int] = {}
+        first: dict[str, int | tuple[str, str, int]] = {}
         for pos in sorted(flagged):
             key, orig = sub.at[pos, "dup_key"], int(sub.at[pos, "_orig"])
             if key in first:
                 verdict.faults[orig] = [("duplicate", "project")]
                 verdict.duplicate_of[orig] = first[key]
             else:
-                first[key] = orig
+                first[key] = seen[key] if orig < 0 else orig
+    if seen is not None:
+        files, sheets, rownums = frame["_file"].tolist(), frame["_sheet"].tolist(), frame["_row"].tolist()
+        for i, key in zip(passing.index.tolist(), passing["dup_key"].tolist(), strict=True):
+            if i not in verdict.faults and key not in seen:
+                seen[key] = (files[i], sheets[i], int(rownums[i]))
     for faults in verdict.faults.values():
         faults.sort(key=lambda rf: _RULE_ORDER[rf[0]])
     return verdict
 
 
+class _Row:
+    """Row ``idx`` (a position) of a frame, read cell by cell: building the whole row as a Series
+    costs more than the few cells a message needs."""
+
+    __slots__ = ("_frame", "_idx")
+
+    def __init__(self, frame: pd.DataFrame, idx: int):
+        self._frame, self._idx = frame, idx
+
+    def __getitem__(self, column: str):
+        return self._frame.iat[self._idx, self._frame.columns.get_loc(column)]
+
+    def get(self, column: str, default=None):
+        return self[column] if column in self._frame.columns else default
+
+
 def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict) -> dict:
     """The rejected_rows record of row ``idx``: rule, field, value and a message naming them all."""
-    row = frame.iloc[idx]
+    row = _Row(frame, idx)
     rule, fld = verdict.faults[idx][0]
     where = f"{row['_file']}, sheet {row['_sheet']}, row {row['_row']}"
     if rule == "duplicate":
-        other = frame.iloc[verdict.duplicate_of[idx]]
+        first = verdict.duplicate_of[idx]
+        if isinstance(first, tuple):  # read in an earlier part of the list
+            o_file, o_sheet, o_row = first
+        else:
+            other = _Row(frame, first)
+            o_file, o_sheet, o_row = other["_file"], other["_sheet"], other["_row"]
         fld = "project_code" if _present(row.get("project_code")) else "project_name"
         value = row.get(f"{fld}_raw")
-        msg = (f"{where}: project {value!r} {RULE_WORDS[rule]} from {other['_file']}, sheet {other['_sheet']}, "
-               f"row {other['_row']} [duplicate]")
+        msg = (f"{where}: project {value!r} {RULE_WORDS[rule]} from {o_file}, sheet {o_sheet}, "
+               f"row {o_row} [duplicate]")
     else:
         value = row.get(f"{fld}_raw")
         label = FIELD_LABELS.get(fld, fld)
@@ -229,18 +298,27 @@ def _present(v) -> bool:
 
 
 def result_summary(verdict: Verdict) -> list[dict]:
-    """Per expectation: type, rule, field, success, unexpected count (for reports)."""
-    out = []
+    """Per expectation: type, rule, field, success, unexpected count (for reports). A list validated
+    in parts has one result per part: an expectation's counts are summed over them."""
+    out: dict[tuple, dict] = {}
     for result in verdict.results:
         for res in result.results:
             cfg = res.expectation_config
-            out.append({
+            row = {
                 "expectation": cfg.type, "rule": (cfg.meta or {}).get("rule"), "field": (cfg.meta or {}).get("field"),
                 "column": cfg.kwargs.get("column") or f"{cfg.kwargs.get('column_A')}≥{cfg.kwargs.get('column_B')}",
                 "success": bool(res.success), "unexpected": int(res.result.get("unexpected_count") or 0),
                 "element_count": int(res.result.get("element_count") or 0),
-            })
-    return out
+            }
+            key = (row["expectation"], row["rule"], row["field"], row["column"])
+            if key in out:
+                have = out[key]
+                have["success"] = have["success"] and row["success"]
+                have["unexpected"] += row["unexpected"]
+                have["element_count"] += row["element_count"]
+            else:
+                out[key] = row
+    return list(out.values())
 
 
 def write_default_suites(directory: Path) -> list[Path]:

@@ -7,6 +7,8 @@ transaction: delete-then-insert with bound parameters only, so a rerun equals a 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -141,15 +143,52 @@ def replace_partition(
     lock_partition(conn, table, where)
     cond = " AND ".join(f"{_check(k)} = :w_{k}" for k in where)
     conn.execute(sa.text(f"DELETE FROM {table} WHERE {cond}"), {f"w_{k}": v for k, v in where.items()})
-    rows = list(rows)
-    if not rows:
+    return insert_rows(conn, table, rows)
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def insert_rows(conn: Connection, table: str, rows: Iterable[Mapping[str, object]]) -> int:
+    """Insert mapping rows (all with the first row's keys) in the caller's transaction; returns the count.
+
+    Bulk paths of the driver, not one statement per row through SQLAlchemy: PostgreSQL (psycopg 3)
+    gets ``COPY ... FROM STDIN``, other drivers one ``executemany`` of tuples on the DBAPI cursor.
+    ``rows`` may be a generator: it is consumed once, never listed whole.
+    """
+    _check(table)
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
         return 0
-    cols = list(rows[0].keys())
-    stmt = sa.text(
-        f"INSERT INTO {table} ({', '.join(_check(c) for c in cols)}) VALUES ({', '.join(':' + c for c in cols)})"
-    )
-    conn.execute(stmt, rows)
-    return len(rows)
+    cols = [_check(c) for c in first.keys()]
+    values = ((lambda r: (r[cols[0]],)) if len(cols) == 1 else operator.itemgetter(*cols))
+    count = 0
+
+    def tuples():
+        nonlocal count
+        for r in itertools.chain((first,), it):
+            count += 1
+            yield values(r)
+
+    names = ", ".join(cols)
+    dbapi = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql" and hasattr(dbapi, "pgconn"):  # psycopg 3
+        with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in tuples():
+                copy.write_row(row)
+        return count
+    mark = _PLACEHOLDER.get(conn.dialect.paramstyle)
+    if mark is None:  # pragma: no cover - a driver with another paramstyle: SQLAlchemy's executemany
+        rows_ = [dict(zip(cols, t, strict=True)) for t in tuples()]
+        conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + c for c in cols)})"), rows_)
+        return count
+    cur = conn.connection.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(cols))})", tuples())
+    finally:
+        cur.close()
+    return count
 
 
 def lock_partition(conn: Connection, table: str, where: Mapping[str, object]) -> None:

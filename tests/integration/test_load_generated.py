@@ -41,3 +41,23 @@ def test_generated_quarter_on_sqlite(sqlite_engine, inbox, expectations_dir):
 @pytest.mark.postgres
 def test_generated_quarter_on_postgres(pg_engine, inbox, expectations_dir):
     _check(pg_engine, inbox, expectations_dir)
+
+
+def test_a_list_loaded_a_file_at_a_time_equals_one_load(sqlite_engine, inbox, expectations_dir, tmp_path):
+    """load_list goes a part at a time (pipeline.PART_ROWS rows or more); parts of one file each
+    leave the same rows and summaries as the whole list at once."""
+    from keyprojects import warehouse
+
+    root, truth = inbox
+    other = warehouse.make_engine(f"sqlite:///{tmp_path / 'parts.db'}")
+    warehouse.ensure_schema(other, pipeline.Path(__file__).resolve().parents[2] / "include" / "sql")
+    kw = {"expectations_dir": expectations_dir, "run_id": "r", "loaded_at": "2022-07-01T00:00:00+00:00"}
+    for name in LISTS:
+        whole = pipeline.load_list(sqlite_engine, root, "2022Q2", name, part_rows=None,
+                                   report_dir=tmp_path / "whole", **kw)
+        parts = pipeline.load_list(other, root, "2022Q2", name, part_rows=1, report_dir=tmp_path / "parts", **kw)
+        assert {**parts.as_dict(), "report": None} == {**whole.as_dict(), "report": None}
+        assert parts.report and pipeline.Path(parts.report).is_file()
+    for t in TABLES:
+        assert table_snapshot(other, t, "2022Q2") == table_snapshot(sqlite_engine, t, "2022Q2"), t
+    assert_matches_truth(other, truth["2022Q2"])

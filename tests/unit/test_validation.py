@@ -135,3 +135,30 @@ def test_a_suite_with_an_unknown_rule_is_refused(tmp_path):
     (tmp_path / "reserve.json").write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(ValueError, match="nonsense"):
         validation.load_suite(tmp_path, "reserve")
+
+
+def test_a_list_validated_in_parts_gives_the_verdict_of_the_whole():
+    rows = [row(5, **{**GOOD, "total_investment": "100"}),  # below threshold: not a first occurrence
+            row(6, **GOOD),                                # loads
+            row(7, **{**GOOD, "project_name": "忻州甲公司 年产1万吨新材料 建设项目"}),  # duplicate of row 6
+            row(8, **{**GOOD, "unit": "代县"}),            # another project
+            row(9, **{**GOOD, "unit": "代县"})]            # duplicate of row 8, in the same part
+    for r in rows[2:]:
+        r["_file"] = "单位/b.xlsx"
+    whole_frame, whole = run("dispatch", rows)
+    seen: dict = {}
+    part1 = pd.DataFrame(rows[:2])
+    part2 = pd.DataFrame(rows[2:])
+    v1 = validation.validate(part1, "dispatch", config_dir(), seen=seen)
+    assert seen == {validation.dup_keys(part1).iloc[1]: ("单位/a.xlsx", "Sheet1", 6)}
+    v2 = validation.validate(part2, "dispatch", config_dir(), seen=seen)
+    assert rules_of(v1, 2) + rules_of(v2, 3) == rules_of(whole, 5) == [
+        "below_threshold", None, "duplicate", None, "duplicate"]
+    # the messages name the first occurrence, in an earlier part or in the same one
+    assert validation.rejection(part2, 0, v2)["message"] == validation.rejection(whole_frame, 2, whole)["message"]
+    assert "单位/a.xlsx, sheet Sheet1, row 6" in validation.rejection(part2, 0, v2)["message"]
+    assert validation.rejection(part2, 2, v2)["message"] == validation.rejection(whole_frame, 4, whole)["message"]
+    # the report's expectation counts are summed over the parts
+    both = validation.Verdict(results=v1.results + v2.results)
+    checked = {(s["expectation"], s["column"]): s["element_count"] for s in validation.result_summary(both)}
+    assert checked[("expect_column_values_to_not_be_null", "project_name_raw")] == 5

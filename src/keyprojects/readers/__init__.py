@@ -22,9 +22,7 @@ from pathlib import Path
 
 from .. import config
 from .formats import iter_sheets as _iter_sheets
-from .frames import empty_frame, frame_columns
 from .results import FileFault, FileRead, SheetRead, SkippedRow
-from .sheets import read_sheet as _read_sheet
 
 __all__ = [
     "FileFault",
@@ -36,6 +34,22 @@ __all__ = [
     "frame_columns",
     "empty_frame",
 ]
+
+
+# frames (and with it pandas) is imported when first needed: a list that has not arrived never pays for it
+
+def frame_columns() -> list[str]:
+    """The frame's columns, in order (``frames.frame_columns``)."""
+    from .frames import frame_columns
+
+    return frame_columns()
+
+
+def empty_frame():
+    """A frame with the columns and dtypes of a read, and no rows (``frames.empty_frame``)."""
+    from .frames import empty_frame
+
+    return empty_frame()
 
 
 def sha256_of(path: Path) -> str:
@@ -76,6 +90,8 @@ def read_file(path: Path, list_name: str, display_name: str | None = None) -> Fi
     result = FileRead(path=path, file=name, sha256=hashlib.sha256(data).hexdigest())
     if not data:
         raise FileFault(name, "the file is empty (0 bytes)")
+
+    from .sheets import read_sheet as _read_sheet
 
     for sheet_name, grid, rownums, merged in _iter_sheets(data, path, name, result.ignored_sheets):
         sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required)

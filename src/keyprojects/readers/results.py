@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .frames import empty_frame
+if TYPE_CHECKING:  # pandas comes with the first sheet read (frames): a list that has not arrived never imports it
+    import pandas as pd
 
 
 class FileFault(Exception):
@@ -56,11 +56,15 @@ class FileRead:
 
     @cached_property
     def frame(self) -> pd.DataFrame:
+        from .frames import empty_frame
+
         frames = [s.frame for s in self.sheets if len(s.frame)]
         if not frames:
             return empty_frame()
         if len(frames) == 1:
             return frames[0]
+        import pandas as pd
+
         return pd.concat(frames, ignore_index=True)
 
     @property
