@@ -36,11 +36,9 @@ demo: inbox
 	    || { tail -40 data/demo-$$m.log; echo "run for $$m failed; full log: data/demo-$$m.log"; exit 1; }; \
 	  echo "== keyprojects_monthly $$m done (log: data/demo-$$m.log)"; \
 	done
-	@$(PY) -m keyprojects.cli summary
 	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
-	@echo "2022 year-end ranking (年度考评): $$(ls $(CURDIR)/output/2022/*年度考评排名.xlsx)"
-	@echo "2022Q4 draft 通报 (Word): $$(ls $(CURDIR)/output/2022Q4/*通报（初稿）.docx)"
-	@echo "2022Q4 退回清单: $(CURDIR)/output/2022Q4/退回清单/ ($$(ls $(CURDIR)/output/2022Q4/退回清单 | wc -l) workbooks, one per unit or bureau)"
+	@# ends with the bulletin, the 2022 ranking, the 2022Q4 draft 通报 and 退回清单 paths
+	@$(PY) -m keyprojects.cli summary
 
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider
