@@ -16,7 +16,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from . import warehouse
-from .bulletin import (
+from .documents import write_atomic
+from .monthly import month_end, parse_month
+from .workbook import (
     AMOUNT,
     BAD_FILL,
     BAD_FONT_COLOR,
@@ -34,8 +36,6 @@ from .bulletin import (
     _workbook_bytes,
     put,
 )
-from .documents import write_atomic
-from .monthly import month_end, parse_month
 
 ISSUER = "忻州市工业项目建设领导组办公室"
 REASON_ORDER = {"ytd_below_plan": 0, "no_new_investment": 1, "not_started": 2}

@@ -24,8 +24,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from . import office, quarters, warehouse
-from .bulletin import CITY, bulletin_filename, quarter_label
 from .documents import restamp_zip, write_atomic
+from .workbook import CITY, bulletin_filename, quarter_label
 
 BODY_FONT = "仿宋"
 TITLE_FONT = "方正小标宋简体"

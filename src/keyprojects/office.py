@@ -27,7 +27,7 @@ def title_rows(ws, text: str, left: str, right: str | None, ncols: int) -> None:
     bulletin's fonts, through its ``put``)."""
     from openpyxl.styles import Alignment
 
-    from .bulletin import SUBTITLE_FONT, TITLE_FONT, put
+    from .workbook import SUBTITLE_FONT, TITLE_FONT, put
 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     put(ws, 1, 1, text, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),

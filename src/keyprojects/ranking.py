@@ -26,7 +26,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Connection
 
 from . import config, office, quarters, warehouse
-from .bulletin import (
+from .documents import write_atomic
+from .workbook import (
     CENTER,
     CITY,
     COUNT,
@@ -41,7 +42,6 @@ from .bulletin import (
     put,
     quarter_label,
 )
-from .documents import write_atomic
 
 INDICATORS = ("industrial_growth_gap", "renovation_growth", "start_rate", "registration_rate",
               "large_projects", "cluster_projects")

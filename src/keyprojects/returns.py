@@ -22,7 +22,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from . import LISTS, RULES, config, office, warehouse
-from .bulletin import (
+from .documents import write_atomic
+from .validation import FIELD_LABELS
+from .workbook import (
     CENTER,
     CITY,
     _fixed_moment,
@@ -33,8 +35,6 @@ from .bulletin import (
     put,
     quarter_label,
 )
-from .documents import write_atomic
-from .validation import FIELD_LABELS
 
 FOLDER = "退回清单"
 UNIT_LISTS = ("reserve", "dispatch")
