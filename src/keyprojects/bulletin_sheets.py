@@ -1,0 +1,233 @@
+"""The bulletin's attached sheets: 漏报项目, 未入统项目, 全市目标 and 图表."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .bulletin_main import COL, FIRST_DATA_ROW, _header_block  # noqa: E402
+from .workbook import (  # noqa: F401  (the look shared with the other workbooks)
+    AMOUNT,
+    BAD_FILL,
+    BAD_FONT_COLOR,
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    CITY,
+    CN_QUARTER,
+    COUNT,
+    FONT,
+    FORMULA_LEAD,
+    GOOD_FILL,
+    GOOD_FONT_COLOR,
+    GROUP_FILL,
+    HEADER_FILL,
+    HEADER_FONT,
+    HEADER_INFO_ROW,
+    HEADER_ROW1,
+    HEADER_ROW2,
+    LEFT,
+    MEASURE_LABELS,
+    NOTE_FONT,
+    RATE,
+    RIGHT,
+    SUBTITLE_FONT,
+    SUBTITLE_ROW,
+    THIN,
+    TITLE_FONT,
+    TITLE_ROW,
+    TOTAL_FILL,
+    TOTAL_FONT,
+    _attained_style,
+    _fixed_moment,
+    _header_cell,
+    _int,
+    _normal_quarter,
+    _num,
+    _print_setup,
+    _row_height,
+    _title,
+    _workbook_bytes,
+    bulletin_filename,
+    cutoff_label,
+    put,
+    quarter_label,
+    safe_text,
+)
+
+
+def _write_list_sheet(ws: Worksheet, title: str, quarter: str, header: dict,
+                      headers: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple]], empty_text: str,
+                      footnote: str | None = None, unit_text: str = "单位：万元") -> None:
+    """A titled, printable table. Each row is a sequence of (value, number format[, attained]) cells;
+    an ``attained`` flag colours the cell green or red."""
+    ncols = len(headers)
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
+    put(ws, TITLE_ROW, 1, title, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
+        border=False)
+    ws.row_dimensions[TITLE_ROW].height = 30
+    _header_block(ws, quarter, header, ncols, unit_text)
+    hr = 3
+    for j, (text, width) in enumerate(headers, start=1):
+        _header_cell(ws, hr, j, text)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[hr].height = 28
+    r = hr + 1
+    if not rows:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        put(ws, r, 1, empty_text, alignment=CENTER)
+    for values in rows:
+        longest = 0.0
+        for j, (value, fmt, *attained) in enumerate(values, start=1):
+            cell = put(ws, r, j, value, fmt, alignment=CENTER if j <= 2 or attained else None)
+            if fmt:
+                cell.number_format = fmt
+            if attained:
+                _attained_style(cell, attained[0])
+            if isinstance(value, str):
+                longest = max(longest, _row_height(value, headers[j - 1][1]))
+        ws.row_dimensions[r].height = max(18.0, longest)
+        r += 1
+    if footnote:
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
+        put(ws, r + 1, 1, footnote, font=NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
+            border=False)
+        ws.row_dimensions[r + 1].height = 27 if len(footnote) > 80 else 15
+    ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
+    _print_setup(ws, f"{hr}:{hr}")
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size = 9
+
+
+def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequence[dict], unit_key) -> None:
+    ordered = sorted(missed, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
+                                            str(m.get("project_code") or "")))
+    rows = []
+    for i, m in enumerate(ordered, start=1):
+        sim = _num(m.get("candidate_similarity"))
+        rows.append([(i, COUNT), (m.get("unit"), None), (m.get("project_code"), None), (m.get("project_name"), None),
+                     (m.get("owner"), None), (_num(m.get("total_investment")), AMOUNT), (m.get("sources"), None),
+                     (m.get("source_date"), None), (m.get("candidate_name"), None), (sim, RATE if sim else None)])
+    _write_list_sheet(ws, f"{CITY}工业重点项目漏报项目清单（{quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 25), ("项目名称", 40), ("建设单位", 28),
+                       ("总投资（万元）", 12), ("来源清单", 11), ("立项/签约日期", 12), ("疑似对应在库项目", 40),
+                       ("相似度", 8)], rows, "本季度无漏报项目",
+                      footnote="注：来源清单：签约=市商务局签约清单，立项=市行政审批局立项清单，能源=市能源局能源类清单；"
+                               "一个项目列一行，多个来源以顿号分隔。“疑似对应在库项目”为本单位储备库/调度库中名称相近"
+                               "（相似度≥90%）的项目，可能为同一项目名称填写不一致，请核实。未报送调度库的单位不计漏报。")
+
+
+def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregistered: Sequence[dict],
+                             unit_key) -> None:
+    ordered = sorted(unregistered, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
+                                                  str(m.get("project_code") or "")))
+    rows = [[(i, COUNT), (m.get("unit"), None), (m.get("project_code"), None), (m.get("project_name"), None),
+             (m.get("nature"), None), (m.get("status"), None), (m.get("start_date"), None),
+             (_num(m.get("total_investment")), AMOUNT)]
+            for i, m in enumerate(ordered, start=1)]
+    _write_list_sheet(ws, f"{CITY}工业重点项目未入统项目清单（{quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 26), ("项目名称", 46), ("建设性质", 11),
+                       ("开工状态", 11), ("开工时间", 12), ("总投资（万元）", 14)], rows, "本季度无未入统项目",
+                      footnote="注：调度库中已开复工（新开工、续建、复工、竣工/投产）但未列入市统计局入统清单的项目。")
+
+
+def write_targets_sheet(ws: Worksheet, quarter: str, header: dict, targets: Sequence[dict]) -> None:
+    fmts = {"亿元": AMOUNT, "个": COUNT, "%": RATE}
+    rows = []
+    for i, t in enumerate(targets, start=1):
+        fmt = fmts.get(t.get("shown_unit"), AMOUNT)
+        attained = _int(t.get("attained"))
+        measure = MEASURE_LABELS.get(t["measure"], t["measure"])
+        rows.append([(i, COUNT), (t.get("label") or t["indicator"], None), (measure, None),
+                     (_num(t.get("target_shown")), fmt), (_num(t.get("actual_shown")), fmt),
+                     (None if attained is None else ("完成" if attained else "未完成"), None, attained),
+                     (_num(t.get("progress")), RATE), (t.get("note"), None)])
+    _write_list_sheet(ws, f"{CITY}工业重点项目全市目标完成情况（{quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("指标", 30), ("口径", 10), ("目标", 12), ("实际", 12), ("是否完成", 9),
+                       ("完成进度", 9), ("说明", 30)],
+                      rows, "本年度未设全市目标（无目标配置）",
+                      footnote="注：实际值为截至本季度末的累计数，与通报表“全市合计”行一致；年度目标按全年计；"
+                               "完成进度=实际/目标（金额、个数）；空白表示无法计算，是否完成为空表示无法判断。",
+                      unit_text="金额单位：亿元")
+
+
+def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dict, n_units: int) -> None:
+    ncols = 16
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
+    put(ws, TITLE_ROW, 1, f"{CITY}工业重点项目建设情况图表（{quarter_label(quarter)}）", font=TITLE_FONT,
+        alignment=Alignment(horizontal="center", vertical="center"), border=False)
+    _header_block(ws, quarter, header, ncols, None)
+    if n_units == 0:
+        return
+    first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_units - 1
+    # Unit names are text: categories as a string reference (set_categories would make a numRef).
+    cats = str(Reference(main, min_col=COL["unit"], min_row=first, max_row=last))
+
+    def categorise(chart) -> None:
+        for series in chart.series:
+            series.cat = AxDataSource(strRef=StrRef(f=cats))
+
+    growth = BarChart()
+    growth.type = "col"
+    growth.title = "各县（市、区）工业投资同比增速与目标增速"
+    growth.y_axis.title = "增速"
+    growth.y_axis.number_format = "0%"
+    growth.add_data(Reference(main, min_col=COL["industrial_growth"], min_row=first, max_row=last),
+                    titles_from_data=False)
+    categorise(growth)
+    growth.series[0].tx = SeriesLabel(v="工业投资同比增速")
+    target = LineChart()
+    target.add_data(Reference(main, min_col=COL["target_growth"], min_row=first, max_row=last), titles_from_data=False)
+    target.series[0].tx = SeriesLabel(v="目标增速")
+    target.series[0].marker.symbol = "dash"
+    target.series[0].marker.size = 12
+    target.series[0].graphicalProperties.line.noFill = True
+    target.series[0].marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    target.series[0].marker.graphicalProperties.line.solidFill = "C00000"  # visible over the bars
+    categorise(target)
+    growth += target
+    growth.x_axis.delete = False
+    growth.y_axis.delete = False
+    growth.x_axis.tickLblPos = "low"  # unit names below the plot, not across negative bars
+    growth.legend.position = "b"
+    growth.width, growth.height = 26, 10
+    ws.add_chart(growth, "A4")
+
+    # Horizontal bars: one unit per line, its label at the bar's end, so labels never overlap.
+    rate = BarChart()
+    rate.type = "bar"
+    rate.title = "各县（市、区）开复工率"
+    rate.y_axis.title = "开复工率"
+    rate.y_axis.number_format = "0%"
+    rate.y_axis.scaling.min = 0
+    rate.y_axis.scaling.max = 1.1
+    rate.y_axis.majorUnit = 0.2
+    rate.x_axis.scaling.orientation = "maxMin"  # the plan's order from top to bottom
+    rate.y_axis.crosses = "max"  # ... with the percentage axis at the bottom
+    rate.add_data(Reference(main, min_col=COL["start_rate"], min_row=first, max_row=last), titles_from_data=False)
+    rate.series[0].tx = SeriesLabel(v="开复工率")
+    categorise(rate)
+    rate.dataLabels = DataLabelList()
+    rate.dataLabels.showVal = True
+    rate.dataLabels.showSerName = False
+    rate.dataLabels.showCatName = False
+    rate.dataLabels.showLegendKey = False
+    rate.dataLabels.numFmt = "0.0%"
+    rate.dataLabels.position = "outEnd"
+    rate.gapWidth = 60
+    rate.x_axis.delete = False
+    rate.y_axis.delete = False
+    rate.legend = None
+    rate.width, rate.height = 26, 14
+    ws.add_chart(rate, "A26")
+
+    _print_setup(ws, "")
+    ws.page_setup.fitToHeight = 1
