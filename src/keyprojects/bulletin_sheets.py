@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .bulletin_main import COL, FIRST_DATA_ROW, _header_block  # noqa: E402
+from .bulletin_main import COL, FIRST_DATA_ROW, _header_block
 from .workbook import (  # noqa: F401  (the look shared with the other workbooks)
     AMOUNT,
     BAD_FILL,
