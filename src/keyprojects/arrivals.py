@@ -7,8 +7,9 @@ day, at midnight China time (UTC+8). The clock is the caller's: ``check(…, now
 wall clock, so a past quarter (backfill, ``dags test``) never waits and tests use a fake clock.
 
 How a file's units are known, cheaply: a unit library is read once with the product's own readers
-(``readers.read_file``) and the distinct canonical units of its ``unit`` column are stored by the
-file's sha256 and list in ``inbox_file_units``; later checks only hash the file. A library with no
+(``readers.read_file``, converting the unit column only) and the distinct canonical units of its
+``unit`` column are stored by the file's sha256 and list in ``inbox_file_units``; later checks only
+hash the file. A library with no
 data rows is credited to the unit its file name names; a file the readers cannot read names no unit
 (the load reports its fault). Files are found with the same rule as the
 load (``pipeline.list_files``: data suffixes, no hidden files, no ~$ lock files), kept here without
@@ -82,7 +83,7 @@ def file_units(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
     known = {u.name for u in config.units()}
     error = None
     try:
-        frame = read_file(f.path, f.list, display_name=f.file).frame
+        frame = read_file(f.path, f.list, display_name=f.file, fields=("unit",)).frame
         units = sorted({u for u in frame["unit"].dropna() if u in known})
     except FileFault as fault:
         units, error = [], str(fault)

@@ -14,11 +14,16 @@ would be a guess: the row stays apart and goes to review). What a person should 
 Project keys are readable and deterministic: ``C:<code>``, else ``N:<unit>|<normalised name>``.
 ``seq`` numbers the quarter's rows in read order (lists in their canonical order, then file, sheet,
 row), so models pick representative rows without depending on a database's text collation.
+
+Only the columns the rules read come into Python (``KeyRow``: eight values a row); the keys go to
+a temporary table and ``int_project_rows`` is filled by one ``INSERT … SELECT`` per list joining
+it to the staging rows, so a quarter's wide rows never pass through Python.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -27,6 +32,8 @@ from sqlalchemy.engine import Connection
 
 from . import LISTS, config, normalize, warehouse
 
+KEYS_TABLE = "tmp_row_keys"  # per connection, dropped before the transaction ends
+
 
 def row_columns(conn: Connection) -> tuple[str, ...]:
     """The staging columns ``int_project_rows`` carries (its DDL is their one home), after ``list``."""
@@ -34,25 +41,37 @@ def row_columns(conn: Connection) -> tuple[str, ...]:
     return ("list", *(c for c in warehouse.STAGING_COLUMNS if c in have and c not in ("quarter", "run_id")))
 
 
-QUERY_BLOCK = 256  # near-miss queries scored per call (the score matrix is QUERY_BLOCK x a unit's names)
+@dataclass(slots=True)
+class KeyRow:
+    """What the matching rules read of one staged row, and the key they give it."""
+    list: str
+    file: str
+    sheet: str
+    row_number: int
+    project_code: str | None
+    project_name: str
+    name_key: str | None
+    unit: str
+    project_key: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.name_key or self.project_name
 
 
 @dataclass
 class Match:
-    rows: list[dict]          # int_project_rows records
+    rows: list[KeyRow]        # the quarter's rows in seq order, each with its project_key
     review: list[dict]        # int_match_review records
 
 
-def _staged(conn: Connection, quarter: str) -> list[dict]:
+def _staged(conn: Connection, quarter: str) -> list[KeyRow]:
     rows = []
-    cols = ", ".join(row_columns(conn)[1:])
     for name in LISTS:
-        for r in conn.execute(sa.text(f"SELECT {cols} FROM {warehouse.staging_table(name)} WHERE quarter = :q"),
-                              {"q": quarter}):
-            rows.append({"list": name, **r._mapping})
-    words = _cluster_words(conn, quarter)
-    for r in rows:
-        r["cluster_text"] = words.get((r["list"], r["file"], r["sheet"], r["row_number"])) or r.get("cluster")
+        for r in conn.execute(sa.text(
+                "select file, sheet, row_number, project_code, project_name, name_key, unit "
+                f"from {warehouse.staging_table(name)} where quarter = :q"), {"q": quarter}):
+            rows.append(KeyRow(name, *r))
     return rows
 
 
@@ -69,31 +88,24 @@ def _cluster_words(conn: Connection, quarter: str) -> dict[tuple, str]:
     return out
 
 
-def _name(r: dict) -> str:
-    return r["name_key"] or r["project_name"]
-
-
-def match_rows(rows: list[dict], quarter: str) -> Match:
-    """Assign a project key to every staged row (pure function; see module doc).
-
-    A row needs list, file, sheet, row_number, project_code, project_name, name_key and unit; its
-    other columns are carried through to the ``int_project_rows`` record unchanged."""
-    rows = sorted(rows, key=lambda r: (LISTS.index(r["list"]), r["file"], r["sheet"], r["row_number"]))
+def match_rows(rows: list[KeyRow], quarter: str) -> Match:
+    """Give every row its project key (pure function; see module doc); the rows come back in seq order."""
+    rows = sorted(rows, key=lambda r: (LISTS.index(r.list), r.file, r.sheet, r.row_number))
     codes_by_name: dict[tuple, set[str]] = defaultdict(set)
-    first_with: dict[tuple, dict] = {}
+    first_with: dict[tuple, KeyRow] = {}
     for r in rows:
-        if r["project_code"]:
-            codes_by_name[(r["unit"], _name(r))].add(r["project_code"])
-            first_with.setdefault((r["unit"], _name(r), r["project_code"]), r)
+        if r.project_code:
+            codes_by_name[(r.unit, r.name)].add(r.project_code)
+            first_with.setdefault((r.unit, r.name, r.project_code), r)
     review: list[dict] = []
     for r in rows:
-        if r["project_code"]:
-            r["project_key"] = f"C:{r['project_code']}"
+        if r.project_code:
+            r.project_key = f"C:{r.project_code}"
             continue
-        codes = sorted(codes_by_name.get((r["unit"], _name(r)), ()))
-        r["project_key"] = f"C:{codes[0]}" if len(codes) == 1 else f"N:{r['unit']}|{_name(r)}"
+        codes = sorted(codes_by_name.get((r.unit, r.name), ()))
+        r.project_key = f"C:{codes[0]}" if len(codes) == 1 else f"N:{r.unit}|{r.name}"
         if len(codes) > 1:
-            review.append(_review(quarter, r, first_with[(r["unit"], _name(r), codes[0])], 1.0,
+            review.append(_review(quarter, r, first_with[(r.unit, r.name, codes[0])], 1.0,
                                   "ambiguous: a row without a code whose name stands under several codes "
                                   + ", ".join(codes) + "; kept apart"))
     for (unit, name), codes in sorted(codes_by_name.items()):
@@ -103,58 +115,122 @@ def match_rows(rows: list[dict], quarter: str) -> Match:
                 review.append(_review(quarter, first_with[(unit, name, a)], first_with[(unit, name, b)], 1.0,
                                       "same name under several codes: a mistyped code, or two projects?"))
 
-    units_of: dict[str, dict[str, dict]] = defaultdict(dict)
+    units_of: dict[str, dict[str, KeyRow]] = defaultdict(dict)
     for r in rows:
-        units_of[r["project_key"]].setdefault(r["unit"], r)
+        units_of[r.project_key].setdefault(r.unit, r)
     for _key, per_unit in sorted(units_of.items()):
         (ua, ra), *others = sorted(per_unit.items())
         for ub, rb in others:
             review.append(_review(quarter, ra, rb, 1.0, f"one project listed by several units: {ua}, {ub}"))
 
     review.extend(near_misses(rows, quarter))
-    out = [{"quarter": quarter, "seq": i, **r} for i, r in enumerate(rows)]
-    return Match(rows=out, review=review)
+    return Match(rows=rows, review=review)
 
 
-def near_misses(rows: list[dict], quarter: str) -> list[dict]:
+def _prefix_index(names: list[str], alpha: float):
+    """Each name's prefix tokens (its characters, rarest in the unit first) as an index:
+    token → the ascending indices of the names whose prefix holds it (numpy arrays)."""
+    import numpy as np
+
+    toks = []
+    freq: dict[tuple[str, int], int] = defaultdict(int)
+    for s in names:
+        seen: dict[str, int] = {}
+        ts = []
+        for ch in s:
+            n = seen[ch] = seen.get(ch, 0) + 1
+            ts.append((ch, n))           # the second 县 of a name is its own token: a multiset as a set
+        toks.append(ts)
+        for tok in ts:
+            freq[tok] += 1
+    index: dict[tuple[str, int], list[int]] = defaultdict(list)
+    prefixes = []
+    for j, ts in enumerate(toks):
+        ts.sort(key=lambda tok: (freq[tok], tok))
+        keep = len(ts) - math.ceil(alpha * len(ts) - 1e-9) + 1
+        prefix = ts[:max(keep, 0)]
+        prefixes.append(prefix)
+        for tok in prefix:
+            index[tok].append(j)
+    return prefixes, {tok: np.asarray(js, dtype=np.int64) for tok, js in index.items()}
+
+
+def candidate_pairs(names: list[str], queries: list[int], threshold: float):
+    """The pairs (query index, name index) that may score ``fuzz.ratio`` ≥ ``threshold`` (0–1), as two
+    numpy arrays ordered by query then name; every pair reaching the threshold is among them.
+
+    ``fuzz.ratio`` is 2·LCS/(|a|+|b|), and the longest common subsequence is at most the characters
+    the two names share (counted with multiplicity). A pair reaching the threshold t therefore shares
+    at least t/(2−t)·|a| characters (≈ 82% at t = 0.9) and |b| lies within [t/(2−t), (2−t)/t]·|a|; so,
+    with the characters of every name ordered rarest first, the first |a| − ⌈t/(2−t)·|a|⌉ + 1 of each
+    must meet (the prefix filter of set-similarity joins). A unit's names share most characters, so
+    this keeps ~5% of the pairs where scoring every pair is quadratic in a unit's names.
+    """
+    import numpy as np
+
+    t = threshold - 1e-9                     # a hair lower: rounding never drops a pair
+    alpha = t / (2 - t)
+    prefixes, index = _prefix_index(names, alpha)
+    lengths = np.fromiter((len(s) for s in names), dtype=np.float64, count=len(names))
+    qs, cs = [], []
+    empty = np.empty(0, dtype=np.int64)
+    for i in queries:
+        parts = [index[tok] for tok in prefixes[i]]
+        if not parts:
+            continue
+        cand = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        la = lengths[i]
+        cand = cand[(lengths[cand] >= la * alpha) & (lengths[cand] <= la / alpha) & (cand != i)]
+        if len(cand):
+            qs.append(np.full(len(cand), i, dtype=np.int64))
+            cs.append(cand)
+    if not qs:
+        return empty, empty
+    return np.concatenate(qs), np.concatenate(cs)
+
+
+PAIR_BLOCK = 1_000_000  # candidate pairs scored per rapidfuzz call
+
+
+def near_misses(rows: list[KeyRow], quarter: str) -> list[dict]:
     """Pairs of projects in one unit with similar, unequal names, at least one without a code.
 
     Every spelling a project has in the quarter is compared (a coded project may be written one way
     in the dispatch library and another in the approvals); each pair of projects is reported once,
-    with its best-scoring pair of rows.
+    with its best-scoring pair of rows. Only the candidates of ``candidate_pairs`` are scored.
     """
+    import numpy as np
     from rapidfuzz import fuzz, process
 
-    spellings: dict[str, dict[tuple[str, str], dict]] = defaultdict(dict)  # unit -> (key, name) -> first row
+    spellings: dict[str, dict[tuple[str, str], KeyRow]] = defaultdict(dict)  # unit -> (key, name) -> first row
     for r in rows:
-        if r["name_key"]:
-            spellings[r["unit"]].setdefault((r["project_key"], r["name_key"]), r)
+        if r.name_key:
+            spellings[r.unit].setdefault((r.project_key, r.name_key), r)
     out = []
-    cutoff = config.matching()["near_miss_threshold"] * 100
+    threshold = config.matching()["near_miss_threshold"]
+    cutoff = threshold * 100
     for _unit, by_spelling in sorted(spellings.items()):
         items = sorted(by_spelling)
         queries = [i for i, (key, _) in enumerate(items) if key.startswith("N:")]
         if not queries:
             continue
-        names = [name for _, name in items]
+        names = np.asarray([name for _, name in items], dtype=object)
+        qi, cj = candidate_pairs(list(names), queries, threshold)
         best: dict[tuple[str, str], tuple[float, int, int]] = {}
-        # the score matrix is computed a block of queries at a time: its memory stays bounded
-        # (QUERY_BLOCK x names) however many rows a unit sends
-        for q0 in range(0, len(queries), QUERY_BLOCK):
-            block = queries[q0:q0 + QUERY_BLOCK]
-            scores = process.cdist([names[i] for i in block], names, scorer=fuzz.ratio, score_cutoff=cutoff,
-                                   workers=1)
-            for qi, i in enumerate(block):
-                row = scores[qi]
-                for j in row.nonzero()[0]:
-                    j = int(j)
-                    (ka, na), (kb, nb) = items[i], items[j]
-                    if ka == kb or na == nb:
-                        continue  # the same project, or equal names (left to the key rules above)
-                    pair = (min(ka, kb), max(ka, kb))
-                    score = float(row[j])
-                    if pair not in best or score > best[pair][0]:
-                        best[pair] = (score, *((i, j) if ka < kb else (j, i)))
+        for p0 in range(0, len(qi), PAIR_BLOCK):
+            bi, bj = qi[p0:p0 + PAIR_BLOCK], cj[p0:p0 + PAIR_BLOCK]
+            # float32, as rapidfuzz's score matrices hold a ratio
+            scores = process.cpdist(names[bi], names[bj], scorer=fuzz.ratio, score_cutoff=cutoff,
+                                    dtype=np.float32, workers=1)
+            for k in np.nonzero(scores)[0]:     # in (query, name) order: the first best pair is kept
+                i, j = int(bi[k]), int(bj[k])
+                (ka, na), (kb, nb) = items[i], items[j]
+                if ka == kb or na == nb:
+                    continue  # the same project, or equal names (left to the key rules above)
+                pair = (min(ka, kb), max(ka, kb))
+                score = float(scores[k])
+                if pair not in best or score > best[pair][0]:
+                    best[pair] = (score, *((i, j) if ka < kb else (j, i)))
         for pair in sorted(best):
             score, a, b = best[pair]
             out.append(_review(quarter, by_spelling[items[a]], by_spelling[items[b]], score / 100,
@@ -162,21 +238,41 @@ def near_misses(rows: list[dict], quarter: str) -> list[dict]:
     return out
 
 
-def _review(quarter, a, b, score, reason) -> dict:
+def _review(quarter, a: KeyRow, b: KeyRow, score, reason) -> dict:
     return {
-        "quarter": quarter, "unit": a["unit"], "similarity": round(score, 4), "reason": reason,
-        "list_a": a["list"], "project_key_a": a["project_key"], "project_name_a": a["project_name"],
-        "file_a": a["file"], "row_number_a": a["row_number"],
-        "list_b": b["list"], "project_key_b": b["project_key"], "project_name_b": b["project_name"],
-        "file_b": b["file"], "row_number_b": b["row_number"],
+        "quarter": quarter, "unit": a.unit, "similarity": round(score, 4), "reason": reason,
+        "list_a": a.list, "project_key_a": a.project_key, "project_name_a": a.project_name,
+        "file_a": a.file, "row_number_a": a.row_number,
+        "list_b": b.list, "project_key_b": b.project_key, "project_name_b": b.project_name,
+        "file_b": b.file, "row_number_b": b.row_number,
     }
 
 
 def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> Match:
     """Match the quarter's staged rows and replace its ``int_project_rows`` and ``int_match_review``."""
     m = match_rows(_staged(conn, quarter), quarter)
-    warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter},
-                                ({**r, "run_id": run_id} for r in m.rows))  # a generator: no third copy
+    words = _cluster_words(conn, quarter)
+    conn.execute(sa.text(f"drop table if exists {KEYS_TABLE}"))
+    conn.execute(sa.text(f"create temporary table {KEYS_TABLE} (list text not null, file text not null, "
+                         "sheet text not null, row_number integer not null, seq integer not null, "
+                         "project_key text not null, cluster_text text)"))
+    warehouse.insert_rows(conn, KEYS_TABLE, (
+        {"list": r.list, "file": r.file, "sheet": r.sheet, "row_number": r.row_number, "seq": i,
+         "project_key": r.project_key, "cluster_text": words.get((r.list, r.file, r.sheet, r.row_number))}
+        for i, r in enumerate(m.rows)))
+    conn.execute(sa.text(f"create index ix_{KEYS_TABLE} on {KEYS_TABLE} (list, file, sheet, row_number)"))
+    carried = [c for c in row_columns(conn)[1:] if c not in ("file", "sheet", "row_number", "cluster_text")]
+    warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter}, [])
+    for name in LISTS:
+        conn.execute(sa.text(
+            "insert into int_project_rows (quarter, list, project_key, seq, file, sheet, row_number, "
+            f"{', '.join(carried)}, cluster_text, run_id) "
+            "select s.quarter, k.list, k.project_key, k.seq, s.file, s.sheet, s.row_number, "
+            f"{', '.join('s.' + c for c in carried)}, coalesce(k.cluster_text, s.cluster), :run_id "
+            f"from {warehouse.staging_table(name)} as s join {KEYS_TABLE} as k on k.list = :list "
+            "and k.file = s.file and k.sheet = s.sheet and k.row_number = s.row_number "
+            "where s.quarter = :q"), {"q": quarter, "list": name, "run_id": run_id})
+    conn.execute(sa.text(f"drop table {KEYS_TABLE}"))
     warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
                                 [{**r, "run_id": run_id} for r in m.review])
     return m

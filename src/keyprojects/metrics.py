@@ -109,5 +109,5 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
               "where s.quarter = :q and s.list = 'dispatch' and s.status = 'not_received' order by u.unit_order",
         q=quarter, y=year)]
     targets = warehouse.fetch(conn, "select count(*) as n from city_targets where quarter = :q", q=quarter)[0]["n"]
-    return {"quarter": quarter, "projects": len({r["project_key"] for r in match.rows}), "review": len(match.review),
+    return {"quarter": quarter, "projects": len({r.project_key for r in match.rows}), "review": len(match.review),
             "missing_lists": missing, "units_not_reported_dispatch": not_reported, "city_targets": targets}

@@ -9,10 +9,14 @@ parameters (``{"$PARAMETER": ...}``) take units, vocabularies and the threshold 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import logging
 import os
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -109,9 +113,39 @@ def load_suite(expectations_dir: Path, list_name: str) -> dict:
 
 # ------------------------------------------------------------------ running GX
 
+class _Deferred(types.ModuleType):
+    """A module imported on its first attribute use. Great Expectations imports altair and
+    scipy.stats at import time for one expectation's charts and statistics (KL divergence), which
+    no suite of ours uses: ~1.2 s and ~80 MB per process (bench/README.md). Anything that does use
+    them gets the real module on first touch."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.__spec__ = importlib.util.find_spec(name)
+
+    def __getattr__(self, attr: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+DEFERRED_MODULES = ("altair", "scipy.stats")
+
+
+def import_gx():
+    """``great_expectations``, imported with ``DEFERRED_MODULES`` deferred (when not yet imported)."""
+    if "great_expectations" not in sys.modules:
+        for name in DEFERRED_MODULES:
+            if name not in sys.modules and importlib.util.find_spec(name) is not None:
+                sys.modules[name] = _Deferred(name)
+    import great_expectations
+
+    return great_expectations
+
+
 @lru_cache(maxsize=1)
 def _context():
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     for name in ("great_expectations", "great_expectations._docs_decorators"):
@@ -152,7 +186,7 @@ def run_suite(frame: pd.DataFrame, suite_dict: dict, parameters: dict, result_fo
     (``result_format``: GX's, COMPLETE by default; ``validate`` asks for ``RESULT_FORMAT``).
 
     GX sees only the columns the suite reads (it hashes and copies the batch's frame)."""
-    import great_expectations as gx
+    gx = import_gx()
 
     _, batch_def = _context()
     suite = gx.ExpectationSuite(name=suite_dict["name"], expectations=[

@@ -248,7 +248,7 @@ def test_runtime_tasks_fail_clearly_when_the_warehouse_is_unreachable(monkeypatc
 
 
 def test_warehouse_tasks_are_retried_by_airflow():
-    from airflow.models.dagbag import DagBag
+    from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(ROOT / "dags" / "keyprojects_quarterly.py"))
     dag = bag.dags["keyprojects_quarterly"]

@@ -284,6 +284,23 @@ def test_unit_aliases_and_vocab(tmp_path):
     assert col(f, "name_key") == ["a", "b", "c", "d", "e", "f"]
 
 
+def test_reading_the_unit_column_only_keeps_rows_skips_and_units(tmp_path):
+    rows = [
+        ["项目名称", "县（市、区）", "建设性质", "总投资", "开工状态"],
+        ["a", "忻府", "新建项目", 600, "前期"],
+        ["合计", None, None, 600, None],
+        ["b", "经开区", "扩建", "6亿元", "在建"],
+    ]
+    path = one_sheet(tmp_path, rows)
+    full, units = read_file(path, "dispatch"), read_file(path, "dispatch", fields=("unit",))
+    assert col(units.frame, "unit") == col(full.frame, "unit") == ["忻府区", "忻州经济开发区"]
+    assert col(units.frame, "_row") == col(full.frame, "_row") == [2, 4]
+    assert [s.reason for s in units.skipped] == [s.reason for s in full.skipped] == ["subtotal"]
+    assert list(units.frame.columns) == list(full.frame.columns)
+    assert col(units.frame, "nature") == [None, None] and col(full.frame, "nature") == ["新建", "扩建"]
+    assert col(units.frame, "name_key") == [None, None]
+
+
 # ---------------------------------------------------------------- formats
 
 

@@ -162,3 +162,25 @@ def test_a_list_validated_in_parts_gives_the_verdict_of_the_whole():
     both = validation.Verdict(results=v1.results + v2.results)
     checked = {(s["expectation"], s["column"]): s["element_count"] for s in validation.result_summary(both)}
     assert checked[("expect_column_values_to_not_be_null", "project_name_raw")] == 5
+
+
+def test_gx_runs_without_importing_altair_or_scipy_stats():
+    """Great Expectations' altair and scipy.stats imports are deferred (validation.import_gx): a
+    fresh process validates a list and never loads them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from keyprojects import validation\n"
+        "r = validation.run_suite(pd.DataFrame({'x': [1.0, None]}), {'name': 's', 'expectations': [\n"
+        "    {'type': 'expect_column_values_to_not_be_null', 'kwargs': {'column': 'x'}}]}, {})\n"
+        "print(r.success, r.results[0].result['unexpected_count'],\n"
+        "      [type(sys.modules.get(m)).__name__ for m in validation.DEFERRED_MODULES])\n"
+        "from scipy import stats\n"
+        "print(round(float(stats.entropy([0.5, 0.5])), 4))\n"  # a deferred module still works when used
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "GX_ANALYTICS_ENABLED": "False"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["False 1 ['_Deferred', '_Deferred']", "0.6931"]

@@ -73,8 +73,12 @@ def _ignored_summary(ignored: dict[str, str]) -> str:
     return "; ".join(parts)
 
 
-def read_file(path: Path, list_name: str, display_name: str | None = None) -> FileRead:
-    """Read every sheet of ``path`` for list ``list_name``; raise FileFault for a whole-file fault."""
+def read_file(path: Path, list_name: str, display_name: str | None = None,
+              fields: tuple[str, ...] | None = None) -> FileRead:
+    """Read every sheet of ``path`` for list ``list_name``; raise FileFault for a whole-file fault.
+
+    With ``fields``, only those fields of the frame are converted (the rows, skips and faults are
+    the same): the inbox check reads the unit libraries for their unit column only."""
     path = Path(path)
     name = display_name or path.name
     specs = config.list_specs()
@@ -94,7 +98,7 @@ def read_file(path: Path, list_name: str, display_name: str | None = None) -> Fi
     from .sheets import read_sheet as _read_sheet
 
     for sheet_name, grid, rownums, merged in _iter_sheets(data, path, name, result.ignored_sheets):
-        sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required)
+        sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required, fields)
         if isinstance(sheet, str):
             result.ignored_sheets[sheet_name] = sheet
         else:

@@ -128,7 +128,10 @@ def _object(values) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
-def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter) -> pd.DataFrame:
+def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter,
+                fields=None) -> pd.DataFrame:
+    """The frame of the data rows; with ``fields``, only those fields are converted (the others are
+    left blank: the inbox check asks for the unit column only)."""
     n = len(data_idx)
     if not n:  # a sheet with a header and no data rows
         return empty_frame()
@@ -146,7 +149,9 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
     parsed: dict[str, object] = {}
     nones = [None] * n
     for f in names:
-        if f in columns:
+        if fields is not None and f not in fields:
+            values = None
+        elif f in columns:
             values = column(columns[f])
         elif f == "unit" and reporter:
             values = [reporter] * n
@@ -178,7 +183,7 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
         else:
             parsed[f] = _object(par)
 
-    if "project_name" in columns:
+    if "project_name" in columns and (fields is None or "project_name" in fields):
         name_key = _object([normalize.normalize_name(v) for v in column(columns["project_name"])])
     else:
         name_key = _object(nones)

@@ -43,8 +43,8 @@ def _is_subtotal_label(text: str, words: tuple[str, ...]) -> bool:
 
 
 def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, merged: list,
-                required: tuple[str, ...]):
-    """A SheetRead, or a string saying why the sheet is ignored."""
+                required: tuple[str, ...], fields: tuple[str, ...] | None = None):
+    """A SheetRead, or a string saying why the sheet is ignored (``fields``: build_frame's)."""
     # last used row: the last row holding a value (merged ranges beyond it are not 'used')
     last = len(grid) - 1
     while last >= 0 and all(_blank(v) for v in grid[last]):
@@ -118,7 +118,7 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
             txt = " | ".join(_cell_text(v) for v in vals)
             skipped.append(SkippedRow(file, sheet_name, int(rownums[i]), reason, txt[:SKIP_TEXT_CHARS]))
 
-    frame = _build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter)
+    frame = _build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter, fields)
     return SheetRead(
         sheet=sheet_name,
         header_rows=(int(rownums[first]), int(rownums[lastrow])),

@@ -1,0 +1,97 @@
+"""The near-miss search scores only candidate pairs: it must find exactly what scoring every pair finds."""
+
+import random
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from keyprojects import matching
+from keyprojects.matching import KeyRow
+
+ALPHABET = "甲乙丙丁戊己庚辛壬癸年产万吨新材料光伏电站项目公司县"
+
+
+def _names(rng: random.Random, n: int) -> list[str]:
+    """Names built from few characters, many of them one or two characters apart (the hard case)."""
+    base = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 24))) for _ in range(n // 3)]
+    out = set(base)
+    for s in base:
+        for _ in range(2):
+            chars = list(s)
+            k = rng.randrange(len(chars))
+            op = rng.random()
+            if op < 0.4:
+                chars[k] = rng.choice(ALPHABET)
+            elif op < 0.7:
+                chars.insert(k, rng.choice(ALPHABET))
+            elif len(chars) > 1:
+                del chars[k]
+            out.add("".join(chars))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("threshold", [0.9, 0.8, 0.95])
+def test_candidate_pairs_hold_every_pair_that_reaches_the_threshold(seed, threshold):
+    rng = random.Random(seed)
+    names = _names(rng, 600)
+    queries = sorted(rng.sample(range(len(names)), len(names) // 2))
+    qi, cj = matching.candidate_pairs(names, queries, threshold)
+    got = set(zip(qi.tolist(), cj.tolist(), strict=True))
+    scores = process.cdist([names[i] for i in queries], names, scorer=fuzz.ratio,
+                           score_cutoff=threshold * 100, workers=1)
+    want = {(i, int(j)) for q, i in enumerate(queries) for j in scores[q].nonzero()[0] if int(j) != i}
+    assert want, "the case must hold pairs to find"
+    assert want <= got
+    assert len(got) < len(queries) * len(names) / 2   # and it is a filter, not every pair
+
+
+def _brute_near_misses(rows, quarter):
+    """The earlier search: every codeless spelling of a unit scored against all its spellings."""
+    from collections import defaultdict
+
+    spellings = defaultdict(dict)
+    for r in rows:
+        if r.name_key:
+            spellings[r.unit].setdefault((r.project_key, r.name_key), r)
+    out = []
+    for _unit, by_spelling in sorted(spellings.items()):
+        items = sorted(by_spelling)
+        queries = [i for i, (key, _) in enumerate(items) if key.startswith("N:")]
+        if not queries:
+            continue
+        names = [name for _, name in items]
+        scores = process.cdist([names[i] for i in queries], names, scorer=fuzz.ratio, score_cutoff=90,
+                               workers=1)
+        best = {}
+        for q, i in enumerate(queries):
+            for j in scores[q].nonzero()[0]:
+                j = int(j)
+                (ka, na), (kb, nb) = items[i], items[j]
+                if ka == kb or na == nb:
+                    continue
+                pair = (min(ka, kb), max(ka, kb))
+                score = float(scores[q][j])
+                if pair not in best or score > best[pair][0]:
+                    best[pair] = (score, *((i, j) if ka < kb else (j, i)))
+        for pair in sorted(best):
+            score, a, b = best[pair]
+            out.append(matching._review(quarter, by_spelling[items[a]], by_spelling[items[b]], score / 100,
+                                        "near miss: similar names, not merged"))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_near_misses_equal_scoring_every_pair(seed):
+    rng = random.Random(100 + seed)
+    rows = []
+    for u, unit in enumerate(("忻府区", "定襄县", "代县")):
+        for n, name in enumerate(_names(rng, 300)):
+            for lst in rng.sample(["dispatch", "approved", "energy", "signed"], rng.randint(1, 2)):
+                code = f"2203-1409{u}{n:04d}-01" if rng.random() < 0.5 else None
+                rows.append(KeyRow(lst, f"{lst}.xlsx", "S", n + 5, code, name + "项目", name, unit))
+    m = matching.match_rows(rows, "2022Q1")
+    got = [r for r in m.review if r["reason"].startswith("near miss")]
+    want = _brute_near_misses(m.rows, "2022Q1")
+    assert len(want) > 20
+    assert got == want
