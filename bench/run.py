@@ -313,7 +313,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
 
     prof = Profiler(interval=0.002)
     prof.start()
-    step("import pandas + great_expectations", __import__, "great_expectations")
+    step("import pandas + great_expectations", __import__("keyprojects.validation").validation.import_gx)
     eng = step("make_engine + ensure_schema", lambda: (
         e := warehouse.make_engine(f"sqlite:///{db}"), warehouse.ensure_schema(e, ROOT / "include" / "sql"))[0])
     for name in LISTS:

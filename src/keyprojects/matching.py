@@ -269,9 +269,11 @@ def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> 
             f"{', '.join(carried)}, cluster_text, run_id) "
             "select s.quarter, k.list, k.project_key, k.seq, s.file, s.sheet, s.row_number, "
             f"{', '.join('s.' + c for c in carried)}, coalesce(k.cluster_text, s.cluster), :run_id "
-            f"from {warehouse.staging_table(name)} as s join {KEYS_TABLE} as k on k.list = :list "
-            "and k.file = s.file and k.sheet = s.sheet and k.row_number = s.row_number "
-            "where s.quarter = :q"), {"q": quarter, "list": name, "run_id": run_id})
+            # CROSS JOIN: SQLite then keeps the staging rows outside and looks each one up in the
+            # keys' index (planned the other way round it scans staging once per key)
+            f"from {warehouse.staging_table(name)} as s cross join {KEYS_TABLE} as k "
+            "where s.quarter = :q and k.list = :list and k.file = s.file and k.sheet = s.sheet "
+            "and k.row_number = s.row_number"), {"q": quarter, "list": name, "run_id": run_id})
     conn.execute(sa.text(f"drop table {KEYS_TABLE}"))
     warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
                                 [{**r, "run_id": run_id} for r in m.review])

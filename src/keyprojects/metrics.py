@@ -6,6 +6,8 @@ mart in the caller's transaction (delete-then-insert), so a rerun equals a run.
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -83,11 +85,21 @@ def bind(stmt: str, params: dict) -> tuple[sa.TextClause, dict]:
     return clause, {n: params[n] for n in names}
 
 
+_TARGET = re.compile(r"^\s*insert\s+into\s+([a-z_][a-z0-9_]*)", re.IGNORECASE | re.MULTILINE)
+
+
 def run_models(conn: Connection, sql_dir: Path, params: dict) -> None:
+    """Run the models in file order; the planner's statistics are refreshed first and after each
+    model for the tables it filled, so that later models are planned on real row counts."""
+    warehouse.analyze(conn)
     for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
+        filled = []
         for stmt in warehouse.sql_statements(path):
             clause, bound = bind(stmt, params)
             conn.execute(clause, bound)
+            filled += [t for t in _TARGET.findall(stmt) if t not in filled]
+        for table in filled:
+            warehouse.analyze(conn, table)
 
 
 def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None = None) -> dict:
