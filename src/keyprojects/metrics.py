@@ -7,7 +7,6 @@ mart in the caller's transaction (delete-then-insert), so a rerun equals a run.
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import sqlalchemy as sa
