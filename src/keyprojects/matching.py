@@ -214,8 +214,9 @@ def near_misses(rows: list[KeyRow], quarter: str) -> list[dict]:
         queries = [i for i, (key, _) in enumerate(items) if key.startswith("N:")]
         if not queries:
             continue
-        names = np.asarray([name for _, name in items], dtype=object)
-        qi, cj = candidate_pairs(list(names), queries, threshold)
+        names = [name for _, name in items]
+        qi, cj = candidate_pairs(names, queries, threshold)
+        names = np.asarray(names, dtype=object)   # fancy-indexed by the candidate arrays below
         best: dict[tuple[str, str], tuple[float, int, int]] = {}
         for p0 in range(0, len(qi), PAIR_BLOCK):
             bi, bj = qi[p0:p0 + PAIR_BLOCK], cj[p0:p0 + PAIR_BLOCK]
@@ -261,7 +262,7 @@ def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> 
          "project_key": r.project_key, "cluster_text": words.get((r.list, r.file, r.sheet, r.row_number))}
         for i, r in enumerate(m.rows)))
     conn.execute(sa.text(f"create index ix_{KEYS_TABLE} on {KEYS_TABLE} (list, file, sheet, row_number)"))
-    carried = [c for c in row_columns(conn)[1:] if c not in ("file", "sheet", "row_number", "cluster_text")]
+    carried = [c for c in row_columns(conn)[1:] if c not in ("file", "sheet", "row_number")]
     warehouse.replace_partition(conn, "int_project_rows", {"quarter": quarter}, [])
     for name in LISTS:
         conn.execute(sa.text(
