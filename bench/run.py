@@ -298,7 +298,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
     import psutil
     from pyinstrument import Profiler
 
-    from keyprojects import LISTS, bulletin, metrics, pipeline, warehouse
+    from keyprojects import LISTS, bulletin, metrics, notice, pipeline, ranking, returns, warehouse
 
     me = psutil.Process()
     db = work / f"profile-{rows}.db"
@@ -325,7 +325,17 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
             return metrics.build_marts(conn, QUARTER, ROOT / "include" / "sql")
 
     step("build_marts", marts)
-    step("write_bulletin", bulletin.write_bulletin, eng, QUARTER, work / f"profile-out-{rows}")
+    out = work / f"profile-out-{rows}"
+    step("write_bulletin", bulletin.write_bulletin, eng, QUARTER, out)
+
+    def rank():
+        with eng.begin() as conn:
+            return ranking.rank_year(conn, QUARTER, ROOT / "include" / "sql")
+
+    step("rank_year", rank)
+    step("write_ranking", ranking.write_ranking, eng, int(QUARTER[:4]), out)
+    step("write_notice", notice.write_notice, eng, QUARTER, out)
+    step("write_returns", returns.write_returns, eng, QUARTER, out)
     prof.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"profile-{rows}.txt").write_text(prof.output_text(unicode=True, color=False, show_all=False),

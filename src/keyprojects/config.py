@@ -32,7 +32,8 @@ def _per_config_dir(fn):
 
     @functools.wraps(fn)
     def wrapper(*args):
-        return cached(str(config_dir()), *args)
+        # the variable's text is the key (KP_CONFIG_DIR or the default): no Path per call
+        return cached(settings._env("KP_CONFIG_DIR") or "", *args)
 
     wrapper.cache_clear = cached.cache_clear
     return wrapper

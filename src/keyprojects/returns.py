@@ -86,31 +86,36 @@ def unknown_sender() -> str:
     return _rules_config()["returns"]["unknown_sender"]
 
 
-def _resolve(value: object) -> str | None:
+def _resolve(value: object, lookup: dict[str, str]) -> str | None:
     if value is None or str(value).strip() == "":
         return None
-    return config.unit_lookup().get(config.squash(value))
+    return lookup.get(config.squash(value))
 
 
 def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
     """The quarter's rejected rows with their cells (a dict field -> text) and their sender."""
     rows = warehouse.fetch(conn_or_engine, """
-        SELECT r.list, r.file, r.sheet, r.row_number, r.rule, r.field, r.value, r.message, w.cells
-        FROM rejected_rows r
-        LEFT JOIN raw_rows w ON w.quarter = r.quarter AND w.list = r.list AND w.file = r.file
-             AND w.sheet = r.sheet AND w.row_number = r.row_number
-        WHERE r.quarter = :q
-        ORDER BY r.list, r.file, r.sheet, r.row_number""", q=quarter)
+        SELECT list, file, sheet, row_number, rule, field, value, message FROM rejected_rows
+        WHERE quarter = :q
+        ORDER BY list, file, sheet, row_number""", q=quarter)
+    # each rejected row's cells as read, looked up by its lineage: joined here, not in SQL, because
+    # raw_rows is indexed by partition only and a join probed the whole list per row (30 s at 100k)
+    cells = {(c["list"], c["file"], c["sheet"], c["row_number"]): c["cells"] for c in warehouse.fetch(
+        conn_or_engine, """
+        SELECT list, file, sheet, row_number, cells FROM raw_rows
+        WHERE quarter = :q AND disposition = 'rejected'""", q=quarter)}
     for r in rows:
-        r["cells"] = json.loads(r["cells"]) if r["cells"] else {}
+        text = cells.get((r["list"], r["file"], r["sheet"], r["row_number"]))
+        r["cells"] = json.loads(text) if text else {}
     # the units each sheet / file of the unit libraries names in its (loaded or rejected) rows
     named = warehouse.fetch(conn_or_engine, """
         SELECT list, file, sheet, cells FROM raw_rows
         WHERE quarter = :q AND disposition IN ('loaded', 'rejected') AND list IN ('reserve', 'dispatch')""",
                             q=quarter)
     by_sheet, by_file = defaultdict(set), defaultdict(set)
+    lookup = config.unit_lookup()
     for n in named:
-        unit = _resolve(json.loads(n["cells"] or "{}").get("unit"))
+        unit = _resolve(json.loads(n["cells"] or "{}").get("unit"), lookup)
         if unit:
             by_sheet[(n["list"], n["file"], n["sheet"])].add(unit)
             by_file[(n["list"], n["file"])].add(unit)
@@ -119,7 +124,7 @@ def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
         if r["list"] not in UNIT_LISTS:
             r["sender"] = specs[r["list"]].source
             continue
-        unit = _resolve(r["cells"].get("unit"))
+        unit = _resolve(r["cells"].get("unit"), lookup)
         if unit is None:
             for names in (by_sheet[(r["list"], r["file"], r["sheet"])], by_file[(r["list"], r["file"])]):
                 if len(names) == 1:
