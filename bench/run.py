@@ -200,6 +200,11 @@ class RssPoller(threading.Thread):
         vals = [mb for t, mb in self.samples if start <= t <= end]
         return round(max(vals), 1) if vals else None
 
+    def at(self, when: float) -> float | None:
+        """The last sample taken at or before ``when`` (the RSS a task started from)."""
+        vals = [mb for t, mb in self.samples if t <= when]
+        return round(vals[-1], 1) if vals else None
+
 
 def _ts(v) -> float | None:
     if v is None:
@@ -249,7 +254,8 @@ def dags_test(label: str, env: dict, args: list[str], work: Path, dag_id: str, r
         s, e = _ts(start), _ts(end)
         key = task_id if map_index < 0 else f"{task_id}[{map_index}]"
         tasks[key] = {"s": round(e - s, 3) if s and e else None, "state": state,
-                      "peak_rss_mb": poller.peak_between(s, e) if s and e else None}
+                      "peak_rss_mb": poller.peak_between(s, e) if s and e else None,
+                      "start_rss_mb": poller.at(s) if s else None}
     meta.close()
     if run_state != "success":
         raise RuntimeError(f"{label}: dag run {run_id} ended {run_state}; log {log}")

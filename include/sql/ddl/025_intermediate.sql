@@ -100,3 +100,28 @@ create table if not exists int_project_quarter (
     run_id text
 );
 create index if not exists ix_int_project_quarter on int_project_quarter (quarter, unit);
+
+-- The first row of each project of a quarter in the lists the 漏报 come from (立项, 能源, 签约 in
+-- that order, then read order), with the date and owner the 漏报 sheet shows. Its own table so that
+-- missed_projects looks a project up by key (a CTE join was planned as a nested scan on SQLite).
+create table if not exists int_project_first_source (
+    quarter text not null,
+    unit text not null,
+    project_key text not null,
+    source_date text,
+    owner text,
+    run_id text,
+    primary key (quarter, unit, project_key)
+);
+
+-- For each project of a quarter with a near miss (int_match_review), the most similar project of
+-- its unit's reserve or dispatch library: the 漏报 sheet's 疑似对应在库项目 (looked up by key).
+create table if not exists int_library_candidate (
+    quarter text not null,
+    unit text not null,
+    project_key text not null,
+    candidate_name text,
+    candidate_similarity double precision,
+    run_id text,
+    primary key (quarter, unit, project_key)
+);
