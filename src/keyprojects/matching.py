@@ -163,6 +163,24 @@ def _prefix_index(names: list[str], alpha: float):
     return prefixes, {tok: np.asarray(js, dtype=np.int64) for tok, js in index.items()}
 
 
+BAG_BUCKETS = 32
+
+
+def _bags(names: list[str], lengths):
+    """Each name's characters counted in ``BAG_BUCKETS`` buckets (code point modulo), uint8; None
+    when a count does not fit (a name that long is only length- and prefix-filtered)."""
+    import numpy as np
+
+    if not names:
+        return None
+    points = np.frombuffer("".join(names).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    owner = np.repeat(np.arange(len(names), dtype=np.int64), lengths.astype(np.int64))
+    counts = np.bincount(owner * BAG_BUCKETS + points % BAG_BUCKETS, minlength=len(names) * BAG_BUCKETS)
+    if counts.max(initial=0) > 255:
+        return None
+    return counts.astype(np.uint8).reshape(len(names), BAG_BUCKETS)
+
+
 def candidate_pairs(names: list[str], queries: list[int], threshold: float):
     """The pairs (query index, name index) that may score ``fuzz.ratio`` ≥ ``threshold`` (0–1), as two
     numpy arrays ordered by query then name; every pair reaching the threshold is among them.
@@ -172,7 +190,9 @@ def candidate_pairs(names: list[str], queries: list[int], threshold: float):
     at least t/(2−t)·|a| characters (≈ 82% at t = 0.9) and |b| lies within [t/(2−t), (2−t)/t]·|a|; so,
     with the characters of every name ordered rarest first, the first |a| − ⌈t/(2−t)·|a|⌉ + 1 of each
     must meet (the prefix filter of set-similarity joins). A unit's names share most characters, so
-    this keeps ~5% of the pairs where scoring every pair is quadratic in a unit's names.
+    this keeps ~5% of the pairs where scoring every pair is quadratic in a unit's names. Of those,
+    a pair is kept only if the characters the names can share reach t·(|a|+|b|)/2, counted per
+    bucket of code points (``_bags``: an upper bound of the shared characters, so still exact).
     """
     import numpy as np
 
@@ -180,15 +200,27 @@ def candidate_pairs(names: list[str], queries: list[int], threshold: float):
     alpha = t / (2 - t)
     prefixes, index = _prefix_index(names, alpha)
     lengths = np.fromiter((len(s) for s in names), dtype=np.float64, count=len(names))
+    bags = _bags(names, lengths)
     qs, cs = [], []
     empty = np.empty(0, dtype=np.int64)
+    mark = np.zeros(len(names), dtype=bool)  # the union of a query's posting lists, without sorting them
     for i in queries:
         parts = [index[tok] for tok in prefixes[i]]
         if not parts:
             continue
-        cand = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:
+            for p in parts:
+                mark[p] = True
+            cand = np.flatnonzero(mark)
+            mark[cand] = False
+        else:
+            cand = parts[0]
         la = lengths[i]
         cand = cand[(lengths[cand] >= la * alpha) & (lengths[cand] <= la / alpha) & (cand != i)]
+        if bags is not None and len(cand):
+            # the characters the two names can share, counted per bucket, must reach t·(|a|+|b|)/2
+            shared = np.minimum(bags[cand], bags[i]).sum(axis=1, dtype=np.int32)
+            cand = cand[shared >= t * (la + lengths[cand]) / 2]
         if len(cand):
             qs.append(np.full(len(cand), i, dtype=np.int64))
             cs.append(cand)
