@@ -167,8 +167,9 @@ BAG_BUCKETS = 32
 
 
 def _bags(names: list[str], lengths):
-    """Each name's characters counted in ``BAG_BUCKETS`` buckets (code point modulo), uint8; None
-    when a count does not fit (a name that long is only length- and prefix-filtered)."""
+    """Each name's characters counted in ``BAG_BUCKETS`` buckets (code point modulo): uint8, uint16
+    when a count needs it, None beyond (the unit's names are then only length- and prefix-filtered:
+    clipping a count would make it no longer an upper bound)."""
     import numpy as np
 
     if not names:
@@ -176,9 +177,10 @@ def _bags(names: list[str], lengths):
     points = np.frombuffer("".join(names).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     owner = np.repeat(np.arange(len(names), dtype=np.int64), lengths.astype(np.int64))
     counts = np.bincount(owner * BAG_BUCKETS + points % BAG_BUCKETS, minlength=len(names) * BAG_BUCKETS)
-    if counts.max(initial=0) > 255:
+    most = counts.max(initial=0)
+    if most > np.iinfo(np.uint16).max:
         return None
-    return counts.astype(np.uint8).reshape(len(names), BAG_BUCKETS)
+    return counts.astype(np.uint8 if most <= np.iinfo(np.uint8).max else np.uint16).reshape(len(names), BAG_BUCKETS)
 
 
 def candidate_pairs(names: list[str], queries: list[int], threshold: float):

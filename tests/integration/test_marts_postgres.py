@@ -10,7 +10,7 @@ from ..unit import test_metrics as m
 pytestmark = pytest.mark.postgres
 TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "int_match_review",
           "int_project_quarter", "bulletin_group_quarter", "unit_submissions", "missed_projects", "bulletin_quarter",
-          "int_cluster_review")
+          "int_cluster_review", "int_project_first_source", "int_library_candidate")
 
 
 def _snapshot(eng):

@@ -98,15 +98,23 @@ def test_near_misses_equal_scoring_every_pair(seed):
     assert got == want
 
 
+def _lengths(names):
+    return np.array([len(n) for n in names], dtype=np.float64)
+
+
 def test_candidate_pairs_with_names_too_long_for_the_character_counts():
     long_a = "甲" * 300 + "光伏项目"
     long_b = "甲" * 300 + "光伏工程"
     names = [long_a, long_b, "乙公司风电项目", "乙公司风电项木", "𠀀丙公司储能项目", "𠀀丙公司储能工程"]
-    assert matching._bags(names, np.array([len(n) for n in names], dtype=np.float64)) is None
+    assert matching._bags(names, _lengths(names)).dtype == np.uint16      # 300 甲 in one bucket
     qi, cj = matching.candidate_pairs(names, [0, 2, 4], 0.9)
     assert (0, 1) in set(zip(qi.tolist(), cj.tolist(), strict=True))          # 99.3
+    huge = ["甲" * 70_000 + "项目", "甲" * 70_000 + "工程"]
+    assert matching._bags(huge, _lengths(huge)) is None                         # no count type: no filter
+    qi, cj = matching.candidate_pairs(huge, [0], 0.9)
+    assert (0, 1) in set(zip(qi.tolist(), cj.tolist(), strict=True))
     # without the long names the character counts apply, and still find the pair
     short = names[2:]
-    assert matching._bags(short, np.array([len(n) for n in short], dtype=np.float64)).shape == (4, 32)
+    assert matching._bags(short, _lengths(short)).shape == (4, 32)
     qi, cj = matching.candidate_pairs(short, [0, 2], 0.8)
     assert (0, 1) in set(zip(qi.tolist(), cj.tolist(), strict=True))

@@ -193,7 +193,7 @@ def test_rebuild_is_idempotent(quarter_2022q1):
     eng = quarter_2022q1
     tables = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "int_match_review",
               "int_project_rows", "bulletin_group_quarter", "unit_submissions", "missed_projects",
-              "bulletin_quarter", "int_cluster_review")
+              "bulletin_quarter", "int_cluster_review", "int_project_first_source", "int_library_candidate")
     before = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
     build(eng, "2022Q1")
     after = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
