@@ -24,6 +24,11 @@ def config_dir() -> Path:
     return settings.config_dir()
 
 
+def cache_key() -> str:
+    """The key of every configuration cache: a changed ``KP_CONFIG_DIR`` is a new key."""
+    return settings.config_dir_key()
+
+
 def _per_config_dir(fn):
     """Cache ``fn``'s results per configuration folder: a changed ``KP_CONFIG_DIR`` is followed."""
     @functools.lru_cache(maxsize=None)
@@ -32,8 +37,7 @@ def _per_config_dir(fn):
 
     @functools.wraps(fn)
     def wrapper(*args):
-        # the variable's text is the key (KP_CONFIG_DIR or the default): no Path per call
-        return cached(settings._env("KP_CONFIG_DIR") or "", *args)
+        return cached(cache_key(), *args)
 
     wrapper.cache_clear = cached.cache_clear
     return wrapper

@@ -65,6 +65,12 @@ def project_root(env: Mapping[str, str] | None = None) -> Path:
     return Path.cwd()
 
 
+def config_dir_key(env: Mapping[str, str] | None = None) -> str:
+    """``KP_CONFIG_DIR`` as set ('' when unset): what the configuration caches are keyed on (read on
+    every call like ``config_dir``, without building a Path)."""
+    return _env("KP_CONFIG_DIR", env) or ""
+
+
 def config_dir(env: Mapping[str, str] | None = None) -> Path:
     """``KP_CONFIG_DIR``, else the configuration shipped in the package (read on every call, so a
     changed variable is followed)."""

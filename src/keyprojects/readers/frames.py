@@ -21,7 +21,7 @@ def _field_names_for(cfg_dir: str) -> tuple[str, ...]:
 
 
 def _field_names() -> tuple[str, ...]:
-    return _field_names_for(str(config.config_dir()))
+    return _field_names_for(config.cache_key())
 
 
 def frame_columns() -> list[str]:
@@ -33,7 +33,7 @@ def frame_columns() -> list[str]:
 def empty_frame() -> pd.DataFrame:
     """A frame with the read's columns and dtypes and no rows (a copy: building one costs ~30 ms, and
     an empty quarter's header-only files ask for one each, twice)."""
-    return _empty_frame_for(str(config.config_dir())).copy()
+    return _empty_frame_for(config.cache_key()).copy()
 
 
 @lru_cache(maxsize=None)

@@ -52,7 +52,7 @@ def _rules_for(cfg_dir: str) -> _Rules:
 
 
 def rules() -> _Rules:
-    return _rules_for(str(config.config_dir()))
+    return _rules_for(config.cache_key())
 
 
 def label(name: str) -> str:
@@ -90,7 +90,7 @@ def _header_cell(v) -> str:
 def _classify(s: str) -> tuple[str | None, str | None, str]:
     if not s:
         return None, None, ""
-    return _classify_header_text(s, str(config.config_dir()))
+    return _classify_header_text(s, config.cache_key())
 
 
 def _single_row_fields(cells: list[str]) -> dict[str, tuple[int, str | None]]:
