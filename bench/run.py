@@ -304,7 +304,18 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
     import psutil
     from pyinstrument import Profiler
 
-    from keyprojects import LISTS, bulletin, metrics, notice, pipeline, ranking, returns, warehouse
+    from keyprojects import (
+        LISTS,
+        bulletin,
+        metrics,
+        notice,
+        pipeline,
+        quarters,
+        ranking,
+        returns,
+        validation,
+        warehouse,
+    )
 
     me = psutil.Process()
     db = work / f"profile-{rows}.db"
@@ -319,7 +330,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
 
     prof = Profiler(interval=0.002)
     prof.start()
-    step("import pandas + great_expectations", __import__("keyprojects.validation").validation.import_gx)
+    step("import pandas + great_expectations", validation.import_gx)
     eng = step("make_engine + ensure_schema", lambda: (
         e := warehouse.make_engine(f"sqlite:///{db}"), warehouse.ensure_schema(e, ROOT / "include" / "sql"))[0])
     for name in LISTS:
@@ -339,7 +350,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
             return ranking.rank_year(conn, QUARTER, ROOT / "include" / "sql")
 
     step("rank_year", rank)
-    step("write_ranking", ranking.write_ranking, eng, int(QUARTER[:4]), out)
+    step("write_ranking", ranking.write_ranking, eng, quarters.parse_quarter(QUARTER)[0], out)
     step("write_notice", notice.write_notice, eng, QUARTER, out)
     step("write_returns", returns.write_returns, eng, QUARTER, out)
     prof.stop()
