@@ -25,20 +25,12 @@ inbox: venv
 	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS) --months
 
 demo: inbox
-	@for q in $(QUARTERS); do \
-	  echo "== keyprojects_quarterly $$q"; \
-	  bin/airflow dags test keyprojects_quarterly --conf "{\"quarter\": \"$$q\"}" > data/demo-$$q.log 2>&1 \
-	    || { tail -40 data/demo-$$q.log; echo "run for $$q failed; full log: data/demo-$$q.log"; exit 1; }; \
-	  echo "   $$q done (log: data/demo-$$q.log)"; \
-	done
-	@for m in $(MONTHS); do \
-	  bin/airflow dags test keyprojects_monthly --conf "{\"month\": \"$$m\"}" > data/demo-$$m.log 2>&1 \
-	    || { tail -40 data/demo-$$m.log; echo "run for $$m failed; full log: data/demo-$$m.log"; exit 1; }; \
-	  echo "== keyprojects_monthly $$m done (log: data/demo-$$m.log)"; \
-	done
+	@# one Airflow process runs every quarter, then every month, with dag.test() (bin/demo.py)
+	bin/demo --quarters $(QUARTERS) --months $(MONTHS)
 	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
 	@# ends with the bulletin, the 2022 ranking, the 2022Q4 draft 通报 and 退回清单 paths
 	@$(PY) -m keyprojects.cli summary
+	@echo "Airflow's UI (admin/admin, DAG runs and their logs): bin/airflow standalone, then http://127.0.0.1:8080/"
 
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider
