@@ -54,6 +54,22 @@ def assert_matches_truth(engine, truth: dict) -> None:
                     assert abs(s[k] - r[k]) < 1e-6, (list_name, k, s[k], r[k], r["file"], r["row_number"])
 
 
+def assert_returns_match(engine, truth: dict, output=None) -> None:
+    """Every rejected row goes back (退回清单) to the sender the truth names; with ``output``, the
+    quarter's 退回清单 folder holds one workbook per such sender and no other."""
+    from keyprojects import returns
+
+    q = truth["quarter"]
+    got = {(r["list"], r["file"], r["sheet"], r["row_number"]): r["sender"]
+           for r in returns.read_rejections(engine, q)}
+    want = {(name, r["file"], r["sheet"], r["row_number"]): r["sender"]
+            for name in LISTS for r in truth["lists"][name]["rejected"]}
+    assert got == want, (q, sorted(set(got.items()) ^ set(want.items()), key=repr)[:10])
+    if output is not None:
+        books = {p.stem for p in (output / q / returns.FOLDER).glob("*.xlsx")}
+        assert books == {returns.safe_filename(s) for s in want.values()}, q
+
+
 def table_snapshot(engine, table: str, quarter: str, ignore=("run_id", "loaded_at")) -> list:
     rows = warehouse.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q", q=quarter)
     return sorted(repr(sorted((k, v) for k, v in r.items() if k not in ignore)) for r in rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keyprojects import RULES, normalize
+from keyprojects import RULES, config, normalize
 
 from .layout import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, File, Row, Sheet
 
@@ -142,8 +142,40 @@ def _jsonable(v):
     return str(v)
 
 
-def list_truth(files: list[File]) -> dict:
+def unit_cell_faulted(row: Row) -> bool:
+    """Whether the row's unit cell was broken on purpose (blank or naming no unit)."""
+    return any(f == "unit" for _, f in (row.faults or ()))
+
+
+def return_senders(files: list[File], bureau: str | None) -> dict[int, str]:
+    """Who gets each rejected row back in the 退回清单 (docs/decisions.md, 'office'), by id(row): a
+    bureau list's rows go to the bureau; a unit library's to the unit of the file it came in (the
+    generator writes one unit per file) when its unit cell or another row's of the same sheet, else
+    of the same file, names it; else to 单位不明."""
+    unknown = config._load("rules.toml")["returns"]["unknown_sender"]
+    out: dict[int, str] = {}
+    for fl in files:
+        tables = [sh for sh in fl.sheets if sh.kind == "table"]
+        file_names = any(not unit_cell_faulted(r) for sh in tables for r in sh.rows if r.kind == "data")
+        for sh in tables:
+            data = [r for r in sh.rows if r.kind == "data"]
+            sheet_names = any(not unit_cell_faulted(r) for r in data)
+            for r in data:
+                if outcome(r) == "loaded":
+                    continue
+                if bureau is not None:
+                    out[id(r)] = bureau
+                elif not unit_cell_faulted(r) or sheet_names or file_names:
+                    out[id(r)] = sh.home_unit
+                else:
+                    out[id(r)] = unknown
+    return out
+
+
+def list_truth(files: list[File], bureau: str | None = None) -> dict:
+    """The list's truth; ``bureau``: the bureau that sends it (None: a unit library)."""
     files = sorted(files, key=lambda f: f.path)
+    senders = return_senders(files, bureau)
     skipped = dict.fromkeys(SKIP_REASONS, 0)
     rejected_counts = dict.fromkeys(RULES, 0)
     loaded, rejected, skipped_rows, per_file, ignored = [], [], [], {}, []
@@ -187,6 +219,7 @@ def list_truth(files: list[File]) -> dict:
                     value = unit_value(r, sh) if fld == "unit" else r.cells.get(fld)
                     rec = {**where, "rule": res, "field": fld, "value": _jsonable(value),
                            "faults": [f[0] for f in r.faults], "project_id": pid}
+                rec["sender"] = senders[id(r)]
                 rejected.append(rec)
             per_file[fl.path] = pf
         per_file[fl.path] = pf
