@@ -35,6 +35,15 @@ def assert_matches_truth(engine, truth: dict) -> None:
             q=q, l=list_name)}
         want = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in t["rejected"]}
         assert got == want, (list_name, sorted(got ^ want, key=repr)[:10])
+        # a duplicate names the row that loaded first
+        messages = {(r["file"], r["sheet"], r["row_number"]): r["message"] for r in warehouse.fetch(
+            engine, "SELECT file, sheet, row_number, message FROM rejected_rows WHERE quarter = :q AND list = :l "
+                    "AND rule = 'duplicate'", q=q, l=list_name)}
+        for r in t["rejected"]:
+            if r["rule"] == "duplicate":
+                first = r["duplicate_of"]
+                named = f"from {first['file']}, sheet {first['sheet']}, row {first['row_number']} [duplicate]"
+                assert named in messages[(r["file"], r["sheet"], r["row_number"])], (list_name, r, named)
         by_reason = {r["reason"]: r["n"] for r in warehouse.fetch(
             engine, "SELECT reason, COUNT(*) AS n FROM skipped_rows WHERE quarter = :q AND list = :l GROUP BY reason",
             q=q, l=list_name)}

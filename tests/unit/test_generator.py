@@ -340,16 +340,15 @@ def _reread_list(folder: Path, name: str):
                 r = Row(kind="data", cells=cells)
                 gtruth.check_row(r, sh, spec)
                 rows_in_order.append((key, r))
-    first = {}
+    first = gtruth.FirstOccurrences()
     for key, r in rows_in_order:
         if r.faults:
             outcomes[key] = r.faults[0][0]
             continue
-        k = gtruth.dup_key(r)
-        if k in first:
+        if first.first_of(r.parsed) is not None:
             outcomes[key] = "duplicate"
         else:
-            first[k] = key
+            first.load(r.parsed, r)
             outcomes[key] = "loaded"
             parsed[key] = r.parsed
     return outcomes, parsed

@@ -295,6 +295,29 @@ def _insert_duplicate(ctx: Ctx, files: list[File], fl: File, sh: Sheet, row: Row
     return dup
 
 
+def _listed_with_and_without_code(ctx: Ctx, files: list[File]) -> None:
+    """A project listed twice, once with its code and once without (same unit and name as written):
+    in half of the cases the code-less row comes later (a later row of the same or a later sheet),
+    in the other half just before the coded one. Either way the later row is the duplicate."""
+    rng = ctx.rng
+    coded = [(fl, sh, r) for fl, sh, r in _loaded_rows(files) if r.parsed["project_code"]]
+    n = min(len(coded), 2 * max(1, round(len(coded) * ctx.fault_rate / 8)))
+    for k, (fl, sh, r) in enumerate(rng.sample(coded, n)):
+        if k % 2 == 0:
+            dup = _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.6)
+            dup.cells.pop("project_code", None)
+            dsh = next(s for f in files for s in f.sheets if dup in s.rows)
+            truth.check_row(dup, dsh, ctx.spec)
+        else:
+            first = faults.copy_row(r, ctx, sh, sh._style, fl.fmt == "csv")
+            first.cells.pop("project_code", None)
+            first.duplicate_of, first.intended = None, []
+            r.intended.append("duplicate")
+            sh.rows.insert(sh.rows.index(r), first)
+            truth.check_row(first, sh, ctx.spec)
+    truth.mark_duplicates(files)
+
+
 def _counts(files: list[File]) -> dict[str, int]:
     c = dict.fromkeys(RULES, 0)
     for _fl, _sh, r in truth.read_order(files):
@@ -329,6 +352,8 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
     for fl, sh, r in picks:
         _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.6)
     truth.mark_duplicates(files)
+    if ctx.list_name == "registered" and ctx.fault_rate > 0:
+        _listed_with_and_without_code(ctx, files)
     if force_all_rules:
         counts = _counts(files)
         for rule in RULES:

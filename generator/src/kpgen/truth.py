@@ -92,9 +92,37 @@ def check_row(row: Row, sh: Sheet, spec) -> None:
     }
 
 
-def dup_key(row: Row) -> str:
-    p = row.parsed
-    return p["project_code"] if p["project_code"] else f"{p['unit']}|{p['name_key']}"
+class FirstOccurrences:
+    """Rule 8's memory over a list in read order: the rows loaded so far. A row repeats the earliest
+    loaded row that has its code, or (when either of the two has no code) its unit and name key."""
+
+    def __init__(self):
+        self.order: dict[int, int] = {}              # id(row) -> position among loaded rows
+        self.code: dict[str, object] = {}
+        self.name_any: dict[tuple, object] = {}
+        self.name_codeless: dict[tuple, object] = {}
+
+    @staticmethod
+    def keys(parsed: dict) -> tuple[str | None, tuple]:
+        return parsed["project_code"] or None, (parsed["unit"], parsed["name_key"])
+
+    def first_of(self, parsed: dict):
+        code, name = self.keys(parsed)
+        if code is None:
+            found = [self.name_any.get(name)]
+        else:
+            found = [self.code.get(code), self.name_codeless.get(name)]
+        found = [r for r in found if r is not None]
+        return min(found, key=lambda r: self.order[id(r)]) if found else None
+
+    def load(self, parsed: dict, row) -> None:
+        code, name = self.keys(parsed)
+        self.order[id(row)] = len(self.order)
+        if code is None:
+            self.name_codeless.setdefault(name, row)
+        else:
+            self.code.setdefault(code, row)
+        self.name_any.setdefault(name, row)
 
 
 def read_order(files: list[File]):
@@ -108,19 +136,19 @@ def read_order(files: list[File]):
 
 
 def mark_duplicates(files: list[File]) -> None:
-    """Rule 8: among rows passing rules 1-7, a later row with an earlier row's key is a duplicate."""
-    first: dict[str, Row] = {}
+    """Rule 8: among rows passing rules 1-7, a later row that is the same project as an earlier
+    loaded row (same code; or same unit and name where either has no code) is a duplicate of the
+    earliest such row."""
+    loaded = FirstOccurrences()
     for _fl, _sh, r in read_order(files):
         if r.kind != "data":
             continue
         r.dup_first = None
         if r.faults:
             continue
-        k = dup_key(r)
-        if k in first:
-            r.dup_first = first[k]
-        else:
-            first[k] = r
+        r.dup_first = loaded.first_of(r.parsed)
+        if r.dup_first is None:
+            loaded.load(r.parsed, r)
 
 
 def outcome(row: Row) -> str:
@@ -213,7 +241,8 @@ def list_truth(files: list[File], bureau: str | None = None) -> dict:
                     rec = {**where, "rule": res, "field": fld, "value": _jsonable(r.cells.get(fld)),
                            "faults": ["duplicate"], "project_id": pid,
                            "duplicate_of": {"row_number": getattr(first, "_rn", None),
-                                            "file": getattr(first, "_file", None)}}
+                                            "file": getattr(first, "_file", None),
+                                            "sheet": getattr(first, "_sheet", None)}}
                 else:
                     fld = r.faults[0][1]
                     value = unit_value(r, sh) if fld == "unit" else r.cells.get(fld)
@@ -270,3 +299,4 @@ def stamp_positions(files: list[File]) -> None:
             for i, r in enumerate(sh.rows):
                 r._rn = sh.first_body_row + i
                 r._file = fl.path
+                r._sheet = sheet_label(fl, sh)
