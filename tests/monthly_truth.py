@@ -21,6 +21,12 @@ def assert_monthly_matches(engine, doc: dict) -> None:
         assert got == want["rows_rejected"], m
         n = warehouse.fetch(engine, "select count(*) as n from stg_progress where month = :m", m=m)[0]["n"]
         assert n == want["rows_loaded"], m
+        # 存在问题 "无", "暂无", "/", "—"...: loaded as a row without a problem
+        got_none = {(r["file"], r["row_number"]): r for r in warehouse.fetch(
+            engine, "select file, row_number, problem, problem_id from stg_progress where month = :m", m=m)}
+        for file, row_number, word in want["no_problem_rows"]:
+            r = got_none.get((file, row_number))
+            assert r is not None and r["problem"] is None and r["problem_id"] is None, (m, file, row_number, word)
         missing = [r["unit"] for r in warehouse.fetch(
             engine, "select unit from progress_unit_month where month = :m and reported = 0 order by unit", m=m)]
         assert sorted(missing) == sorted(doc["missing_units"][m]), m

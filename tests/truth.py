@@ -35,6 +35,15 @@ def assert_matches_truth(engine, truth: dict) -> None:
             q=q, l=list_name)}
         want = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in t["rejected"]}
         assert got == want, (list_name, sorted(got ^ want, key=repr)[:10])
+        # a duplicate names the row that loaded first
+        messages = {(r["file"], r["sheet"], r["row_number"]): r["message"] for r in warehouse.fetch(
+            engine, "SELECT file, sheet, row_number, message FROM rejected_rows WHERE quarter = :q AND list = :l "
+                    "AND rule = 'duplicate'", q=q, l=list_name)}
+        for r in t["rejected"]:
+            if r["rule"] == "duplicate":
+                first = r["duplicate_of"]
+                named = f"from {first['file']}, sheet {first['sheet']}, row {first['row_number']} [duplicate]"
+                assert named in messages[(r["file"], r["sheet"], r["row_number"])], (list_name, r, named)
         by_reason = {r["reason"]: r["n"] for r in warehouse.fetch(
             engine, "SELECT reason, COUNT(*) AS n FROM skipped_rows WHERE quarter = :q AND list = :l GROUP BY reason",
             q=q, l=list_name)}
@@ -52,6 +61,22 @@ def assert_matches_truth(engine, truth: dict) -> None:
                     assert s[k] is None, (list_name, k, s[k], r["file"], r["row_number"])
                 else:
                     assert abs(s[k] - r[k]) < 1e-6, (list_name, k, s[k], r[k], r["file"], r["row_number"])
+
+
+def assert_returns_match(engine, truth: dict, output=None) -> None:
+    """Every rejected row goes back (退回清单) to the sender the truth names; with ``output``, the
+    quarter's 退回清单 folder holds one workbook per such sender and no other."""
+    from keyprojects import returns
+
+    q = truth["quarter"]
+    got = {(r["list"], r["file"], r["sheet"], r["row_number"]): r["sender"]
+           for r in returns.read_rejections(engine, q)}
+    want = {(name, r["file"], r["sheet"], r["row_number"]): r["sender"]
+            for name in LISTS for r in truth["lists"][name]["rejected"]}
+    assert got == want, (q, sorted(set(got.items()) ^ set(want.items()), key=repr)[:10])
+    if output is not None:
+        books = {p.stem for p in (output / q / returns.FOLDER).glob("*.xlsx")}
+        assert books == {returns.safe_filename(s) for s in want.values()}, q
 
 
 def table_snapshot(engine, table: str, quarter: str, ignore=("run_id", "loaded_at")) -> list:

@@ -175,6 +175,16 @@ def clusters() -> dict[str, str]:
     return table
 
 
+NO_PROBLEM_WORDS = ("无", "暂无", "无问题", "暂无问题", "没有", "没有问题", "/", "—", "——", "-", "--")
+
+
+@_per_config_dir
+def no_problem_words() -> frozenset[str]:
+    """Squashed 存在问题 texts that mean "no problem" (``[problems] none`` in lists.toml)."""
+    words = _load("lists.toml").get("problems", {}).get("none", NO_PROBLEM_WORDS)
+    return frozenset(squash(w) for w in words)
+
+
 @_per_config_dir
 def targets(year: int) -> dict:
     """The year's targets; a year without its own file raises FileNotFoundError naming the file."""

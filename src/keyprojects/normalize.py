@@ -175,6 +175,17 @@ def resolve_cluster(value) -> str | None:
     return config.clusters().get(config.squash(s))
 
 
+# ---------------------------------------------------------------- problems
+
+def problem_text(value) -> str | None:
+    """A 存在问题 cell as text, or None when blank or when it says there is none (无, 暂无, 无问题,
+    "/", "—": ``config.no_problem_words``)."""
+    s = text(value)
+    if s is None:
+        return None
+    return None if config.squash(s).rstrip("。.") in config.no_problem_words() else s
+
+
 # ---------------------------------------------------------------- names
 
 _NAME_PUNCT = re.compile(r"[\s\-_·•.,，。、:：;；'\"“”‘’()（）\[\]【】{}《》<>/\\|!！?？]+")

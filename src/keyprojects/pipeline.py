@@ -143,7 +143,7 @@ def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_RO
 
 
 def validate_list(read: ListRead, list_name: str, expectations_dir: Path,
-                  seen: dict[str, tuple[str, str, int]] | None = None
+                  seen: validation.Seen | None = None
                   ) -> tuple[pd.DataFrame | None, validation.Verdict]:
     """Step 3: the rows of all files read, in read order, and the verdict of the list's suite on them
     (``seen``: the projects of the list's earlier parts, see ``validation.validate``)."""
@@ -278,7 +278,7 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
     out: ListLoad | None = None
     verdict = validation.Verdict()       # the parts' GX results, for the report
     rejected: list[dict] = []            # for the report
-    seen: dict[str, tuple[str, str, int]] = {}
+    seen = validation.Seen()
     where = {"quarter": quarter, "list": list_name}
     tables = {"staged": warehouse.staging_table(list_name), "rejected": "rejected_rows",
               "skipped": "skipped_rows", "raw": "raw_rows", "audit": "load_audit"}

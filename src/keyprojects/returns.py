@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from . import LISTS, RULES, config, office, warehouse
 from .documents import write_atomic
+from .normalize import resolve_unit
 from .validation import FIELD_LABELS
 from .workbook import (
     CENTER,
@@ -86,12 +87,6 @@ def unknown_sender() -> str:
     return _rules_config()["returns"]["unknown_sender"]
 
 
-def _resolve(value: object, lookup: dict[str, str]) -> str | None:
-    if value is None or str(value).strip() == "":
-        return None
-    return lookup.get(config.squash(value))
-
-
 def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
     """The quarter's rejected rows with their cells (a dict field -> text) and their sender."""
     rows = warehouse.fetch(conn_or_engine, """
@@ -113,9 +108,8 @@ def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
         WHERE quarter = :q AND disposition IN ('loaded', 'rejected') AND list IN ('reserve', 'dispatch')""",
                             q=quarter)
     by_sheet, by_file = defaultdict(set), defaultdict(set)
-    lookup = config.unit_lookup()
     for n in named:
-        unit = _resolve(json.loads(n["cells"] or "{}").get("unit"), lookup)
+        unit = resolve_unit(json.loads(n["cells"] or "{}").get("unit"))
         if unit:
             by_sheet[(n["list"], n["file"], n["sheet"])].add(unit)
             by_file[(n["list"], n["file"])].add(unit)
@@ -124,7 +118,7 @@ def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
         if r["list"] not in UNIT_LISTS:
             r["sender"] = specs[r["list"]].source
             continue
-        unit = _resolve(r["cells"].get("unit"), lookup)
+        unit = resolve_unit(r["cells"].get("unit"))
         if unit is None:
             for names in (by_sheet[(r["list"], r["file"], r["sheet"])], by_file[(r["list"], r["file"])]):
                 if len(names) == 1:

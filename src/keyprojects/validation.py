@@ -212,27 +212,84 @@ class Verdict:
 
 
 def dup_keys(frame: pd.DataFrame) -> pd.Series:
-    """Project identity within a list: the valid code, else unit|normalised name."""
+    """A row's own project key within a list: its valid code, else ``name:unit|normalised name``."""
     code_ok = frame["project_code"].where(frame["project_code"].fillna("").str.match(CODE_REGEX), None)
-    name = "name:" + frame["unit"].fillna("").astype(str) + "|" + frame["name_key"].fillna("").astype(str)
-    return code_ok.where(code_ok.notna(), name).astype(object)
+    return code_ok.where(code_ok.notna(), _name_keys(frame)).astype(object)
+
+
+def _name_keys(frame: pd.DataFrame) -> pd.Series:
+    return "name:" + frame["unit"].fillna("").astype(str) + "|" + frame["name_key"].fillna("").astype(str)
+
+
+class ProjectIndex:
+    """The loaded rows of a list so far, in read order, by code and by unit|name (docs/rules.md,
+    'Duplicates'): two rows are one project when their codes are equal, or when at least one of
+    them has no code and their unit|name keys are equal."""
+
+    def __init__(self):
+        self._n = 0
+        self._by_code: dict[str, tuple[int, str]] = {}      # code -> (order, identity)
+        self._by_name: dict[str, tuple[int, str]] = {}      # unit|name -> first loaded row with it
+        self._codeless: dict[str, tuple[int, str]] = {}     # unit|name -> first loaded code-less row
+
+    def match(self, code: str | None, name: str) -> str | None:
+        """The identity of the earliest loaded row that is the same project, or None."""
+        hits = [self._by_code.get(code), self._codeless.get(name)] if code else [self._by_name.get(name)]
+        hits = [h for h in hits if h is not None]
+        return min(hits)[1] if hits else None
+
+    def add(self, code: str | None, name: str) -> str:
+        """Record a loaded row; returns its identity (its own key)."""
+        identity = code or name
+        entry = (self._n, identity)
+        self._n += 1
+        if code:
+            self._by_code.setdefault(code, entry)
+        else:
+            self._codeless.setdefault(name, entry)
+        self._by_name.setdefault(name, entry)
+        return identity
+
+
+class Seen(dict):
+    """What a list validated in parts carries from part to part: the identity of every row loaded
+    in an earlier part -> its (file, sheet, row), and their ``index``."""
+
+    def __init__(self):
+        super().__init__()
+        self.index = ProjectIndex()
+
+
+def project_keys(frame: pd.DataFrame, positions: list[int], index: ProjectIndex) -> list[str]:
+    """For the rows at ``positions`` (those passing rules 1-7, in read order): the identity of the
+    earlier loaded row they repeat, else their own key (then they load, and ``index`` learns them).
+    Rows sharing a key are thus one project, the first of them loading."""
+    codes = frame["project_code"].where(frame["project_code"].fillna("").str.match(CODE_REGEX), None).tolist()
+    names = _name_keys(frame).tolist()
+    out = []
+    for i in positions:
+        code = codes[i] if isinstance(codes[i], str) else None
+        hit = index.match(code, names[i])
+        out.append(hit if hit is not None else index.add(code, names[i]))
+    return out
 
 
 def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
-             seen: dict[str, tuple[str, str, int]] | None = None) -> Verdict:
+             seen: Seen | None = None) -> Verdict:
     """Apply the list's suite to ``frame`` (read order, RangeIndex); see docs/rules.md.
 
-    A list validated in parts (frames in read order) passes the same ``seen`` dict to each: it maps
-    the project key of every row that passed in an earlier part to that row's (file, sheet, row), so a
+    A list validated in parts (frames in read order) passes the same ``Seen`` to each: it holds the
+    project of every row that passed in an earlier part with that row's (file, sheet, row), so a
     project repeated across parts is a duplicate as it is within one frame; this part's passing rows
     are added to it."""
+    if seen is not None and not isinstance(seen, Seen):
+        raise TypeError("seen: a validation.Seen (it carries the code and name index across parts)")
     suite = load_suite(expectations_dir, list_name)
     params = suite_parameters(list_name)
     verdict = Verdict()
     if frame.empty:
         return verdict
     frame = frame.reset_index(drop=True)
-    frame = frame.assign(dup_key=dup_keys(frame))  # copy-on-write: the caller's frame is not copied
     row_exps = [e for e in suite["expectations"] if e["meta"]["rule"] != "duplicate"]
     dup_exps = [e for e in suite["expectations"] if e["meta"]["rule"] == "duplicate"]
 
@@ -244,15 +301,18 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
             i = idx if isinstance(idx, int) else int(idx.get("index", idx)) if isinstance(idx, dict) else int(idx)
             verdict.faults.setdefault(i, []).append((meta["rule"], meta["field"]))
 
-    passing = frame.loc[[i for i in range(len(frame)) if i not in verdict.faults], ["dup_key"]]
+    positions = [i for i in range(len(frame)) if i not in verdict.faults]
+    index = seen.index if seen is not None else ProjectIndex()
+    import pandas as pd
+
+    passing = pd.DataFrame({"dup_key": pd.Series(project_keys(frame, positions, index), index=positions,
+                                                 dtype=object)})
     if dup_exps and not passing.empty:
         sub = passing.reset_index(names="_orig")
-        if seen:  # earlier parts' keys first, as they were read first (_orig -1)
-            import pandas as pd
-
-            prior = pd.DataFrame({"_orig": pd.Series(-1, index=range(len(seen)), dtype="int64"),
-                                  "dup_key": pd.Series(list(seen), dtype=object)})
-            sub = pd.concat([prior, sub], ignore_index=True)
+        prior = [k for k in dict.fromkeys(passing["dup_key"].tolist()) if seen and k in seen]
+        if prior:  # earlier parts' projects that rows of this part repeat, first (_orig -1)
+            sub = pd.concat([pd.DataFrame({"_orig": pd.Series(-1, index=range(len(prior)), dtype="int64"),
+                                           "dup_key": pd.Series(prior, dtype=object)}), sub], ignore_index=True)
         dres = run_suite(sub, {**suite, "expectations": dup_exps}, params, RESULT_FORMAT)
         verdict.results.append(dres)
         flagged = set()

@@ -63,6 +63,7 @@ def test_months_match_truth_rerun_and_out_of_order(env):
     assert any(r["overdue"] for r in doc["problems_month"])
     assert {w[3] for w in doc["early_warnings"]} == {"ytd_below_plan", "no_new_investment", "not_started"}
     assert any(doc["missing_units"][m] for m in MONTHS)
+    assert {r[2] for m in MONTHS for r in doc["loads"][m]["no_problem_rows"]} == {"无", "暂无", "无问题", "/", "—"}
 
     for m in MONTHS:
         run(dag, m)

@@ -13,7 +13,13 @@ import pytest
 from keyprojects import LISTS, warehouse
 from kpgen import generate
 
-from ..truth import assert_figures_match, assert_matches_truth, assert_matches_world, table_snapshot
+from ..truth import (
+    assert_figures_match,
+    assert_matches_truth,
+    assert_matches_world,
+    assert_returns_match,
+    table_snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -52,6 +58,7 @@ def test_quarterly_runs_match_truth_and_rerun_changes_nothing(env):
         assert_matches_truth(eng, truth(env["inbox"], q))
         assert_figures_match(eng, truth(env["inbox"], q))
         assert_matches_world(eng, truth(env["inbox"], q))
+        assert_returns_match(eng, truth(env["inbox"], q), env["output"])
 
     q = QUARTERS[-1]
     tables = ["load_audit", "rejected_rows", "skipped_rows", "raw_rows", "bulletin_unit_quarter", "missed_reports",

@@ -92,3 +92,24 @@ def test_monthly_tables_sqlite_in_any_order(sqlite_engine, inbox, tmp_path):
 def test_monthly_tables_postgres(pg_engine, inbox):
     _run(pg_engine, inbox, ["2022-02", "2022-03"])
     _check(pg_engine)
+
+
+@pytest.mark.parametrize("none", ["无", "暂无", "无问题", "/", "—", " 无。", "——"])
+def test_a_problem_cell_saying_none_is_a_row_without_a_problem(sqlite_engine, tmp_path, none):
+    """存在问题 "无" (暂无, 无问题, "/", "—") is no problem: the row loads, no problem is raised, and
+    the project's month is kept; a real problem without 提出时间 is still missing_required."""
+    root = tmp_path / "inbox"
+    _export(root, "2022-02", [
+        [1, "忻府区", None, "甲项目", 100, 300, 1200, "主体施工", none, None, None, None, None, None, None],
+        [2, "定襄县", None, "乙项目", 0, 50, 2000, "前期", "用地指标不足", "用地", None, None, None, None, None]])
+    load = monthly.load_month(sqlite_engine, root, "2022-02", expectations_dir=ROOT / "expectations")
+    assert load.rows_loaded == 1 and load.rows_rejected == {"missing_required": 1}
+    with sqlite_engine.begin() as conn:
+        monthly.build_monthly(conn, ROOT / "include" / "sql")
+    stg = warehouse.fetch(sqlite_engine, "select project_name, problem, problem_id from stg_progress")
+    assert stg == [{"project_name": "甲项目", "problem": None, "problem_id": None}]
+    month = warehouse.fetch(sqlite_engine, "select project_name, ytd_investment from progress_month")
+    assert month == [{"project_name": "甲项目", "ytd_investment": 300}]
+    assert warehouse.fetch(sqlite_engine, "select count(*) as n from problems")[0]["n"] == 0
+    raw = warehouse.fetch(sqlite_engine, "select cells from raw_rows where disposition = 'loaded'")
+    assert none.strip() in raw[0]["cells"]  # the cell as read is kept

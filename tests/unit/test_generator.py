@@ -340,16 +340,15 @@ def _reread_list(folder: Path, name: str):
                 r = Row(kind="data", cells=cells)
                 gtruth.check_row(r, sh, spec)
                 rows_in_order.append((key, r))
-    first = {}
+    first = gtruth.FirstOccurrences()
     for key, r in rows_in_order:
         if r.faults:
             outcomes[key] = r.faults[0][0]
             continue
-        k = gtruth.dup_key(r)
-        if k in first:
+        if first.first_of(r.parsed) is not None:
             outcomes[key] = "duplicate"
         else:
-            first[k] = key
+            first.load(r.parsed, r)
             outcomes[key] = "loaded"
             parsed[key] = r.parsed
     return outcomes, parsed
@@ -396,3 +395,42 @@ def test_rows_scale(tmp_path):
     small = generate(tmp_path / "s", ["2022Q2"], seed=1, rows_per_quarter=1000)["2022Q2"]
     assert 700 < small["data_rows"] < 1400
     assert dt.date.fromisoformat(small["quarter_end"]) == dt.date(2022, 6, 30)
+
+
+def test_registered_projects_listed_with_and_without_code_are_one_project(runs):
+    """Issue 14 §4: the 入统清单 lists projects twice, once with and once without code; the later
+    row is the duplicate, naming the first, whichever of the two carries the code."""
+    _, ta = runs["a"]
+    for q in QUARTERS:
+        t = ta[q]["lists"]["registered"]
+        loaded = {(r["file"], r["sheet"], r["row_number"]): r for r in t["loaded"]}
+        kinds = set()
+        for r in t["rejected"]:
+            if r["rule"] != "duplicate":
+                continue
+            d = r["duplicate_of"]
+            first = loaded[(d["file"], d["sheet"], d["row_number"])]
+            assert first["project_id"] == r["project_id"]
+            kinds.add((bool(first["project_code"]), r["field"]))
+        assert {(True, "project_name"), (False, "project_code")} <= kinds, (q, kinds)
+
+
+def test_rejected_rows_name_their_sender_and_province_spelled_units_are_there(runs):
+    a, ta = runs["a"]
+    units = {u.name for u in config.units()}
+    for q in QUARTERS:
+        for name in LISTS:
+            senders = {r["sender"] for r in ta[q]["lists"][name]["rejected"]}
+            if name in ("reserve", "dispatch"):
+                assert senders <= units | {"单位不明"}, (q, name, senders)
+            else:
+                assert senders == {config.list_specs()[name].source}, (q, name, senders)
+    # a unit file whose every unit cell reads 山西省忻州市<unit>, with rows sent back to that unit
+    found = []
+    for name in ("reserve", "dispatch"):
+        t = ta["2022Q1"]["lists"][name]
+        for r in t["rejected"]:
+            grids = dict(_grids(a / "2022Q1" / name / r["file"]))
+            if any(isinstance(v, str) and v == "山西省忻州市" + r["sender"] for row in grids[r["sheet"]] for v in row):
+                found.append((name, r["file"], r["sender"]))
+    assert {n for n, _, _ in found} == {"reserve", "dispatch"}, found

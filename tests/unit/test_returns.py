@@ -59,6 +59,24 @@ def test_rows_go_to_their_sender_with_chinese_reasons(sqlite_engine, tmp_path):
     assert "2022年13月" in ws.cell(4, len(ws[3]) - 1).value
 
 
+def test_units_written_with_the_province_and_city_prefix_go_to_their_unit(sqlite_engine):
+    """A unit cell the loader resolves (山西省忻州市代县, 140923, 忻州市代县) names the sender: the
+    退回清单 resolves units with the loader's own function (normalize.resolve_unit)."""
+    rows = [
+        _row("dispatch", "代县.xlsx", "Sheet1", 5, "bad_number", "total_investment", "一千",
+             {"unit": "山西省忻州市代县", "project_name": "甲", "total_investment": "一千"}),
+        _row("dispatch", "代县.xlsx", "Sheet1", 6, "unknown_unit", "unit", "代县乡",
+             {"unit": "代县乡", "project_name": "乙"}),      # the sheet's one unit, as the loader reads it
+        _row("reserve", "繁峙.xlsx", "Sheet1", 4, "bad_date", "start_date", "2022年13月",
+             {"unit": "山西省 忻州市 繁峙县", "project_name": "丙"}),
+    ]
+    with sqlite_engine.begin() as conn:
+        warehouse.replace_partition(conn, "raw_rows", {"quarter": "2022Q1"}, [r for r, _ in rows])
+        warehouse.replace_partition(conn, "rejected_rows", {"quarter": "2022Q1"}, [j for _, j in rows if j])
+    senders = {(r["file"], r["row_number"]): r["sender"] for r in returns.read_rejections(sqlite_engine, "2022Q1")}
+    assert senders == {("代县.xlsx", 5): "代县", ("代县.xlsx", 6): "代县", ("繁峙.xlsx", 4): "繁峙县"}
+
+
 def test_every_rule_has_chinese_wording_and_the_report_shows_it():
     from keyprojects.reports import _rule
 

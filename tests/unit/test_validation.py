@@ -146,7 +146,7 @@ def test_a_list_validated_in_parts_gives_the_verdict_of_the_whole():
     for r in rows[2:]:
         r["_file"] = "单位/b.xlsx"
     whole_frame, whole = run("dispatch", rows)
-    seen: dict = {}
+    seen = validation.Seen()
     part1 = pd.DataFrame(rows[:2])
     part2 = pd.DataFrame(rows[2:])
     v1 = validation.validate(part1, "dispatch", config_dir(), seen=seen)
@@ -184,3 +184,60 @@ def test_gx_runs_without_importing_altair_or_scipy_stats():
                          env={**__import__("os").environ, "GX_ANALYTICS_ENABLED": "False"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["False 1 ['_Deferred', '_Deferred']", "0.6931"]
+
+
+CODE = "2203-140902-89-01-123456"
+
+
+@pytest.mark.parametrize("list_name", ["registered", "dispatch", "energy"])
+def test_a_project_listed_with_and_without_its_code_is_one_project_either_way(list_name):
+    """docs/rules.md 'Duplicates': a code-less row whose unit|name equals an earlier loaded row's
+    (with or without code) is a duplicate; so is a row with a code whose unit|name equals an
+    earlier loaded code-less row's. The first in read order loads; the message names it."""
+    base = {**GOOD, "ytd_investment": "300", "approver": "国网忻州供电公司", "approval_date": "2022.3.1"}
+    spelled = {**base, "project_name": "忻州甲公司 年产1万吨新材料 建设项目"}
+    # code first, then without code (the other spelling of the same name)
+    frame, verdict = run(list_name, [row(5, **base, project_code=CODE), row(6, **spelled)])
+    assert rules_of(verdict, 2) == [None, "duplicate"]
+    rec = validation.rejection(frame, 1, verdict)
+    assert rec["field"] == "project_name" and "from 单位/a.xlsx, sheet Sheet1, row 5 [duplicate]" in rec["message"]
+    # without code first, then with it
+    frame, verdict = run(list_name, [row(5, **spelled), row(6, **base, project_code=CODE)])
+    assert rules_of(verdict, 2) == [None, "duplicate"]
+    rec = validation.rejection(frame, 1, verdict)
+    assert rec["field"] == "project_code" and "row 5 [duplicate]" in rec["message"]
+    # another unit's project of the same name is another project; two codes are two projects
+    _, verdict = run(list_name, [row(5, **base, project_code=CODE), row(6, **{**spelled, "unit": "代县"}),
+                                 row(7, **base, project_code="2203-140902-89-01-654321")])
+    assert rules_of(verdict, 3) == [None, None, None]
+
+
+def test_code_and_name_duplicates_count_only_loaded_rows_and_name_the_earliest():
+    other_code = "2203-140902-89-01-654321"
+    rows = [row(5, **{**GOOD, "total_investment": "100"}),        # below threshold: not a first occurrence
+            row(6, **GOOD, project_code=CODE),                      # loads
+            row(7, **GOOD, project_code=other_code),                # another code, same name: another project
+            row(8, **GOOD),                                         # no code: the project of row 6 (the earliest)
+            row(9, **{**GOOD, "project_name": "别的名字"}, project_code=other_code)]  # row 7's code
+    frame, verdict = run("dispatch", rows)
+    assert rules_of(verdict, 5) == ["below_threshold", None, None, "duplicate", "duplicate"]
+    assert "row 6 [duplicate]" in validation.rejection(frame, 3, verdict)["message"]
+    assert "row 7 [duplicate]" in validation.rejection(frame, 4, verdict)["message"]
+
+
+def test_with_and_without_code_across_parts_of_a_list():
+    first = row(5, **GOOD, project_code=CODE)
+    later = [row(6, **{**GOOD, "unit": "代县"}), row(7, **GOOD), row(8, **{**GOOD, "unit": "代县"}, project_code=CODE)]
+    for r in later:
+        r["_file"] = "单位/b.xlsx"
+    whole_frame, whole = run("dispatch", [first, *later])
+    seen = validation.Seen()
+    v1 = validation.validate(pd.DataFrame([first]), "dispatch", config_dir(), seen=seen)
+    part2 = pd.DataFrame(later)
+    v2 = validation.validate(part2, "dispatch", config_dir(), seen=seen)
+    # row 8 has row 5's code (the first) and row 6's unit|name (no code): the earlier, row 5, is named
+    assert rules_of(v1, 1) + rules_of(v2, 3) == rules_of(whole, 4) == [None, None, "duplicate", "duplicate"]
+    for i in (1, 2):
+        whole_msg = validation.rejection(whole_frame, i + 1, whole)["message"]
+        assert validation.rejection(part2, i, v2)["message"] == whole_msg
+    assert "单位/a.xlsx, sheet Sheet1, row 5 [duplicate]" in validation.rejection(part2, 2, v2)["message"]

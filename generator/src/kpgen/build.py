@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from keyprojects import LISTS, RULES, config
 
-from . import faults, layout, truth
+from . import faults, forms, layout, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end
 
@@ -295,6 +295,29 @@ def _insert_duplicate(ctx: Ctx, files: list[File], fl: File, sh: Sheet, row: Row
     return dup
 
 
+def _listed_with_and_without_code(ctx: Ctx, files: list[File]) -> None:
+    """A project listed twice, once with its code and once without (same unit and name as written):
+    in half of the cases the code-less row comes later (a later row of the same or a later sheet),
+    in the other half just before the coded one. Either way the later row is the duplicate."""
+    rng = ctx.rng
+    coded = [(fl, sh, r) for fl, sh, r in _loaded_rows(files) if r.parsed["project_code"]]
+    n = min(len(coded), 2 * max(1, round(len(coded) * ctx.fault_rate / 8)))
+    for k, (fl, sh, r) in enumerate(rng.sample(coded, n)):
+        if k % 2 == 0:
+            dup = _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.6)
+            dup.cells.pop("project_code", None)
+            dsh = next(s for f in files for s in f.sheets if dup in s.rows)
+            truth.check_row(dup, dsh, ctx.spec)
+        else:
+            first = faults.copy_row(r, ctx, sh, sh._style, fl.fmt == "csv")
+            first.cells.pop("project_code", None)
+            first.duplicate_of, first.intended = None, []
+            r.intended.append("duplicate")
+            sh.rows.insert(sh.rows.index(r), first)
+            truth.check_row(first, sh, ctx.spec)
+    truth.mark_duplicates(files)
+
+
 def _counts(files: list[File]) -> dict[str, int]:
     c = dict.fromkeys(RULES, 0)
     for _fl, _sh, r in truth.read_order(files):
@@ -329,6 +352,8 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
     for fl, sh, r in picks:
         _insert_duplicate(ctx, files, fl, sh, r, same_sheet=rng.random() < 0.6)
     truth.mark_duplicates(files)
+    if ctx.list_name == "registered" and ctx.fault_rate > 0:
+        _listed_with_and_without_code(ctx, files)
     if force_all_rules:
         counts = _counts(files)
         for rule in RULES:
@@ -352,12 +377,32 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
                 r.cells = saved
                 truth.check_row(r, sh, ctx.spec)
             truth.mark_duplicates(files)
+    if ctx.list_name in ("reserve", "dispatch"):
+        _province_spelled_file(ctx, files)
     for fl in files:
         for sh in fl.sheets:
             if sh.kind == "table":
                 layout.assign_seq(sh, rng)
     truth.stamp_positions(files)
     return files
+
+
+def _province_spelled_file(ctx: Ctx, files: list[File]) -> None:
+    """The first unit file (read order) with a rejected row and a unit column in every sheet writes
+    its unit as 山西省忻州市<unit> in every intact unit cell: its rejected rows still belong to that
+    unit (退回清单), though no cell spells the unit the short way."""
+    for fl in sorted(files, key=lambda f: f.path):
+        tables = [sh for sh in fl.sheets if sh.kind == "table"]
+        rows = [(sh, r) for sh in tables for r in sh.rows if r.kind == "data"]
+        if not tables or not all(sh.has("unit") and not sh.merge_units for sh in tables) or \
+                not any(truth.outcome(r) != "loaded" for _, r in rows):
+            continue
+        for sh, r in rows:
+            if not truth.unit_cell_faulted(r):
+                r.cells["unit"] = forms.province_spelling(sh.home_unit)
+                truth.check_row(r, sh, ctx.spec)
+        truth.mark_duplicates(files)
+        return
 
 
 def silent_units(seed: int, quarter: str) -> dict[str, str]:
@@ -387,7 +432,7 @@ def build_quarter(world: World, quarter: str, seed: int, fault_rate: float, rows
                   fault_rate=fault_rate, keys_by_unit=keys_by_unit, units=units, spec=specs[name])
         files = build_list(ctx, members[name], force_all_rules=rows_per_quarter >= 1000 and fault_rate > 0)
         files_by_list[name] = files
-        lists_truth[name] = truth.list_truth(files)
+        lists_truth[name] = truth.list_truth(files, bureau=SOURCES.get(name))
     # the world's view of every project a list of this quarter reports, or should report
     qend = quarter_end(year, q)
     ids = {e.project.id for es in members.values() for e in es}

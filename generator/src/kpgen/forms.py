@@ -29,10 +29,21 @@ def excel_number(v: float):
 
 # ------------------------------------------------------------------ units
 
+PROVINCE_PREFIX = "山西省忻州市"   # 山西省忻州市代县: the full administrative form some files use
+
+
+def province_spelling(unit_name: str) -> str:
+    """The unit with province and city in front (山西省忻州市代县; 山西省忻州经济开发区)."""
+    if unit_name.startswith("忻州"):
+        return "山西省" + unit_name
+    return PROVINCE_PREFIX + unit_name
+
+
 def unit_spellings(unit: config.Unit) -> list[str]:
     out = [unit.name, *unit.aliases]
     if not unit.name.startswith("忻州"):
         out.append("忻州市" + unit.name)
+    out.append(province_spelling(unit.name))
     if unit.code:
         out.append(unit.code)
     seen, res = set(), []

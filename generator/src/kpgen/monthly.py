@@ -57,6 +57,8 @@ HEADERS = {
     "major": ("是否重大问题",), "problem_status": ("办理状态",), "closed_on": ("办结时间",),
 }
 FIELDS = tuple(HEADERS)
+# 存在问题 as written by a project with no problem this month (besides a blank cell): no problem
+NO_PROBLEM = ("无", "暂无", "无问题", "/", "—")
 FAULTS = ("missing_required", "unknown_unit", "bad_code", "bad_number", "bad_date", "bad_value",
           "ytd_decrease", "duplicate")
 
@@ -213,6 +215,7 @@ def build_month(world: World, month: str, seed: int, fault_rate: float,
     # a unit misses every third month (rotating), so missed months occur in any window of months
     missing = [units[(y * 12 + m) % len(units)]] if units and (y * 12 + m) % 3 == 0 else []
     files, written = [], []
+    n_none = 0
     for unit in units:
         if unit in missing:
             continue
@@ -246,6 +249,9 @@ def build_month(world: World, month: str, seed: int, fault_rate: float,
                         problem=pr if said else None, ref=_ref(p))
             if rng.random() < fault_rate:
                 w.fault = _inject(rng, cells, w, m)
+            elif not said and rng.random() < 0.15:   # "无" and the like: a row without a problem
+                cells["problems"] = w.extra["no_problem"] = NO_PROBLEM[n_none % len(NO_PROBLEM)]
+                n_none += 1
             row = Row(kind="data", cells=cells)
             row.entry = w
             body.append(row)
@@ -315,8 +321,10 @@ def month_truth(month: str, written: list[Written], missing: list[str], baseline
             rejected[rule] = rejected.get(rule, 0) + 1
         else:
             rows_loaded.append(w)
+    no_problem = sorted([w.file, w.row_number, w.extra["no_problem"]] for w in rows_loaded
+                        if w.extra.get("no_problem"))
     return {"month": month, "rows_loaded": len(rows_loaded), "rows_rejected": rejected,
-            "missing_units": missing, "loaded": rows_loaded}
+            "missing_units": missing, "no_problem_rows": no_problem, "loaded": rows_loaded}
 
 
 def suite_baseline(written: list[Written]) -> dict[str, float]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keyprojects import RULES, normalize
+from keyprojects import RULES, config, normalize
 
 from .layout import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, File, Row, Sheet
 
@@ -92,9 +92,37 @@ def check_row(row: Row, sh: Sheet, spec) -> None:
     }
 
 
-def dup_key(row: Row) -> str:
-    p = row.parsed
-    return p["project_code"] if p["project_code"] else f"{p['unit']}|{p['name_key']}"
+class FirstOccurrences:
+    """Rule 8's memory over a list in read order: the rows loaded so far. A row repeats the earliest
+    loaded row that has its code, or (when either of the two has no code) its unit and name key."""
+
+    def __init__(self):
+        self.order: dict[int, int] = {}              # id(row) -> position among loaded rows
+        self.code: dict[str, object] = {}
+        self.name_any: dict[tuple, object] = {}
+        self.name_codeless: dict[tuple, object] = {}
+
+    @staticmethod
+    def keys(parsed: dict) -> tuple[str | None, tuple]:
+        return parsed["project_code"] or None, (parsed["unit"], parsed["name_key"])
+
+    def first_of(self, parsed: dict):
+        code, name = self.keys(parsed)
+        if code is None:
+            found = [self.name_any.get(name)]
+        else:
+            found = [self.code.get(code), self.name_codeless.get(name)]
+        found = [r for r in found if r is not None]
+        return min(found, key=lambda r: self.order[id(r)]) if found else None
+
+    def load(self, parsed: dict, row) -> None:
+        code, name = self.keys(parsed)
+        self.order[id(row)] = len(self.order)
+        if code is None:
+            self.name_codeless.setdefault(name, row)
+        else:
+            self.code.setdefault(code, row)
+        self.name_any.setdefault(name, row)
 
 
 def read_order(files: list[File]):
@@ -108,19 +136,19 @@ def read_order(files: list[File]):
 
 
 def mark_duplicates(files: list[File]) -> None:
-    """Rule 8: among rows passing rules 1-7, a later row with an earlier row's key is a duplicate."""
-    first: dict[str, Row] = {}
+    """Rule 8: among rows passing rules 1-7, a later row that is the same project as an earlier
+    loaded row (same code; or same unit and name where either has no code) is a duplicate of the
+    earliest such row."""
+    loaded = FirstOccurrences()
     for _fl, _sh, r in read_order(files):
         if r.kind != "data":
             continue
         r.dup_first = None
         if r.faults:
             continue
-        k = dup_key(r)
-        if k in first:
-            r.dup_first = first[k]
-        else:
-            first[k] = r
+        r.dup_first = loaded.first_of(r.parsed)
+        if r.dup_first is None:
+            loaded.load(r.parsed, r)
 
 
 def outcome(row: Row) -> str:
@@ -142,8 +170,40 @@ def _jsonable(v):
     return str(v)
 
 
-def list_truth(files: list[File]) -> dict:
+def unit_cell_faulted(row: Row) -> bool:
+    """Whether the row's unit cell was broken on purpose (blank or naming no unit)."""
+    return any(f == "unit" for _, f in (row.faults or ()))
+
+
+def return_senders(files: list[File], bureau: str | None) -> dict[int, str]:
+    """Who gets each rejected row back in the 退回清单 (docs/decisions.md, 'office'), by id(row): a
+    bureau list's rows go to the bureau; a unit library's to the unit of the file it came in (the
+    generator writes one unit per file) when its unit cell or another row's of the same sheet, else
+    of the same file, names it; else to 单位不明."""
+    unknown = config._load("rules.toml")["returns"]["unknown_sender"]
+    out: dict[int, str] = {}
+    for fl in files:
+        tables = [sh for sh in fl.sheets if sh.kind == "table"]
+        file_names = any(not unit_cell_faulted(r) for sh in tables for r in sh.rows if r.kind == "data")
+        for sh in tables:
+            data = [r for r in sh.rows if r.kind == "data"]
+            sheet_names = any(not unit_cell_faulted(r) for r in data)
+            for r in data:
+                if outcome(r) == "loaded":
+                    continue
+                if bureau is not None:
+                    out[id(r)] = bureau
+                elif not unit_cell_faulted(r) or sheet_names or file_names:
+                    out[id(r)] = sh.home_unit
+                else:
+                    out[id(r)] = unknown
+    return out
+
+
+def list_truth(files: list[File], bureau: str | None = None) -> dict:
+    """The list's truth; ``bureau``: the bureau that sends it (None: a unit library)."""
     files = sorted(files, key=lambda f: f.path)
+    senders = return_senders(files, bureau)
     skipped = dict.fromkeys(SKIP_REASONS, 0)
     rejected_counts = dict.fromkeys(RULES, 0)
     loaded, rejected, skipped_rows, per_file, ignored = [], [], [], {}, []
@@ -181,12 +241,14 @@ def list_truth(files: list[File]) -> dict:
                     rec = {**where, "rule": res, "field": fld, "value": _jsonable(r.cells.get(fld)),
                            "faults": ["duplicate"], "project_id": pid,
                            "duplicate_of": {"row_number": getattr(first, "_rn", None),
-                                            "file": getattr(first, "_file", None)}}
+                                            "file": getattr(first, "_file", None),
+                                            "sheet": getattr(first, "_sheet", None)}}
                 else:
                     fld = r.faults[0][1]
                     value = unit_value(r, sh) if fld == "unit" else r.cells.get(fld)
                     rec = {**where, "rule": res, "field": fld, "value": _jsonable(value),
                            "faults": [f[0] for f in r.faults], "project_id": pid}
+                rec["sender"] = senders[id(r)]
                 rejected.append(rec)
             per_file[fl.path] = pf
         per_file[fl.path] = pf
@@ -237,3 +299,4 @@ def stamp_positions(files: list[File]) -> None:
             for i, r in enumerate(sh.rows):
                 r._rn = sh.first_body_row + i
                 r._file = fl.path
+                r._sheet = sheet_label(fl, sh)

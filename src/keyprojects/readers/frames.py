@@ -173,6 +173,8 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
             raw, par = _convert(values, _vocab_fn(f))
         elif f == "cluster":
             raw, par = _convert(values, normalize.resolve_cluster)
+        elif f == "problems":
+            raw, par = _convert(values, normalize.problem_text)
         else:
             raw, par = _convert(values, None)
         raw_cols[f] = _object(raw)
