@@ -54,6 +54,11 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
   links (plugin `keyprojects_links`) open the validation report, the bulletin and the 退回清单.
 * **Rerun a quarter**: clear the run (or `bin/airflow dags test keyprojects_quarterly --conf
   '{"quarter": "2022Q1"}'`). A rerun replaces the quarter's rows: two runs leave what one leaves.
+* **What a rerun refreshes**: after publishing, `find_dependents` names the same quarter a year
+  later when it has already been built (it reads this quarter as 上年同期; on Q4 its run also
+  re-ranks that year, reading the ranks this run just replaced), and `refresh_dependent` triggers
+  its run with conf `{"quarter": …}` and run id `refresh__<quarter>__after__<this quarter>__…`.
+  A forward backfill triggers nothing (the later quarter is not built yet).
 * **Backfill**: `bin/airflow backfill create --dag-id keyprojects_quarterly --from-date 2021-01-01
   --to-date 2022-12-31` (with the scheduler running), or one `dags test` per quarter.
 """
@@ -186,6 +191,26 @@ def keyprojects_quarterly():
 
         return runtime.publish_returns(quarter)
 
+    # What reads this quarter, once it is published: the same quarter a year later (and through
+    # its Q4 run, next year's ranking), rerun only when it was already built.
+    @task
+    def find_dependents(quarter: str, run_id=None) -> list[dict]:
+        from keyprojects import runtime
+
+        return runtime.dependent_quarters(quarter, run_id=run_id)
+
+    @task
+    def refresh_dependent(dependent: dict) -> None:
+        # the standard provider's operator run inside the task, as in keyprojects_inbox_watch
+        from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+        from airflow.sdk import get_current_context
+
+        TriggerDagRunOperator(
+            task_id="refresh_dependent", trigger_dag_id="keyprojects_quarterly",
+            trigger_run_id=dependent["run_id"], conf={"quarter": dependent["quarter"]},
+            skip_when_already_exists=True,
+        ).execute(get_current_context())
+
     quarter = resolve_quarter()
     arrived = record_arrivals(wait_for_lists(quarter))
     loads = load_list.partial(quarter=quarter).expand(list_name=LISTS)
@@ -193,10 +218,14 @@ def keyprojects_quarterly():
     checked = check_loads(loads)
     marts = build_marts(quarter, checked)
     checked_marts = check_marts(quarter, marts)
-    publish_bulletin(quarter, checked_marts)
-    publish_ranking(quarter, rank_year(quarter, checked_marts))
+    published = publish_bulletin(quarter, checked_marts)
+    ranked = rank_year(quarter, checked_marts)
+    publish_ranking(quarter, ranked)
     draft_notice(quarter, checked_marts)
     publish_returns(quarter, checked_marts)
+    dependents = find_dependents(quarter)
+    [published, ranked] >> dependents
+    refresh_dependent.expand(dependent=dependents)
 
 
 quarterly = keyprojects_quarterly()

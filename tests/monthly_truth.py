@@ -51,8 +51,9 @@ def assert_monthly_matches(engine, doc: dict) -> None:
     for k, w in want_pm.items():
         g = got_pm[k]
         assert (g["status"], bool(g["overdue"]), g["days_overdue"], bool(g["closed_in_month"]),
-                bool(g["not_reported"])) == (w["status"], w["overdue"], w["days_overdue"],
-                                             w["closed_in_month"], w["not_reported"]), k
+                bool(g["not_reported"]), g["days_not_reported"], g["pending_days"]) == (
+            w["status"], w["overdue"], w["days_overdue"], w["closed_in_month"], w["not_reported"],
+            w["days_not_reported"], w["pending_days"]), k
 
     # per department and month: open, overdue, closed this month
     got_d = {(r["month"], r["department"]): (r["open_problems"], r["overdue_problems"], r["closed_problems"])
@@ -60,7 +61,7 @@ def assert_monthly_matches(engine, doc: dict) -> None:
     assert got_d == {(d["month"], d["department"]): (d["open"], d["overdue"], d["closed"])
                      for d in doc["departments"]}
 
-    # early warnings
+    # early warnings: one row per project and month, reasons joined
     got_w = sorted((r["month"], r["unit"], r["project_name"], r["reason"])
                    for r in warehouse.fetch(engine, "select * from early_warnings"))
     assert got_w == sorted(tuple(w) for w in doc["early_warnings"])

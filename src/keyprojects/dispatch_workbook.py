@@ -1,7 +1,7 @@
 """The monthly dispatch workbook (月度调度通报) for the office, from the monthly tables.
 
 ``<KP_OUTPUT>/<YYYY>-<MM>/忻州市工业重点项目<YYYY>年<M>月调度通报.xlsx``, sheets 本月进展, 问题清单,
-按责任单位, 预警项目, 未报送; styled and print-ready with the quarterly bulletin's helpers.
+不再报送问题, 按责任单位, 预警项目, 未报送; styled and print-ready with the quarterly bulletin's helpers.
 Python reads and renders: every figure comes from the SQL models (keyprojects.monthly).
 """
 
@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from . import warehouse
 from .documents import write_atomic
-from .monthly import month_end, parse_month
+from .monthly import month_end, parse_month, quarter_of_month
 from .workbook import (
     AMOUNT,
     BAD_FILL,
@@ -54,14 +54,23 @@ def month_label(month: str) -> str:
 def read_month(conn, month: str) -> dict[str, list[dict]]:
     q = {
         "units": "select * from progress_unit_month where month = :m order by unit_order",
+        # the problem's state as of this month (problems_month), never as of the latest loaded month
         "problems": """
-            select pm.status as month_status, pm.overdue, pm.days_overdue, pm.not_reported,
-                   pm.closed_in_month, p.*, coalesce(u.unit_order, 999) as unit_order
+            select p.problem_id, p.unit, p.project_code, p.project_name, p.kind, p.description,
+                   p.department, p.raised_on, p.major, p.assign_by, p.feedback_by, p.settle_by,
+                   pm.status as month_status, pm.overdue, pm.days_overdue, pm.not_reported,
+                   pm.days_not_reported, pm.pending_days, pm.closed_in_month,
+                   coalesce(u.unit_order, 999) as unit_order
             from problems_month as pm
             inner join problems as p on p.problem_id = pm.problem_id
             left join cfg_unit as u on u.unit = p.unit and u.year = :year
             where pm.month = :m and pm.closed_in_month = 0
-            order by pm.overdue desc, pm.days_overdue desc, unit_order, p.raised_on, p.problem_id""",
+            order by pm.overdue desc, pm.days_overdue desc, pm.days_not_reported desc, unit_order,
+                     p.raised_on, p.problem_id""",
+        "pending": """
+            select count(*) as problems, max(pending_days) as oldest_days from problems_month
+            where month = :m and pending_days is not null""",
+        "libraries": "select distinct library_quarter from progress_month where month = :m order by 1",
         "departments": """
             select * from department_month where month = :m
             order by overdue_problems desc, open_problems desc, department""",
@@ -117,12 +126,30 @@ def _sum(rows, key):
     return sum(vals) if vals else None
 
 
-def write_progress_sheet(ws, month: str, units: list[dict]) -> None:
+def unit_note(u: dict) -> str | None:
+    """备注 of 本月进展: 未报送, or where the quarter's library and the 13710 export disagree."""
+    if not u["reported"]:
+        return "未报送"
+    if u.get("library_status") == "not_received":
+        return "季度调度库未报送，13710平台有本月进展"
+    return None
+
+
+def library_note(month: str, libraries: list[str]) -> str:
+    """Which dispatch library the month was matched to, when it is not the month's quarter's."""
+    q = quarter_of_month(month)
+    earlier = [lq for lq in libraries if lq != q]
+    if not earlier:
+        return ""
+    return f"{q}调度库尚未报送，本月进展按已加载的最近一期（{'、'.join(earlier)}）调度库匹配。"
+
+
+def write_progress_sheet(ws, month: str, units: list[dict], libraries: Sequence[str] = ()) -> None:
     rows = []
     for i, u in enumerate(units, start=1):
         rows.append([(i, COUNT), (u["unit"], None), (u["projects"], COUNT), (u["month_investment"], AMOUNT),
                      (u["ytd_investment"], AMOUNT), (u["annual_plan"], AMOUNT), (u["ytd_share"], RATE),
-                     (None if u["reported"] else "未报送", None)])
+                     (unit_note(u), None)])
     plan, ytd = _sum(units, "annual_plan"), _sum(units, "ytd_investment")
     rows.append([(None, None), ("全市合计", None), (sum(u["projects"] for u in units), COUNT),
                  (_sum(units, "month_investment"), AMOUNT), (ytd, AMOUNT), (plan, AMOUNT),
@@ -131,10 +158,19 @@ def write_progress_sheet(ws, month: str, units: list[dict]) -> None:
            [("序号", 6), ("县（市、区）", 18), ("报送项目(个)", 12), ("本月完成投资", 15),
             ("本年累计完成投资", 17), ("年度计划投资", 15), ("累计完成占年度计划", 14), ("备注", 12)],
            rows, "本月无数据", total_rows={len(rows) - 1},
-           footnote=f"{ISSUER}根据13710平台调度数据整理；累计完成占年度计划 = 本年累计完成投资 ÷ 年度计划投资。")
+           footnote=f"{ISSUER}根据13710平台调度数据整理；累计完成占年度计划 = 本年累计完成投资 ÷ 年度计划投资。"
+                    + library_note(month, list(libraries)))
+
+
+def _status_text(p: dict) -> str | None:
+    if p["pending_days"] is not None:
+        return f"待交办（{p['pending_days']}天）"
+    return p["month_status"]
 
 
 def write_problems_sheet(ws, month: str, problems: list[dict]) -> None:
+    """Open problems the month's exports still list; those no longer reported go to their own sheet."""
+    problems = [p for p in problems if not p["not_reported"]]
     rows, red = [], set()
     for i, p in enumerate(problems):
         if p["overdue"]:
@@ -142,28 +178,48 @@ def write_problems_sheet(ws, month: str, problems: list[dict]) -> None:
         rows.append([(i + 1, COUNT), (p["unit"], None), (p["project_name"], None), (p["kind"], None),
                      (p["description"], None), (p["department"], None), (p["raised_on"], None),
                      ("是" if p["major"] else "否", None), (p["assign_by"], None), (p["feedback_by"], None),
-                     (p["settle_by"], None), (p["month_status"], None),
+                     (p["settle_by"], None), (_status_text(p), None),
                      (p["days_overdue"] if p["overdue"] else None, COUNT),
-                     ("不再报送" if p["not_reported"] else None, None)])
+                     ("待交办，未推送责任单位" if p["pending_days"] is not None else None, None)])
     _table(ws, f"{CITY}工业重点项目存在问题清单（{month_label(month)}）", month,
            [("序号", 6), ("县（市、区）", 12), ("项目名称", 24), ("问题类别", 9), ("存在问题", 30),
             ("责任单位", 14), ("提出时间", 11), ("重大问题", 6), ("交办时限", 11), ("反馈时限", 11),
-            ("办结时限", 11), ("办理状态", 9), ("超期天数", 8), ("备注", 9)],
+            ("办结时限", 11), ("办理状态", 12), ("超期天数", 8), ("备注", 12)],
            rows, "本月无未办结问题", unit_text=None, red_rows=red,
            footnote="按13710工作机制：1日内交办、3日内首次反馈、一般问题7日内办结、重大问题1个月内办结；"
-                    "红色为截至月末超过办结时限仍未办结的问题。不再报送：本月导出未再列出、且未办结的问题。")
+                    "红色为截至月末超过办结时限仍未办结的问题。待交办（N天）：尚未交办，天数自提出时间起算，"
+                    "不计入责任单位。本月导出未再列出的未办结问题见“不再报送问题”。")
 
 
-def write_departments_sheet(ws, month: str, departments: list[dict]) -> None:
+def write_vanished_sheet(ws, month: str, problems: list[dict]) -> None:
+    """不再报送: open problems the month's exports no longer list, with the days since last listed."""
+    vanished = [p for p in problems if p["not_reported"]]
+    rows = [[(i, COUNT), (p["unit"], None), (p["project_name"], None), (p["kind"], None),
+             (p["description"], None), (p["department"], None), (p["raised_on"], None),
+             (p["settle_by"], None), (p["month_status"], None), (p["days_not_reported"], COUNT)]
+            for i, p in enumerate(vanished, start=1)]
+    _table(ws, f"{CITY}工业重点项目不再报送问题（{month_label(month)}）", month,
+           [("序号", 6), ("县（市、区）", 12), ("项目名称", 24), ("问题类别", 9), ("存在问题", 30),
+            ("责任单位", 14), ("提出时间", 11), ("办结时限", 11), ("最后报送状态", 12), ("未报送天数", 10)],
+           rows, "本月无不再报送的问题", unit_text=None,
+           footnote="本月13710导出未再列出、且从未报告办结的问题：请核实是否已解决；不计入超期问题。"
+                    "未报送天数 = 月末距最后一次列出该问题的月份末的天数。")
+
+
+def write_departments_sheet(ws, month: str, departments: list[dict], pending: dict | None = None) -> None:
     rows = [[(i, COUNT), (d["department"], None), (d["open_problems"], COUNT), (d["overdue_problems"], COUNT),
              (d["closed_problems"], COUNT)] for i, d in enumerate(departments, start=1)]
     if departments:
         rows.append([(None, None), ("合计", None)] + [
             (sum(d[k] for d in departments), COUNT)
             for k in ("open_problems", "overdue_problems", "closed_problems")])
+    waiting = (pending or {}).get("problems") or 0
+    footnote = (f"另有待交办问题{waiting}个（尚未推送成员单位，最长已{pending['oldest_days']}天），"
+                "属交办环节滞后，不计入上表责任单位。") if waiting else None
     _table(ws, f"{month_label(month)}问题推送成员单位情况", month,
            [("序号", 6), ("责任单位", 22), ("未办结(个)", 12), ("其中超期(个)", 12), ("本月办结(个)", 12)],
-           rows, "本月无问题", unit_text="单位：个", total_rows={len(rows) - 1} if departments else set())
+           rows, "本月无问题", unit_text="单位：个", total_rows={len(rows) - 1} if departments else set(),
+           footnote=footnote)
 
 
 def write_warnings_sheet(ws, month: str, warnings: list[dict]) -> None:
@@ -187,10 +243,12 @@ def write_missing_sheet(ws, month: str, units: list[dict], review: list[dict]) -
 
 def build_workbook(data: dict[str, list[dict]], month: str) -> Workbook:
     wb = Workbook()
-    write_progress_sheet(wb.active, month, data["units"])
+    write_progress_sheet(wb.active, month, data["units"], [r["library_quarter"] for r in data.get("libraries", [])])
     wb.active.title = "本月进展"
     write_problems_sheet(wb.create_sheet("问题清单"), month, data["problems"])
-    write_departments_sheet(wb.create_sheet("按责任单位"), month, data["departments"])
+    write_vanished_sheet(wb.create_sheet("不再报送问题"), month, data["problems"])
+    write_departments_sheet(wb.create_sheet("按责任单位"), month, data["departments"],
+                            (data.get("pending") or [None])[0])
     write_warnings_sheet(wb.create_sheet("预警项目"), month, data["warnings"])
     write_missing_sheet(wb.create_sheet("未报送"), month, data["units"], data["review"])
     wb.active = 0

@@ -38,6 +38,12 @@ def previous_year(q: str) -> str:
     return f"{y - 1}Q{n}"
 
 
+def next_year(q: str) -> str:
+    """The same quarter of the year after: the quarter whose growth (上年同期) reads ``q``."""
+    y, n = parse_quarter(q)
+    return f"{y + 1}Q{n}"
+
+
 def quarter_range(first: str, last: str) -> list[str]:
     y, n = parse_quarter(first)
     ly, ln = parse_quarter(last)

@@ -192,6 +192,29 @@ def changed_quarters() -> list[dict]:
     return found
 
 
+def dependent_quarters(quarter: str, run_id: str | None = None) -> list[dict]:
+    """The runs a (re)run of ``quarter`` makes stale, to trigger after it published (issue 14 §5).
+
+    Quarter Q of year Y is read by Q of Y+1 (上年同期, growth, growth rank); the ranking of Y is
+    rebuilt by Y's Q4 run itself, and the ranking of Y+1 (上年位次, 位次变化) by the run of Q4 of
+    Y+1, which reads Y's ranks after this run replaced them. So the one dependent is Q of Y+1, and
+    only once it has been built (its bulletin rows exist): a forward backfill triggers nothing.
+    The run id is derived from this run's, so a retried task triggers one run, a new rerun another.
+    """
+    import hashlib
+
+    dep = quarters.next_year(quarter)
+    with _warehouse() as (s, eng):
+        built = warehouse.fetch(eng, "select count(*) as n from bulletin_unit_quarter where quarter = :q",
+                                q=dep)[0]["n"]
+    if not built:
+        log.info("%s: nothing reads it yet (%s not built): no dependent run", quarter, dep)
+        return []
+    tag = hashlib.sha1((run_id or "").encode()).hexdigest()[:12]
+    log.warning("%s was (re)built: %s reads it (上年同期, growth, ranking) -> trigger its rerun", quarter, dep)
+    return [{"quarter": dep, "run_id": f"refresh__{dep}__after__{quarter}__{tag}"}]
+
+
 # ------------------------------------------------------------------ the monthly 13710 dispatch
 
 def resolve_month(override, start, end) -> str:

@@ -99,8 +99,11 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     assert dag.get_task("build_marts").downstream_task_ids == {"check_marts"}
     assert dag.get_task("check_marts").downstream_task_ids == {"publish_bulletin", "rank_year", "draft_notice",
                                                                "publish_returns"}
-    assert dag.get_task("rank_year").downstream_task_ids == {"publish_ranking"}
+    assert dag.get_task("rank_year").downstream_task_ids == {"publish_ranking", "find_dependents"}
     assert dag.get_task("check_loads").downstream_task_ids == {"build_marts"}
+    # issue 14 §5: what reads the quarter is refreshed once it is published and ranked
+    assert dag.get_task("find_dependents").upstream_task_ids == {"resolve_quarter", "publish_bulletin", "rank_year"}
+    assert dag.get_task("refresh_dependent").upstream_task_ids == {"find_dependents"}
 
 
 def test_monthly_dag_shape_and_interval():

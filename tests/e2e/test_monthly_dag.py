@@ -61,7 +61,15 @@ def test_months_match_truth_rerun_and_out_of_order(env):
     assert any(p["major"] for p in doc["problems"].values())
     assert any(p["not_reported"] for p in doc["problems"].values())
     assert any(r["overdue"] for r in doc["problems_month"])
-    assert {w[3] for w in doc["early_warnings"]} == {"ytd_below_plan", "no_new_investment", "not_started"}
+    assert any(r["days_not_reported"] for r in doc["problems_month"])   # 不再报送, never overdue
+    assert any(r["pending_days"] is not None for r in doc["problems_month"])   # 待交办, not charged
+    reasons = [w[3].split(",") for w in doc["early_warnings"]]
+    assert {r for rs in reasons for r in rs} == {"ytd_below_plan", "no_new_investment", "not_started"}
+    assert any(len(rs) > 1 for rs in reasons)   # one warning per project, reasons joined
+    assert len({w[:3] for w in doc["early_warnings"]}) == len(doc["early_warnings"])
+    # finished projects with two months of no new investment, and no such warning for them
+    idle = {tuple(f) for f in doc["finished_idle"]}
+    assert idle and not any("no_new_investment" in w[3] and tuple(w[:3]) in idle for w in doc["early_warnings"])
     assert any(doc["missing_units"][m] for m in MONTHS)
     assert {r[2] for m in MONTHS for r in doc["loads"][m]["no_problem_rows"]} == {"无", "暂无", "无问题", "/", "—"}
 
@@ -72,7 +80,7 @@ def test_months_match_truth_rerun_and_out_of_order(env):
     # the workbook of the last month: its sheets, the overdue problems in red with 超期天数
     book_path = env["output"] / MONTHS[-1] / "忻州市工业重点项目2022年3月调度通报.xlsx"
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["本月进展", "问题清单", "按责任单位", "预警项目", "未报送"]
+    assert book.sheetnames == ["本月进展", "问题清单", "不再报送问题", "按责任单位", "预警项目", "未报送"]
     overdue = [r for r in doc["problems_month"] if r["month"] == MONTHS[-1] and r["overdue"]]
     ws = book["问题清单"]
     red = [row for row in ws.iter_rows(min_row=4) if row[0].fill.fgColor.rgb in ("00FFC7CE", "FFFFC7CE")]

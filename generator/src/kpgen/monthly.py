@@ -90,11 +90,14 @@ def deadlines(raised: dt.date, major: bool) -> dict:
 
 def ytd_at(p, month: str) -> float:
     """Year-to-date at the month's end: the quarter's spending reached in thirds, some months
-    stalling (the month adds nothing), exact at the quarter's end."""
+    stalling (the month adds nothing), exact at the quarter's end; all of it by the month the
+    project is finished, so a finished project's later months add nothing."""
     y, m = parse_month(month)
     q, k = (m - 1) // 3 + 1, (m - 1) % 3 + 1
     before = p.ytd(y, q - 1) if q > 1 else 0.0
     spend = p.spend.get((y, q), 0.0)
+    if p.finish is not None and month_of(p.finish) <= month:   # finished (竣工投产): nothing more to spend
+        return round(before + spend, 1)
     rng = random.Random(f"kpgen-monthly-spend:{p.id}:{y}Q{q}")
     fracs = [1 / 3, 2 / 3, 1.0]
     if rng.random() < 0.3:            # a stalled month
@@ -370,40 +373,55 @@ def truth(months: list[str], loaded: dict[str, list[Written]], entered: dict[str
                 continue
             upto = [m for m in months_seen if m <= month]
             closed_now = p["closed_month"] == month
+            vanished = not closed_now and upto[-1] < month      # 不再报送: listed apart, never overdue
             days = (month_end(month) - dt.date.fromisoformat(p["settle_by"])).days
-            overdue = not closed_now and days > 0
-            per_month.append({"month": month, "problem": pid, "status": "已办结" if closed_now else seen[pid][upto[-1]],
+            overdue = not closed_now and not vanished and days > 0
+            status = "已办结" if closed_now else seen[pid][upto[-1]]
+            pending = not closed_now and status == "待交办"     # the office's delay, not the department's
+            per_month.append({"month": month, "problem": pid, "status": status,
                               "overdue": overdue, "days_overdue": days if overdue else 0,
-                              "closed_in_month": closed_now,
-                              "not_reported": not closed_now and upto[-1] < month, "department": p["department"]})
+                              "closed_in_month": closed_now, "not_reported": vanished,
+                              "days_not_reported": (month_end(month) - month_end(upto[-1])).days if vanished
+                              else None,
+                              "pending_days": (month_end(month) - dt.date.fromisoformat(p["raised_on"])).days
+                              if pending else None,
+                              "department": p["department"]})
     departments: dict[tuple[str, str], dict] = {}
     for r in per_month:
+        if r["pending_days"] is not None:
+            continue
         d = departments.setdefault((r["month"], r["department"]), {"open": 0, "overdue": 0, "closed": 0})
         d["closed" if r["closed_in_month"] else "open"] += 1
         d["overdue"] += int(r["overdue"])
-    warnings = []
+    warnings, finished_idle = [], []
     by_month_ref = {month: {w.ref: w for w in loaded[month]} for month in months}
     for month in months:
         y, m = parse_month(month)
         prev = shift_month(month, -1)
-        for w in loaded[month]:
-            v = w.values
+        for ref, w in by_month_ref[month].items():   # one warning per project, reasons in this order
+            v, reasons = w.values, []
             if v["annual_plan"] and v["annual_plan"] > 0 and v["ytd_investment"] < m / 12 * v["annual_plan"] * FACTOR:
-                warnings.append((month, w.unit, w.project.name, "ytd_below_plan"))
-            pw = by_month_ref.get(prev, {}).get(w.ref)
+                reasons.append("ytd_below_plan")
+            pw = by_month_ref.get(prev, {}).get(ref)
             if v["month_investment"] <= 0 and pw is not None and pw.values["month_investment"] <= 0:
-                warnings.append((month, w.unit, w.project.name, "no_new_investment"))
+                if v["status"] == "竣工投产":        # a finished project invests no more: no warning
+                    finished_idle.append((month, w.unit, w.project.name))
+                else:
+                    reasons.append("no_new_investment")
             q = entered.get(w.project.id)
             if v["status"] == "未开工" and q:
                 qy, qn = parse_quarter(q)
                 if y * 12 + m - 1 >= qy * 12 + qn * 3 - 1 + 3:
-                    warnings.append((month, w.unit, w.project.name, "not_started"))
+                    reasons.append("not_started")
+            if reasons:
+                warnings.append((month, w.unit, w.project.name, ",".join(reasons)))
     return {
         "months": months,
         "problems": problems,
         "problems_month": per_month,
         "departments": [{"month": k[0], "department": k[1], **v} for k, v in sorted(departments.items())],
         "early_warnings": sorted(warnings),
+        "finished_idle": sorted(finished_idle),
         "missing_units": units_by_month,
     }
 

@@ -95,7 +95,9 @@ create table if not exists problems (
     not_reported integer not null
 );
 
--- Each open or just-closed problem as of each month's last day.
+-- Each open or just-closed problem as of each month's last day. A problem no longer reported
+-- (不再报送) is never overdue: days_not_reported counts the days since the last export listing
+-- it; pending_days, the age of a problem still 待交办 (not charged to its department).
 create table if not exists problems_month (
     month text not null,
     problem_id text not null,
@@ -107,7 +109,9 @@ create table if not exists problems_month (
     overdue integer not null,
     days_overdue integer not null,
     closed_in_month integer not null,
-    not_reported integer not null
+    not_reported integer not null,
+    days_not_reported integer,
+    pending_days integer
 );
 create index if not exists ix_problems_month on problems_month (month);
 
@@ -121,6 +125,9 @@ create table if not exists department_month (
 );
 
 -- Per month and configured unit: the 本月进展 figures, and whether the unit reported at all.
+-- library_status: the unit's dispatch library in the quarter of the month (unit_submissions:
+-- received / not_received; NULL before that quarter is built), so the workbook can say where
+-- the 13710 export and the quarter disagree.
 create table if not exists progress_unit_month (
     month text not null,
     unit text not null,
@@ -130,7 +137,8 @@ create table if not exists progress_unit_month (
     month_investment double precision,
     ytd_investment double precision,
     annual_plan double precision,
-    ytd_share double precision
+    ytd_share double precision,
+    library_status text
 );
 
 -- Early warnings per month and project; reason: ytd_below_plan | no_new_investment | not_started.

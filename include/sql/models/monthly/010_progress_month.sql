@@ -1,20 +1,39 @@
--- Each loaded month's progress rows, matched to the dispatch library of the month's quarter:
--- by project code first, else by normalised name within the unit when exactly one library
--- project of the unit carries it. entered_quarter: the first loaded quarter whose dispatch
--- library holds the project (by code, or by name in the unit; also when this quarter's row
--- did not match). Rebuilt for all months (problems and warnings span months).
+-- Each loaded month's progress rows, matched to a dispatch library: the month's quarter's, or,
+-- before that library has arrived, the latest loaded library of an earlier quarter
+-- (library_quarter names it; the workbook says so). By project code first, else by normalised
+-- name within the unit when exactly one library project of the unit carries it.
+-- entered_quarter: the first loaded quarter whose dispatch library holds the project (by code,
+-- or by name in the unit; also when this quarter's row did not match).
+-- Rebuilt for all months (problems and warnings span months).
 insert into progress_month (
     month, unit, project_code, project_name, month_investment, ytd_investment, annual_plan,
     progress, project_ref, status, library_quarter, matched_by, library_code, entered_quarter
 )
 with
 
-progress as (
+library_quarters as (
+    select distinct quarter from stg_dispatch
+),
+
+month_rows as (
     select
         p.*,
         substr(p.month, 1, 4) || 'Q'
-        || cast((cast(substr(p.month, 6, 2) as integer) + 2) / 3 as text) as library_quarter
+        || cast((cast(substr(p.month, 6, 2) as integer) + 2) / 3 as text) as month_quarter
     from stg_progress as p
+),
+
+progress as (
+    select
+        r.*,
+        coalesce(
+            (
+                select max(lq.quarter) from library_quarters as lq
+                where lq.quarter <= r.month_quarter
+            ),
+            r.month_quarter
+        ) as library_quarter
+    from month_rows as r
 ),
 
 dispatch as (

@@ -13,6 +13,8 @@ generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sq
 - ``int_project_rows`` gains ``cluster_text``, ``signing_date``, ``start_date``, ``owner``;
 - the marts ``bulletin_unit_quarter``, ``city_targets``, ``missed_reports`` and
   ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept;
+- ``problems_month`` gains ``days_not_reported`` and ``pending_days``, ``progress_unit_month``
+  gains ``library_status`` (issue 14 §6);
 - ``ranking_unit_year`` (only year, unit, score, rank, run_id in 00fce12, never written) gets the
   contract's columns: dropped and created again from ``040_ranking.sql``.
 
@@ -53,6 +55,12 @@ def upgrade() -> None:
     if sa.inspect(conn).has_table("int_project_rows"):
         for column in ("cluster_text", "signing_date", "start_date", "owner"):
             migrations.add_column_if_missing(conn, "int_project_rows", column, "text")
+    # monthly (issue 14 §6): 不再报送 and 待交办 ages; the quarter's library status beside 13710
+    for table, column, sql_type in (("problems_month", "days_not_reported", "integer"),
+                                    ("problems_month", "pending_days", "integer"),
+                                    ("progress_unit_month", "library_status", "text")):
+        if sa.inspect(conn).has_table(table):
+            migrations.add_column_if_missing(conn, table, column, sql_type)
     migrations.rebuild_with_key(conn, "bulletin_unit_quarter", statements)
     migrations.rebuild_with_key(conn, "city_targets", statements)
     migrations.rebuild_with_key(conn, "missed_reports", statements, where="project_key is not null")
