@@ -133,10 +133,11 @@ def keyprojects_quarterly():
             raise AirflowFailException(str(exc)) from exc
 
     @task(multiple_outputs=False)
-    def build_marts(quarter: str, _checked: dict, run_id=None) -> dict:
+    def build_marts(quarter: str, _checked: dict, run_id=None, data_interval_end=None) -> dict:
         from keyprojects import runtime
 
-        return runtime.build_marts(quarter, run_id=run_id)
+        # the run's interval end dates the bulletin (制表日期), never the clock
+        return runtime.build_marts(quarter, run_id=run_id, run_end=data_interval_end)
 
     @task(multiple_outputs=False)
     def check_marts(quarter: str, _marts: dict) -> dict:

@@ -10,6 +10,12 @@ WEIGHTS = {"industrial_growth_gap": 30, "renovation_growth": 15, "start_rate": 2
            "large_projects": 10, "cluster_projects": 10}
 
 
+def printed_percent(fraction: float) -> Decimal:
+    """A fraction as the office reads it: percent at one decimal, half away from zero, of the value
+    to 15 significant digits (as Excel shows it)."""
+    return (Decimal(f"{fraction:.15g}") * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def expected_ranking(engine, year: int, previous: dict[str, int] | None = None) -> dict[str, dict]:
     rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=f"{year}Q4")
     order = {u.name: u.order for u in config.units()}
@@ -17,7 +23,7 @@ def expected_ranking(engine, year: int, previous: dict[str, int] | None = None) 
     values = {}
     for r in rows:
         gap = None if r["industrial_growth"] is None or r["target_growth"] is None \
-            else r["industrial_growth"] - r["target_growth"]
+            else float(printed_percent(r["industrial_growth"]) - printed_percent(r["target_growth"])) / 100
         values[r["unit"]] = {"industrial_growth_gap": gap, "renovation_growth": r["renovation_growth"],
                              "start_rate": r["start_rate"], "registration_rate": r["registration_rate"],
                              "large_projects": r["yiyuan_projects"], "cluster_projects": r["cluster_projects"]}

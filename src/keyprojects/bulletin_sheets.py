@@ -148,14 +148,14 @@ def write_targets_sheet(ws: Worksheet, quarter: str, header: dict, targets: Sequ
         measure = MEASURE_LABELS.get(t["measure"], t["measure"])
         rows.append([(i, COUNT), (t.get("label") or t["indicator"], None), (measure, None),
                      (_num(t.get("target_shown")), fmt), (_num(t.get("actual_shown")), fmt),
-                     (None if attained is None else ("完成" if attained else "未完成"), None, attained),
+                     ("无法判断" if attained is None else ("完成" if attained else "未完成"), None, attained),
                      (_num(t.get("progress")), RATE), (t.get("note"), None)])
     _write_list_sheet(ws, f"{CITY}工业重点项目全市目标完成情况（{quarter_label(quarter)}）", quarter, header,
                       [("序号", 5), ("指标", 30), ("口径", 10), ("目标", 12), ("实际", 12), ("是否完成", 9),
                        ("完成进度", 9), ("说明", 30)],
                       rows, "本年度未设全市目标（无目标配置）",
                       footnote="注：实际值为截至本季度末的累计数，与通报表“全市合计”行一致；年度目标按全年计；"
-                               "完成进度=实际/目标（金额、个数）；空白表示无法计算，是否完成为空表示无法判断。",
+                               "完成进度=实际/目标（金额、个数）；空白表示无法计算；无法判断：数据不全（原因见说明），不作完成认定。",
                       unit_text="金额单位：亿元")
 
 

@@ -6,6 +6,7 @@ mart in the caller's transaction (delete-then-insert), so a rerun equals a run.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from . import LISTS, config, matching, quarters, warehouse
 # Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
 MART_TABLES = ("int_project_quarter", "int_project_first_source", "int_library_candidate", "unit_submissions",
                "int_cluster_review", "missed_reports", "missed_projects", "unregistered_projects",
-               "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets", "bulletin_quarter")
+               "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets", "int_attainment",
+               "bulletin_quarter")
 YIYUAN = 10000.0  # 万元: 亿元以上
 MEASURES = ("amount", "growth", "count", "share")
 
@@ -101,7 +103,10 @@ def run_models(conn: Connection, sql_dir: Path, params: dict) -> None:
             warehouse.analyze(conn, table)
 
 
-def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None = None) -> dict:
+def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None = None,
+                run_date: dt.date | None = None) -> dict:
+    """``run_date``: the day of the run (the Airflow run's data interval end, China time), from which
+    the 制表日期 is taken when it lies after the quarter's end; never the clock, never a row."""
     year, _ = quarters.parse_quarter(quarter)
     prev = quarters.previous_year(quarter)
     refresh_config_tables(conn, year)
@@ -110,7 +115,8 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
         warehouse.replace_partition(conn, table, {"quarter": quarter}, [])
     params = {"quarter": quarter, "prev_quarter": prev, "year": year, "year_text": str(year),
               "yiyuan": YIYUAN, "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
-              "cutoff": quarters.quarter_end(quarter).isoformat()}
+              "cutoff": quarters.quarter_end(quarter).isoformat(),
+              "tabulated_on": max(quarters.quarter_end(quarter), run_date or dt.date.min).isoformat()}
     run_models(conn, sql_dir, params)
     missing = [r["list"] for r in warehouse.fetch(
         conn, "select list from cfg_list where list not in (select list from load_audit "

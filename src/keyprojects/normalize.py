@@ -63,6 +63,16 @@ def parse_amount(value, file_unit: str = "万元") -> float | None:
 
 # ---------------------------------------------------------------- dates
 
+# A time of day after a date, in any form Excel, WPS and web exports write: "9:00", "08:30:00",
+# "8:30:00.000", "T08:30:00+08:00", "上午9:00", "9:00 AM", "9时30分", "9点". It follows a space, a "T"
+# or the 日 of a Chinese date; it is removed so that only the day is read.
+_TIME_RE = re.compile(
+    r"(?:(?<=日)|(?<=\d)T|\s+)\s*(?:上午|下午|中午|晚上|凌晨)?\s*"
+    r"(?:\d{1,2}[:：]\d{1,2}(?:[:：]\d{1,2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?"
+    r"|\d{1,2}[时点](?:\d{1,2}分(?:\d{1,2}秒)?)?)"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2})?\s*$"
+)
+
 _DATE_RES = (
     re.compile(r"^(\d{4})[年./-](\d{1,2})[月./-](\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -86,11 +96,10 @@ def parse_date(value) -> dt.date | None:
             value = str(int(value))  # a yyyymmdd number typed into a cell
         else:
             return _from_serial(float(value))
-    s = config.squash(value).translate(_DASHES)
+    # a time of day is dropped before the spaces go: "2022/3/28 9:00" must not become "2022/3/289:00"
+    s = config.squash(_TIME_RE.sub("", unicodedata.normalize("NFKC", str(value)).strip())).translate(_DASHES)
     if _NUMBER_RE.match(s) and not re.fullmatch(r"\d{8}", s):
         return _from_serial(float(s))
-    # "2022-03-15 00:00:00" from text exports
-    s = re.sub(r"(\d)[T ]?\d{1,2}:\d{2}(:\d{2})?$", r"\1", s)
     for rx in _DATE_RES:
         m = rx.match(s)
         if m:

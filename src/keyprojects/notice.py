@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 
 from docx import Document
@@ -60,8 +61,12 @@ def read_city(conn_or_engine, quarter: str) -> dict:
     """The city's figures for the quarter: the ``city`` row of ``bulletin_group_quarter`` (their SQL
     home), plus ``target_amount``/``target_progress`` (city_targets) and ``unregistered`` (rows of
     unregistered_projects). Raises ``LookupError`` when the quarter's marts were not built."""
+    # amounts in 亿元 as SQL rounds them for 全市目标 (050_city_targets.sql): Python does not round again
     rows = warehouse.fetch(conn_or_engine, f"""
-        SELECT {', '.join(CITY_COLUMNS)} FROM bulletin_group_quarter
+        SELECT {', '.join(CITY_COLUMNS)},
+               round(cast(dispatch_total_investment / 10000 as numeric), 2) AS dispatch_total_investment_yi,
+               round(cast(industrial_investment / 10000 as numeric), 2) AS industrial_investment_yi
+        FROM bulletin_group_quarter
         WHERE quarter = :q AND group_kind = 'city'""", q=quarter)
     if not rows:
         raise LookupError(f"bulletin_group_quarter has no city row for {quarter}: build its marts first")
@@ -122,9 +127,10 @@ def read_problems(conn_or_engine, quarter: str, worst: int) -> dict:
 # Formatting (no arithmetic beyond units of display)
 
 
-def yi(amount_wan) -> str:
-    """万元 -> ``X.XX``亿元 text."""
-    return f"{float(amount_wan) / 10000:.2f}"
+def yi(amount_yi) -> str:
+    """An amount already in 亿元 and rounded to 2 decimals by SQL -> ``X.XX`` text (no rounding here:
+    the 亿元 figure has one rounding home, so the draft and 全市目标 cannot differ)."""
+    return f"{Decimal(str(amount_yi)):.2f}"
 
 
 def pct(rate) -> str:
@@ -140,8 +146,8 @@ def growth_phrase(g) -> str:
 def overview_sentences(city: dict, quarter: str) -> list[str]:
     cutoff = office.cn_date(quarters.quarter_end(quarter))
     s1 = (f"截至{cutoff}，全市调度库项目{_n(city['dispatch_projects'])}个、"
-          f"总投资{_yi(city['dispatch_total_investment'])}亿元；")
-    parts = [f"工业投资完成{_yi(city['industrial_investment'])}亿元"]
+          f"总投资{_yi(city['dispatch_total_investment_yi'])}亿元；")
+    parts = [f"工业投资完成{_yi(city['industrial_investment_yi'])}亿元"]
     if city["industrial_growth"] is not None:
         parts.append(growth_phrase(city["industrial_growth"]))
     else:

@@ -89,12 +89,17 @@ def check_loads(loads: list[dict]) -> dict:
     return summary
 
 
-def build_marts(quarter: str, run_id: str | None = None) -> dict:
-    """Match projects across the lists and replace the quarter's mart rows in one transaction."""
+def build_marts(quarter: str, run_id: str | None = None, run_end=None) -> dict:
+    """Match projects across the lists and replace the quarter's mart rows in one transaction.
+    ``run_end``: the run's data interval end (its day in China time dates the bulletin)."""
     from . import metrics
+    from .arrivals import CHINA
 
+    run_date = None
+    if run_end is not None:
+        run_date = run_end.astimezone(CHINA).date() if isinstance(run_end, dt.datetime) else run_end
     with _warehouse() as (s, eng), eng.begin() as conn:
-        summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id)
+        summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id, run_date=run_date)
         if run_id:
             from . import operations
 

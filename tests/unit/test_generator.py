@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,40 @@ def test_files_say_what_the_truth_says(runs):
             got = parsed[(r["file"], r["sheet"], r["row_number"])]
             for k, v in got.items():
                 assert r[k] == v, (name, r["file"], r["row_number"], k)
+
+
+TIMED = re.compile(r"^(\d{4})[/.\-年](\d{1,2})[/.\-月](\d{1,2})日? (\d{1,2}):(\d{2})(:\d{2})?$")
+
+
+def test_some_text_dates_carry_a_time_of_day_and_the_truth_keeps_the_day(runs):
+    """Issue 14 §3: CSV (and some text) date cells are written with a time of day, as Excel and WPS
+    save them ("2022/3/28 9:00"); the truth's date of such a loaded row is the day written, found here
+    with a regex of this test's own."""
+    a, ta = runs["a"]
+    seen = one_digit_hour = 0
+    for q in QUARTERS:
+        for name in LISTS:
+            t = ta[q]["lists"][name]
+            by_file: dict[str, list] = {}
+            for r in t["loaded"]:
+                if r["file"].endswith(".csv"):
+                    by_file.setdefault(r["file"], []).append(r)
+            for f, rows in by_file.items():
+                data = (a / q / name / f).read_bytes()
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    text = data.decode("gbk")
+                lines = list(csv.reader(io.StringIO(text)))
+                for r in rows:
+                    days = {r[k] for k in ("approval_date", "signing_date", "start_date", "registered_date") if r[k]}
+                    for cell in lines[r["row_number"] - 1]:
+                        m = TIMED.match(unicodedata.normalize("NFKC", cell).strip())
+                        if m:
+                            seen += 1
+                            one_digit_hour += len(m.group(4)) == 1
+                            assert dt.date(*map(int, m.groups()[:3])).isoformat() in days, (name, f, r["row_number"])
+    assert seen >= 20 and one_digit_hour >= 5, (seen, one_digit_hour)
 
 
 def test_cli(tmp_path, capsys):

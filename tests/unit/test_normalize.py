@@ -33,6 +33,41 @@ def test_dates_in_every_listed_form(value, expected):
     assert n.parse_date(value) == expected
 
 
+# Every date form of docs/rules.md, written without a time and with a time of day in the forms Excel,
+# WPS and web exports write (issue 14 §3: "2022/3/28 9:00" was read as 2022-03-02).
+DATE_FORMS = [
+    ("2022年3月28日", dt.date(2022, 3, 28)), ("2022.3.28", dt.date(2022, 3, 28)), ("2022/03/28", dt.date(2022, 3, 28)),
+    ("2022/3/28", dt.date(2022, 3, 28)), ("2022-03-28", dt.date(2022, 3, 28)), ("2022-3-8", dt.date(2022, 3, 8)),
+    ("20220328", dt.date(2022, 3, 28)), ("2022年3月", dt.date(2022, 3, 1)),
+    ("２０２２．３．２８", dt.date(2022, 3, 28)),
+    ("44648", dt.date(2022, 3, 28)),
+]
+TIMES = [" 9:00", " 8:30:00", " 09:00", " 08:30:00", " 0:00:00", " 23:59:59", " 9:00:00.000", "T08:30:00",
+         " 上午9:00", " 9:00 PM", " 9时30分", "　９：００", " 8:30:00+08:00"]
+
+
+@pytest.mark.parametrize("value,expected", DATE_FORMS)
+@pytest.mark.parametrize("time", [""] + TIMES)
+def test_a_time_of_day_is_dropped_and_the_day_kept(value, expected, time):
+    if time.startswith("T") and not value[-1].isdigit():
+        pytest.skip("an ISO 'T' follows digits only")
+    assert n.parse_date(value + time) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2022/3/28 9:00", dt.date(2022, 3, 28)), ("2022-03-15 8:30:00", dt.date(2022, 3, 15)),
+    ("2022/3/1 9:00", dt.date(2022, 3, 1)), ("2022/12/31 23:59", dt.date(2022, 12, 31)),
+    ("2022年3月28日9:00", dt.date(2022, 3, 28)), (dt.datetime(2022, 3, 28, 9, 0), dt.date(2022, 3, 28)),
+])
+def test_the_issue_cases_with_a_one_digit_hour(value, expected):
+    assert n.parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["2022/3/28 25:00x", "2022年13月 9:00", "9:00"])
+def test_a_time_does_not_make_a_bad_date_good(value):
+    assert n.parse_date(value) is None
+
+
 @pytest.mark.parametrize("value", ["2022年13月", "2022.02.30", "明年", "3", "2022"])
 def test_bad_dates_are_none(value):
     assert n.parse_date(value) is None

@@ -32,6 +32,10 @@ def _rows(year, overrides=None):
 def _load(conn, year, rows):
     metrics.refresh_config_tables(conn, year)
     warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": f"{year}Q4"}, rows)
+    # the attainment model judges the hand-made rows as it judges built ones (the ranking reads its gap)
+    warehouse.replace_partition(conn, "int_attainment", {"quarter": f"{year}Q4"}, [])
+    for stmt in warehouse.sql_statements(SQL / "models" / "055_attainment.sql"):
+        conn.execute(*metrics.bind(stmt, {"quarter": f"{year}Q4", "year": year, "run_id": None}))
 
 
 def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
@@ -130,3 +134,22 @@ def test_ranking_on_postgres(pg_engine):
     prev = {r["unit"]: r["rank"] for r in warehouse.fetch(pg_engine, "SELECT unit, rank FROM ranking_unit_year "
                                                                      "WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(pg_engine, 2022, prev)
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite_engine", pytest.param("pg_engine", marks=pytest.mark.postgres)])
+def test_a_unit_exactly_at_its_target_has_no_gap(engine_name, request):
+    """Issue 14 §2: 1150/1000 - 1 is 0.1499999999999999 in floating point; the office reads 15.0%
+    against 15.0%, so the gap is 0, not -1e-16 (which ranked it below a unit really at 15%)."""
+    engine = request.getfixturevalue(engine_name)
+    rows = _rows(2022, {"忻府区": {"industrial_growth": 1150 / 1000 - 1, "target_growth": 0.15},
+                        "定襄县": {"industrial_growth": 0.1496, "target_growth": 0.15},
+                        "五台县": {"industrial_growth": 0.1494, "target_growth": 0.15}})
+    with engine.begin() as conn:
+        _load(conn, 2022, rows)
+        ranking.rank_year(conn, "2022Q4", SQL)
+    got = {r["unit"]: r for r in ranking.read_ranking(engine, 2022)}
+    assert got["忻府区"]["industrial_growth_gap_value"] == 0
+    assert got["定襄县"]["industrial_growth_gap_value"] == 0
+    assert got["五台县"]["industrial_growth_gap_value"] == pytest.approx(-0.001, abs=1e-12)
+    assert got["忻府区"]["industrial_growth_gap_points"] == got["定襄县"]["industrial_growth_gap_points"]
+    assert_ranking_matches(engine, 2022)

@@ -14,6 +14,7 @@ unit's cluster figures None). Amounts are rounded to 2 decimals, as the warehous
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from keyprojects import config
 
@@ -38,6 +39,12 @@ def _investment(doc: dict | None) -> dict[str, dict[str, float]] | None:
             if r.get("nature") in groups[g]:
                 out[r["unit"]][g] += ytd
     return out
+
+
+def printed(fraction: float) -> Decimal:
+    """A growth as the office reads it (domain.md, Attainment): percent at one decimal, half away
+    from zero, of the value to 15 significant digits (as Excel shows it): 1150/1000 - 1 is 15.0%."""
+    return (Decimal(f"{fraction:.15g}") * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _growth(cur: float, prev: float | None):
@@ -127,7 +134,7 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
             "industrial_investment_prev": None if prev is None else round(prev["industrial"], 2),
             "industrial_growth": growth,
             "target_growth": target,
-            "growth_attained": None if growth is None or target is None else int(growth >= target),
+            "growth_attained": None if growth is None or target is None else int(printed(growth) >= printed(target)),
             "newbuild_investment": round(cur["newbuild"], 2),
             "newbuild_growth": _growth(cur["newbuild"], prev and prev["newbuild"]),
             "renovation_investment": round(cur["renovation"], 2),

@@ -99,11 +99,25 @@ def amount_form(rng: random.Random, v: float, col_unit: str, csv: bool, style: s
 
 DATE_STYLES_EXCEL = (("cell", 45), ("serial", 12), ("ym", 10), ("ymd_cn", 6), ("dot", 10), ("slash", 9),
                      ("iso", 4), ("compact", 4))
-DATE_STYLES_CSV = (("iso", 25), ("slash", 25), ("dot", 15), ("ym", 12), ("ymd_cn", 10), ("serial", 5),
-                   ("compact", 8))
+DATE_STYLES_CSV = (("iso", 25), ("slash", 20), ("slash_short", 8), ("dot", 15), ("ym", 12), ("ymd_cn", 10),
+                   ("serial", 5), ("compact", 8))
+# Text dates that may carry a time of day, as Excel and WPS write them when they save a CSV
+# ("2022/3/28 9:00") and web exports write them ("2022-03-15 08:30:00"): the day is what counts.
+TIMED_STYLES = ("slash", "slash_short", "iso", "dot", "ymd_cn")
+TIME_FORMS = ("{h}:{mi:02d}", "{h}:{mi:02d}:{s:02d}", "{h:02d}:{mi:02d}:{s:02d}", "{h:02d}:{mi:02d}")
+
+
+def time_of_day(rng: random.Random) -> str:
+    return rng.choice(TIME_FORMS).format(h=rng.randrange(0, 24), mi=rng.randrange(60), s=rng.randrange(60))
 
 
 def date_form(rng: random.Random, d: dt.date, csv: bool, style: str | None = None, month_only: bool = False):
+    return date_cell(rng, d, csv, style, month_only)[0]
+
+
+def date_cell(rng: random.Random, d: dt.date, csv: bool, style: str | None = None, month_only: bool = False):
+    """(the cell as written, the day it means): the day itself, or the first of its month where only
+    the month is written. The meaning comes from how the cell was made, not from reading it back."""
     from .world import weighted
 
     if style is None:
@@ -114,27 +128,29 @@ def date_form(rng: random.Random, d: dt.date, csv: bool, style: str | None = Non
             d = d.replace(day=1)
     y, m, day = d.year, d.month, d.day
     if style == "cell":
-        return dt.datetime(y, m, day)
+        return dt.datetime(y, m, day), d
     if style == "serial":
         n = (d - EXCEL_EPOCH).days
-        return str(n) if csv else n
-    if style == "ym":
-        s = f"{y}年{m}月"
-    elif style == "ym_slash":
-        s = f"{y}/{m}"
+        return (str(n) if csv else n), d
+    if style in ("ym", "ym_slash"):
+        s, d = (f"{y}年{m}月" if style == "ym" else f"{y}/{m}"), d.replace(day=1)
     elif style == "ymd_cn":
         s = f"{y}年{m}月{day}日"
     elif style == "dot":
         s = f"{y}.{m}.{day}"
     elif style == "slash":
         s = f"{y}/{m:02d}/{day:02d}"
+    elif style == "slash_short":
+        s = f"{y}/{m}/{day}"
     elif style == "compact":
         s = f"{y}{m:02d}{day:02d}"
     else:
         s = f"{y}-{m:02d}-{day:02d}"
+    if style in TIMED_STYLES and rng.random() < (0.2 if csv else 0.05):
+        s += " " + time_of_day(rng)
     if style != "compact" and rng.random() < 0.03:
         s = s.translate(FULLWIDTH)
-    return s
+    return s, d
 
 
 BAD_DATES = ("{y}年13月", "{y}.02.30", "{y}年2月30日", "{y}/13/05", "{y}年底", "三月底", "{y}.0.15")

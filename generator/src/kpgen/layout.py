@@ -33,6 +33,7 @@ class Row:
     intended: list = field(default_factory=list)
     variant: str = "exact"                   # exact | spelling | near_miss (name as written)
     duplicate_of: "Row | None" = None
+    dates: dict = field(default_factory=dict)  # field -> (cell as rendered, the day it means)
     # filled by truth evaluation
     faults: list | None = None
     parsed: dict | None = None
@@ -276,7 +277,8 @@ def render(ctx: Ctx, sh: Sheet, st: Style, entry: Entry, csv: bool) -> Row:
             if v is None:
                 continue
             month_only = ctx.list_name == "reserve" and f == "start_date"
-            cells[f] = forms.date_form(rng, v, csv, st.date if rng.random() < 0.85 else None, month_only)
+            cells[f], meant = forms.date_cell(rng, v, csv, st.date if rng.random() < 0.85 else None, month_only)
+            row.dates[f] = (cells[f], meant)
         elif f in VOCAB_FIELDS:
             if v is None:
                 continue

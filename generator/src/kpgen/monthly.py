@@ -28,6 +28,7 @@ from keyprojects import config, normalize
 # calendar arithmetic only; the 13710 deadlines (plus_month) are computed here independently
 from keyprojects.quarters import month_end, parse_month, shift_month
 
+from . import forms
 from .layout import Column, File, Row, Sheet
 from .world import World, memberships, parse_quarter
 from .writers import write_file
@@ -192,13 +193,16 @@ class Written:
 def _date_cell(rng: random.Random, d: dt.date | None, csv: bool):
     if d is None:
         return None
-    style = rng.choice(("iso", "dot", "cn", "date"))
+    style = rng.choice(("iso", "dot", "cn", "date", "timed"))
     if style == "date" and not csv:
         return dt.datetime(d.year, d.month, d.day)
     if style == "dot":
         return f"{d.year}.{d.month}.{d.day}"
     if style == "cn":
         return f"{d.year}年{d.month}月{d.day}日"
+    if style == "timed":  # with a time of day, as the platform and a CSV saved by Excel write it
+        day = rng.choice((f"{d.year}/{d.month}/{d.day}", d.isoformat()))
+        return f"{day} {forms.time_of_day(rng)}"
     return d.isoformat()
 
 

@@ -125,3 +125,25 @@ create table if not exists missed_projects (
     run_id text,
     primary key (quarter, unit, project_key)
 );
+
+-- Attainment (达标/完成) judged once, at the precision the office reads (models/055_attainment.sql):
+-- every unit's and group's industrial growth against its target, and every city target. actual and
+-- target as judged (growth and share as fractions; city amounts in 亿元 as 全市目标 shows them);
+-- *_printed as compared: growth and share in percent at one decimal, amounts and counts as shown.
+-- scope: unit | zone_group | city | city_target. incomplete = 1: some units' data are missing.
+create table if not exists int_attainment (
+    quarter text not null,
+    scope text not null,
+    subject text not null,
+    indicator text not null,
+    measure text not null,
+    actual double precision,
+    target double precision,
+    strict integer not null,
+    incomplete integer not null,
+    actual_printed double precision,
+    target_printed double precision,
+    attained integer,
+    run_id text,
+    primary key (quarter, scope, subject, indicator, measure)
+);

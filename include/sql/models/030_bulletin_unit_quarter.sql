@@ -341,10 +341,7 @@ select
     g_ind as industrial_growth,
     target_growth,
     gap as growth_gap,
-    case
-        when g_ind is null or target_growth is null then null
-        when g_ind >= target_growth then 1 else 0
-    end as growth_attained,
+    cast(null as integer) as growth_attained,  -- judged in 055_attainment.sql
     growth_rank,
     round(cast(newbuild as numeric), 2) as newbuild_investment,
     round(cast(newbuild_prev as numeric), 2) as newbuild_investment_prev,

@@ -195,10 +195,7 @@ select
     g_ind as industrial_growth,
     target_growth,
     g_ind - target_growth as growth_gap,
-    case
-        when g_ind is null or target_growth is null then null
-        when g_ind >= target_growth then 1 else 0
-    end as growth_attained,
+    cast(null as integer) as growth_attained,  -- judged in 055_attainment.sql
     round(cast(newbuild_investment as numeric), 2) as newbuild_investment,
     round(cast(newbuild_investment_prev as numeric), 2) as newbuild_investment_prev,
     g_new as newbuild_growth,

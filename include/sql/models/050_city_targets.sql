@@ -1,7 +1,11 @@
 -- The city's progress against the year's targets (cfg_target, from config/targets/<year>.toml):
 -- each indicator and measure with the 全市合计 row's figure of bulletin_group_quarter as actual,
--- so the 全市目标 sheet and the 全市合计 row cannot disagree. Amounts are stored in 万元 and
--- shown in 亿元 (the plan states city targets in 亿元), rounded to 2 decimals.
+-- so the 全市目标 sheet and the 全市合计 row cannot disagree. attained: see 055_attainment.sql;
+-- note is set exactly when the figure is missing or its data are incomplete (a unit without its
+-- dispatch library for counts and shares; units without cluster words for the cluster target), and
+-- then says how many units are missing: 055 reads such a target as 无法判断, never 完成. Amounts
+-- are stored in 万元 and shown in 亿元 (the plan states city targets in 亿元), rounded to 2
+-- decimals: the one home of that rounding.
 -- Parameters: :quarter, :year, :run_id
 insert into city_targets (
     quarter, indicator, label, measure, target, actual, attained, indicator_order,
@@ -17,6 +21,18 @@ targets as (
 city as (
     select * from bulletin_group_quarter
     where quarter = :quarter and group_kind = 'city'
+),
+
+unit_gaps as (
+    select
+        coalesce(sum(
+            case
+                when dispatch_projects is not null and cluster_projects is null then 1
+                else 0
+            end
+        ), 0) as cluster_units_missing
+    from bulletin_unit_quarter
+    where quarter = :quarter
 ),
 
 actuals as (
@@ -45,10 +61,12 @@ actuals as (
                 then c.yiyuan_share
         end as actual,
         c.units_not_reported,
-        case when t.indicator = 'cluster_projects' and c.note like '%集群项目数不含%' then 1 else 0 end
-            as cluster_partial
+        case
+            when t.indicator = 'cluster_projects' then g.cluster_units_missing else 0
+        end as cluster_units_missing
     from targets as t
     left join city as c on 1 = 1
+    cross join unit_gaps as g
 )
 
 select
@@ -58,12 +76,7 @@ select
     measure,
     target,
     actual,
-    case
-        when actual is null then null
-        when strict = 1 and actual > target then 1
-        when strict = 1 then 0
-        when actual >= target then 1 else 0
-    end as attained,
+    cast(null as integer) as attained,  -- judged in 055_attainment.sql
     indicator_order,
     measure_order,
     case measure when 'amount' then '亿元' when 'count' then '个' else '%' end as shown_unit,
@@ -79,10 +92,31 @@ select
         as progress,
     case
         when actual is null then '无法计算，原因见通报表全市合计行说明'
-        when cluster_partial = 1
-            then '不含未填所属产业集群的单位，见通报表全市合计行说明'
-        when measure in ('count', 'share') and units_not_reported > 0
-            then '不含未报送调度库的单位，见通报表全市合计行说明'
+        when
+            cluster_units_missing > 0
+            or (measure in ('count', 'share') and units_not_reported > 0)
+            then
+                '无法判断：'
+                || case
+                    when cluster_units_missing > 0
+                        then
+                            cast(cluster_units_missing as text)
+                            || '个单位缺少所属产业集群数据'
+                    else ''
+                end
+                || case
+                    when
+                        cluster_units_missing > 0 and units_not_reported > 0
+                        and measure in ('count', 'share')
+                        then '，'
+                    else ''
+                end
+                || case
+                    when measure in ('count', 'share') and units_not_reported > 0
+                        then cast(units_not_reported as text) || '个单位未报送调度库'
+                    else ''
+                end
+                || '，见通报表全市合计行说明'
     end as note,
     cast(:run_id as text) as run_id
 from actuals;

@@ -1,8 +1,9 @@
 -- The bulletin's header: the issuing body (config/bulletin.toml), the data cut-off (the quarter's
--- last day, :cutoff) and the tabulation date: the latest 立项/签约 date the quarter's loaded rows
--- carry when the bureaus' lists go past the cut-off, else the cut-off. Never the clock, so a
--- rerun writes the same header. units_not_reported counts the units without a dispatch library.
--- Parameters: :quarter, :cutoff, :run_id
+-- last day, :cutoff) and the tabulation date (:tabulated_on: the run's day when it lies after the
+-- cut-off, else the cut-off; metrics.build_marts). Never the clock and never a row's content: a
+-- typo in one row's date cannot move it. units_not_reported counts the units without a dispatch
+-- library.
+-- Parameters: :quarter, :cutoff, :tabulated_on, :run_id
 insert into bulletin_quarter (
     quarter, issuer, data_cutoff, tabulated_on, units_not_reported, run_id
 )
@@ -10,14 +11,6 @@ with
 
 settings as (
     select max(issuer) as issuer from cfg_bulletin
-),
-
-project_rows as (
-    select
-        approval_date,
-        signing_date
-    from int_project_rows
-    where quarter = :quarter
 ),
 
 submissions as (
@@ -36,16 +29,6 @@ audit as (
     where quarter = :quarter
 ),
 
-dates as (
-    select max(d) as latest
-    from (
-        select approval_date as d from project_rows
-        union all
-        select signing_date as d from project_rows
-    ) as x
-    where d is not null
-),
-
 not_reported as (
     select count(*) as n
     from submissions
@@ -61,12 +44,8 @@ select
     cast(:quarter as text) as quarter,
     s.issuer,
     cast(:cutoff as text) as data_cutoff,
-    case
-        when d.latest > cast(:cutoff as text) then d.latest
-        else cast(:cutoff as text)
-    end as tabulated_on,
+    cast(:tabulated_on as text) as tabulated_on,
     n.n as units_not_reported,
     cast(:run_id as text) as run_id
 from settings as s
-cross join dates as d
 cross join not_reported as n;

@@ -5,7 +5,9 @@
 -- Points per indicator: weight * (v - min) / (max - min) over the ranked units with a value; all
 -- equal: full weight; no value: 0 points and the note says why. Deduction: :per_missed per
 -- 漏报 project, at most :deduction_cap. Score rounded to :decimals. Ties: higher industrial
--- investment, then the plan's unit order. Parameters: :year, :prev_year, :quarter, :per_missed,
+-- investment, then the plan's unit order. The growth gap is taken at the precision the office
+-- reads, as attainment is judged (int_attainment: printed growth minus printed target, in percent
+-- at one decimal, as a fraction). Parameters: :year, :prev_year, :quarter, :per_missed,
 -- :deduction_cap, :decimals, :run_id (bound once, in the params CTE)
 delete from ranking_unit_year
 where year = :year;
@@ -40,7 +42,8 @@ bulletin as (
         b.industrial_investment,
         b.missed_reports,
         b.note as bulletin_note,
-        cast(b.industrial_growth - b.target_growth as double precision) as industrial_growth_gap,
+        cast((a.actual_printed - a.target_printed) / 100 as double precision)
+            as industrial_growth_gap,
         cast(b.renovation_growth as double precision) as renovation_growth,
         cast(b.start_rate as double precision) as start_rate,
         cast(b.registration_rate as double precision) as registration_rate,
@@ -49,6 +52,10 @@ bulletin as (
     from bulletin_unit_quarter as b
     inner join params as p on b.quarter = p.ranking_quarter
     inner join cfg_unit as c on b.unit = c.unit and p.ranking_year = c.year
+    left join int_attainment as a
+        on
+            b.quarter = a.quarter and b.unit = a.subject and a.scope = 'unit'
+            and a.indicator = 'industrial_investment' and a.measure = 'growth'
 ),
 
 indicator_values as (
