@@ -32,8 +32,12 @@ demo: inbox
 	@$(PY) -m keyprojects.cli summary
 	@echo "Airflow's UI (admin/admin, DAG runs and their logs): bin/airflow standalone, then http://127.0.0.1:8080/"
 
+# every test, in parallel (pytest-xdist: one worker per core, a test file's tests on one worker so
+# that its fixtures are built once; each worker has its own Airflow home, warehouses, PostgreSQL
+# schemas and ports), the 15 slowest listed at the end
+TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # ruff (with its Airflow rules AIR) on the Python, sqlfluff (.sqlfluff) on the warehouse SQL
 lint: venv

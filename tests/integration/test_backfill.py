@@ -1,6 +1,9 @@
 """Backfill for real: the README's command against a running scheduler (LocalExecutor, SQLite
-metadata database, SQLite warehouse), eight quarters 2021Q1-2022Q4 from a small generated inbox;
-then the 2022 figures, growth included, must equal the generator's truth."""
+metadata database, SQLite warehouse), five quarters 2021Q4-2022Q4 from a small generated inbox (the
+fewest that hold a year's Q4, the next year's quarters and that year's Q4: growth and both
+rankings); then the 2022 figures, 2022Q4's growth included, must equal the generator's truth.
+Each task of a run is its own process here, so every quarter costs ~45 s: the other tests run the
+DAGs in-process with dag.test()."""
 
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from ..services import FINAL, Services, base_env, dag_registered, run_states, ta
 from ..truth import assert_figures_match
 
 DAG_ID = "keyprojects_quarterly"
-QUARTERS = [f"{y}Q{n}" for y in (2021, 2022) for n in (1, 2, 3, 4)]
-# exactly what the README's backfill section says
-BACKFILL = ["backfill", "create", "--dag-id", DAG_ID, "--from-date", "2021-01-01", "--to-date", "2022-12-31",
+QUARTERS = ["2021Q4", "2022Q1", "2022Q2", "2022Q3", "2022Q4"]
+# the README's backfill command (README, "Backfilling"), over the five quarters
+BACKFILL = ["backfill", "create", "--dag-id", DAG_ID, "--from-date", "2021-10-01", "--to-date", "2022-12-31",
             "--max-active-runs", "1"]
 pytestmark = [pytest.mark.services, pytest.mark.timeout(2400)]
 
@@ -44,9 +47,9 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
 
         def finished():
             runs = {r: s for r, s in run_states(meta, DAG_ID).items() if r.startswith("backfill__")}
-            return runs if len(runs) == 8 and set(runs.values()) <= FINAL else None
+            return runs if len(runs) == len(QUARTERS) and set(runs.values()) <= FINAL else None
 
-        runs = wait_for(finished, "the 8 backfill runs to finish", svc, limit=2100, every=5)
+        runs = wait_for(finished, f"the {len(QUARTERS)} backfill runs to finish", svc, limit=2100, every=5)
         failed = {r: task_states(meta, DAG_ID, r) for r, s in runs.items() if s != "success"}
         assert not failed, failed
         with meta.connect() as c:
@@ -64,11 +67,11 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
         for q in QUARTERS:
             assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = :q",
                                    q=q)[0]["n"] > 0, q
-        for q in QUARTERS[4:]:
+        for q in QUARTERS[1:]:
             assert_figures_match(eng, truth[q])
-            growth = warehouse.fetch(eng, "SELECT unit, industrial_growth FROM bulletin_unit_quarter "
-                                          "WHERE quarter = :q AND industrial_growth IS NOT NULL", q=q)
-            assert len(growth) >= 8, (q, growth)
+        growth = warehouse.fetch(eng, "SELECT unit, industrial_growth FROM bulletin_unit_quarter "
+                                      "WHERE quarter = '2022Q4' AND industrial_growth IS NOT NULL")
+        assert len(growth) >= 8, growth
         assert list((output / "2022Q4").glob("*.xlsx"))
         # each Q4 run ranked its year; 2022's ranking equals an independent recomputation from the
         # 2022Q4 bulletin rows, with 2021's ranks as the previous year's
