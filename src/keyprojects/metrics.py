@@ -16,8 +16,9 @@ from . import LISTS, config, matching, quarters, warehouse
 
 # Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
 MART_TABLES = ("int_project_quarter", "int_project_first_source", "int_library_candidate", "unit_submissions",
-               "int_cluster_review", "int_missed_candidates", "missed_reports", "missed_projects", "unregistered_projects",
-               "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets", "bulletin_quarter")
+               "int_cluster_review", "int_missed_candidates", "missed_reports", "missed_projects",
+               "unregistered_projects", "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets",
+               "bulletin_quarter")
 YIYUAN = 10000.0  # 万元: 亿元以上
 MEASURES = ("amount", "growth", "count", "share")
 
