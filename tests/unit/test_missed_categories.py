@@ -97,3 +97,18 @@ def test_rebuild_is_idempotent(quarter):
     build(quarter, Q)
     after = {t: sorted(map(repr, warehouse.fetch(quarter, f"SELECT * FROM {t}"))) for t in tables}
     assert before == after
+
+
+def test_returns_row_says_the_project_is_in_a_bureau_list(quarter, tmp_path):
+    from openpyxl import load_workbook
+
+    from keyprojects import returns
+
+    path = returns.write_returns(quarter, Q, tmp_path)["忻府区"]
+    ws = load_workbook(path)["调度库"]
+    heads = [c.value for c in ws[3]]
+    rows = {r[heads.index("行号")]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    advice = heads.index("修改建议")
+    assert rows[20][advice].startswith(returns.IN_BUREAU_LIST)      # matched by code
+    assert rows[21][advice].startswith(returns.IN_BUREAU_LIST)      # matched by name
+    assert not rows[23][advice].startswith(returns.IN_BUREAU_LIST)  # identifies nothing
