@@ -112,3 +112,11 @@ def test_returns_row_says_the_project_is_in_a_bureau_list(quarter, tmp_path):
     assert rows[20][advice].startswith(returns.IN_BUREAU_LIST)      # matched by code
     assert rows[21][advice].startswith(returns.IN_BUREAU_LIST)      # matched by name
     assert not rows[23][advice].startswith(returns.IN_BUREAU_LIST)  # identifies nothing
+
+
+def test_notice_counts_only_missed_and_names_the_others(quarter):
+    from keyprojects import notice
+
+    s3 = notice.overview_sentences(notice.read_city(quarter, Q), Q)[2]
+    assert "漏报项目2个" in s3
+    assert "退回待改的项目2个" in s3 and "待核实的项目1个" in s3
