@@ -13,7 +13,7 @@ generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sq
 - ``int_project_rows`` gains ``cluster_text``, ``signing_date``, ``start_date``, ``owner``;
 - the marts ``bulletin_unit_quarter``, ``city_targets``, ``missed_reports`` and
   ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept;
-- ``bulletin_unit_quarter`` and ``bulletin_group_quarter`` gain ``returned_reports`` and
+- ``bulletin_unit_quarter``, ``bulletin_group_quarter`` and ``ranking_unit_year`` gain ``returned_reports`` and
   ``unconfirmed_reports``, ``missed_projects`` gains ``category`` and the ``returned_*`` lineage;
 - ``ranking_unit_year`` (only year, unit, score, rank, run_id in 00fce12, never written) gets the
   contract's columns: dropped and created again from ``040_ranking.sql``.
@@ -64,6 +64,7 @@ def upgrade() -> None:
     # 退回待改 / 待核实 (issue 14): counted apart from 漏报
     for table, columns in (("bulletin_unit_quarter", ("returned_reports", "unconfirmed_reports")),
                            ("bulletin_group_quarter", ("returned_reports", "unconfirmed_reports")),
+                           ("ranking_unit_year", ("returned_reports", "unconfirmed_reports")),
                            ("missed_projects", ("category", "returned_list", "returned_file", "returned_sheet",
                                                 "returned_row_number", "returned_rule"))):
         if sa.inspect(conn).has_table(table):
