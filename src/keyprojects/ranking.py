@@ -105,7 +105,8 @@ def rank_year(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None 
                          "VALUES (:i, :o, :l, :w)"),
                  [{"i": i.name, "o": k, "l": i.label, "w": i.weight} for k, i in enumerate(m.indicators)])
     params = {"year": year, "prev_year": year - 1, "quarter": quarter, "per_missed": m.deduction_per_missed,
-              "deduction_cap": m.deduction_cap, "deduct_unconfirmed": int(m.deduct_unconfirmed), "decimals": m.score_decimals, "run_id": run_id}
+              "deduction_cap": m.deduction_cap, "deduct_unconfirmed": int(m.deduct_unconfirmed),
+              "decimals": m.score_decimals, "run_id": run_id}
     for path in sorted((Path(sql_dir) / "models" / "ranking").glob("*.sql")):
         for stmt in warehouse.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})

@@ -109,10 +109,10 @@ create table if not exists bulletin_quarter (
     run_id text
 );
 
--- The 漏报 sheet: one row per unit and project of the 漏报 candidates, with its category (missed,
--- returned 退回待改 with the rejected row it matched, unconfirmed 待核实), its source lists joined (签约、立项、能源),
--- dates and owner from its first row, and the closest library project a person should compare
--- (a near miss of int_match_review), with its similarity.
+-- The 漏报 sheet: one row per unit and project of the 漏报 candidates, with its category
+-- (missed, returned 退回待改 with the rejected row it matched, unconfirmed 待核实), its source
+-- lists joined (签约、立项、能源), dates and owner from its first row, and the closest library
+-- project a person should compare (a near miss of int_match_review), with its similarity.
 create table if not exists missed_projects (
     quarter text not null,
     unit text not null,
