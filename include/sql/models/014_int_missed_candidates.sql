@@ -161,7 +161,7 @@ returned as (
     from rejected_matches
 ),
 
-similar as (
+near_identical as (
     select
         unit,
         project_key
@@ -193,4 +193,4 @@ select
 from candidates as c
 left join returned as r
     on c.unit = r.unit and c.project_key = r.project_key and r.rn = 1
-left join similar as s on c.unit = s.unit and c.project_key = s.project_key;
+left join near_identical as s on c.unit = s.unit and c.project_key = s.project_key;
