@@ -15,9 +15,11 @@ A 漏报 candidate is set apart (docs/rules.md, '漏报, 退回待改, 待核实
   and still identifies it as written: its unit cell is not the faulted field, and either its name is
   written intact (not faulted, not a near-miss variant) or its code is written intact while the
   project has a code among the quarter's rows of that unit (bureau row or any loaded row);
-- else 待核实 when the candidate and a project of the unit's loaded libraries are one world project
-  written once with a near-miss name (one character differs, no code), and the two names as written
-  are near-identical (similarity at or above the near-miss threshold);
+- else 待核实 when a row of the unit's loaded libraries that is not the candidate (another world
+  project, or the same one written with a near-miss name) has a name near-identical to the
+  candidate's as written (normalised names unequal, similarity at or above the near-miss threshold),
+  at least one of the two without a code (two different codes are two projects): the generator's
+  near-miss variants, and distinct projects whose names happen to be that close;
 - else 漏报.
 """
 
@@ -210,13 +212,16 @@ def _categories(doc: dict, lists: dict, candidates: list[dict]) -> dict:
         cat = "missed"
         if not near_miss and (unit in returned_ids[pid] or (unit in returned_any[pid] and (unit, pid) in coded)):
             cat = "returned"
-        elif near_miss:   # written with a near-miss name: the project's own library rows, by their names
-            if any(r["project_id"] == pid and r.get("name_variant") != "near_miss"
-                   and near(m["project_name"], r["project_name"]) for r in library[unit]):
-                cat = "unconfirmed"
-        elif any(r["project_id"] == pid and r.get("name_variant") == "near_miss" and not r.get("project_code")
-                 and near(m["project_name"], r["project_name"]) for r in library[unit]):
-            cat = "unconfirmed"
+        else:
+            cand_coded = not near_miss and (unit, pid) in coded
+            for r in library[unit]:
+                other_near_miss = r.get("name_variant") == "near_miss" and not r.get("project_code")
+                if r["project_id"] == pid and near_miss == other_near_miss:
+                    continue  # the candidate's own identity
+                lib_coded = not other_near_miss and (unit, r["project_id"]) in coded
+                if (not cand_coded or not lib_coded) and near(m["project_name"], r["project_name"]):
+                    cat = "unconfirmed"
+                    break
         prev = out.get((unit, ident))
         out[(unit, ident)] = cat if prev in (None, "missed") else prev
     return out
