@@ -61,7 +61,8 @@ create index if not exists ix_int_match_review on int_match_review (quarter);
 
 -- The unit libraries' rejected rows of a quarter, identified as loaded rows are
 -- (keyprojects.matching: the unit of the row's own unit cell, normalised code and name); rows
--- that identify nothing are left out. The 漏报 candidates that match one are 退回待改, not 漏报 (model 014).
+-- that identify nothing are left out. The 漏报 candidates that match one are 退回待改, not
+-- 漏报 (model 014).
 create table if not exists int_rejected_library_rows (
     quarter text not null,
     list text not null,
