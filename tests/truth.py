@@ -89,7 +89,8 @@ assert set(RULES) >= {"missing_required", "unknown_unit", "bad_code", "bad_numbe
 
 
 def assert_figures_match(engine, doc: dict) -> None:
-    """Every figure of bulletin_unit_quarter, missed_reports and unregistered_projects equals the truth."""
+    """Every figure of bulletin_unit_quarter, missed_reports (and the 漏报 candidates with their category)
+    and unregistered_projects equals the truth."""
     q, fig = doc["quarter"], doc["figures"]
     rows = {
         r["unit"]: r for r in warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
@@ -114,6 +115,13 @@ def assert_figures_match(engine, doc: dict) -> None:
     want_missed = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"],
                            round(r["total_investment"], 4)) for r in fig["missed_reports"]), key=repr)
     assert missed == want_missed, (q, sorted(set(missed) ^ set(want_missed), key=repr)[:10])
+    # every 漏报 candidate with its category: missed (漏报), returned (退回待改), unconfirmed (待核实)
+    candidates = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"], r["category"])
+                         for r in warehouse.fetch(engine, "SELECT * FROM int_missed_candidates WHERE quarter = :q",
+                                                  q=q)), key=repr)
+    want_candidates = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"], r["category"])
+                              for r in fig["missed_candidates"]), key=repr)
+    assert candidates == want_candidates, (q, sorted(set(candidates) ^ set(want_candidates), key=repr)[:10])
     unreg = sorted(((r["unit"], r["project_code"], r["project_name"]) for r in warehouse.fetch(
         engine, "SELECT * FROM unregistered_projects WHERE quarter = :q", q=q)), key=repr)
     want_unreg = sorted(((r["unit"], r["project_code"], r["project_name"]) for r in fig["unregistered_projects"]),

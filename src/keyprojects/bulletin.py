@@ -101,7 +101,8 @@ def read_quarter(conn, quarter: str) -> dict[str, list[dict]]:
         "header": fetch(conn, "select issuer, data_cutoff, tabulated_on, units_not_reported from bulletin_quarter "
                               "where quarter = :quarter", quarter=quarter),
         "missed": fetch(conn, "select unit, project_code, project_name, owner, total_investment, sources, "
-                              "source_date, candidate_name, candidate_similarity from missed_projects "
+                              "source_date, candidate_name, candidate_similarity, category, returned_list, "
+                              "returned_file, returned_sheet, returned_row_number, returned_rule from missed_projects "
                               "where quarter = :quarter", quarter=quarter),
         "unregistered": fetch(conn, "select unit, project_code, project_name, nature, status, start_date, "
                                     "total_investment from unregistered_projects where quarter = :quarter",

@@ -107,22 +107,45 @@ def _write_list_sheet(ws: Worksheet, title: str, quarter: str, header: dict,
     ws.oddHeader.center.size = 9
 
 
+# The 漏报 sheet's sections (docs/rules.md, '漏报, 退回待改, 待核实'): category -> heading
+MISSED_SECTIONS = (
+    ("missed", "一、漏报项目（计入漏报数）"),
+    ("returned", "二、退回待改项目（已报送但被退回，不计漏报，请尽快更正后重报）"),
+    ("unconfirmed", "三、待核实项目（本单位库中有名称相近项目，不计漏报，请核实）"),
+)
+LIBRARY_TITLES = {"reserve": "储备库", "dispatch": "调度库"}
+
+
 def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequence[dict], unit_key) -> None:
+    """One section per category, each numbered from 1; a 退回待改 row names the rejected library row
+    (library, file, row) in 备注, a 待核实 row its 疑似对应在库项目."""
     ordered = sorted(missed, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
                                             str(m.get("project_code") or "")))
+    ncols = 11
     rows = []
-    for i, m in enumerate(ordered, start=1):
-        sim = _num(m.get("candidate_similarity"))
-        rows.append([(i, COUNT), (m.get("unit"), None), (m.get("project_code"), None), (m.get("project_name"), None),
-                     (m.get("owner"), None), (_num(m.get("total_investment")), AMOUNT), (m.get("sources"), None),
-                     (m.get("source_date"), None), (m.get("candidate_name"), None), (sim, RATE if sim else None)])
+    for category, heading in MISSED_SECTIONS:
+        items = [m for m in ordered if (m.get("category") or "missed") == category]
+        rows.append([(f"{heading}：{len(items)}个", None)] + [(None, None)] * (ncols - 1))
+        for i, m in enumerate(items, start=1):
+            sim = _num(m.get("candidate_similarity"))
+            remark = None
+            if category == "returned":
+                remark = (f"已在{LIBRARY_TITLES.get(m.get('returned_list'), m.get('returned_list') or '')}报送"
+                          f"（{m.get('returned_file')} 第{m.get('returned_row_number')}行），被退回")
+            rows.append([(i, COUNT), (m.get("unit"), None), (m.get("project_code"), None),
+                         (m.get("project_name"), None), (m.get("owner"), None),
+                         (_num(m.get("total_investment")), AMOUNT), (m.get("sources"), None),
+                         (m.get("source_date"), None), (m.get("candidate_name"), None),
+                         (sim, RATE if sim else None), (remark, None)])
     _write_list_sheet(ws, f"{CITY}工业重点项目漏报项目清单（{quarter_label(quarter)}）", quarter, header,
                       [("序号", 5), ("县（市、区）", 12), ("项目代码", 25), ("项目名称", 40), ("建设单位", 28),
                        ("总投资（万元）", 12), ("来源清单", 11), ("立项/签约日期", 12), ("疑似对应在库项目", 40),
-                       ("相似度", 8)], rows, "本季度无漏报项目",
+                       ("相似度", 8), ("备注", 30)], rows, "本季度无漏报项目",
                       footnote="注：来源清单：签约=市商务局签约清单，立项=市行政审批局立项清单，能源=市能源局能源类清单；"
-                               "一个项目列一行，多个来源以顿号分隔。“疑似对应在库项目”为本单位储备库/调度库中名称相近"
-                               "（相似度≥90%）的项目，可能为同一项目名称填写不一致，请核实。未报送调度库的单位不计漏报。")
+                               "一个项目列一行，多个来源以顿号分隔。退回待改：本单位储备库/调度库中报送了该项目，但该行"
+                               "因数据问题被退回（见退回清单），不计漏报；待核实：本单位储备库/调度库中有名称相近"
+                               "（相似度≥90%）的项目，可能为同一项目名称填写不一致，请核实，不计漏报。"
+                               "未报送调度库的单位不计漏报。")
 
 
 def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregistered: Sequence[dict],

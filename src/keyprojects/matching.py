@@ -15,6 +15,10 @@ Project keys are readable and deterministic: ``C:<code>``, else ``N:<unit>|<norm
 ``seq`` numbers the quarter's rows in read order (lists in their canonical order, then file, sheet,
 row), so models pick representative rows without depending on a database's text collation.
 
+The unit libraries' *rejected* rows are keyed too (``int_rejected_library_rows``: unit, normalised
+code and name from the cells as read, with the same normalisers), so that a bureau-listed project the
+unit did report, on a row that was rejected, is told apart from one it left out (退回待改, not 漏报).
+
 Only the columns the rules read come into Python (``KeyRow``: eight values a row); the keys go to
 a temporary table and ``int_project_rows`` is filled by one ``INSERT … SELECT`` per list joining
 it to the staging rows, so a quarter's wide rows never pass through Python.
@@ -90,6 +94,30 @@ def _cluster_words(conn: Connection, quarter: str) -> dict[tuple, str]:
         word = normalize.text(json.loads(r.cells or "{}").get("cluster"))
         if word:
             out[(r.list, r.file, r.sheet, r.row_number)] = word
+    return out
+
+
+def rejected_library_rows(conn: Connection, quarter: str) -> list[dict]:
+    """The quarter's rejected reserve and dispatch rows, identified as loaded rows are: the unit its
+    own unit cell names (``normalize.resolve_unit``), the normalised code (a malformed code is no
+    code) and the normalised name. A row whose unit cell names no unit, or that has neither a code
+    nor a name, identifies nothing and is left out. ``seq`` is the read order (list, file, sheet, row)."""
+    found = conn.execute(sa.text(
+        "select list, file, sheet, row_number, reason, cells from raw_rows "
+        "where quarter = :q and list in ('reserve', 'dispatch') and disposition = 'rejected'"), {"q": quarter})
+    rows = sorted(found, key=lambda r: (LISTS.index(r.list), r.file, r.sheet, r.row_number))
+    out = []
+    for r in rows:
+        cells = json.loads(r.cells or "{}")
+        unit = normalize.resolve_unit(cells.get("unit"))
+        code = normalize.normalize_code(cells.get("project_code"))
+        name = normalize.text(cells.get("project_name"))
+        name_key = normalize.normalize_name(name)
+        if unit is None or (code is None and name_key is None):
+            continue
+        out.append({"quarter": quarter, "list": r.list, "file": r.file, "sheet": r.sheet,
+                    "row_number": r.row_number, "seq": len(out), "rule": r.reason, "unit": unit,
+                    "project_code": code, "project_name": name, "name_key": name_key})
     return out
 
 
@@ -320,4 +348,6 @@ def merge_quarter(conn: Connection, quarter: str, run_id: str | None = None) -> 
     conn.execute(sa.text(f"drop table {KEYS_TABLE}"))
     warehouse.replace_partition(conn, "int_match_review", {"quarter": quarter},
                                 ({**r, "run_id": run_id} for r in m.review))
+    warehouse.replace_partition(conn, "int_rejected_library_rows", {"quarter": quarter},
+                                ({**r, "run_id": run_id} for r in rejected_library_rows(conn, quarter)))
     return m

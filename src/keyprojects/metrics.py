@@ -17,9 +17,9 @@ from . import LISTS, config, matching, quarters, warehouse
 
 # Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
 MART_TABLES = ("int_project_quarter", "int_project_first_source", "int_library_candidate", "unit_submissions",
-               "int_cluster_review", "missed_reports", "missed_projects", "unregistered_projects",
-               "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets", "int_attainment",
-               "bulletin_quarter")
+               "int_cluster_review", "int_missed_candidates", "missed_reports", "missed_projects",
+               "unregistered_projects", "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets",
+               "int_attainment", "bulletin_quarter")
 YIYUAN = 10000.0  # 万元: 亿元以上
 MEASURES = ("amount", "growth", "count", "share")
 
@@ -115,6 +115,7 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
         warehouse.replace_partition(conn, table, {"quarter": quarter}, [])
     params = {"quarter": quarter, "prev_quarter": prev, "year": year, "year_text": str(year),
               "yiyuan": YIYUAN, "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
+              "near_miss_threshold": config.matching()["near_miss_threshold"],
               "cutoff": quarters.quarter_end(quarter).isoformat(),
               "tabulated_on": max(quarters.quarter_end(quarter), run_date or dt.date.min).isoformat()}
     run_models(conn, sql_dir, params)

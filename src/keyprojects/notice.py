@@ -35,7 +35,8 @@ HEADING_FONT = "黑体"
 # The figures the city sentences need, from one row (group_kind 'city') of bulletin_group_quarter.
 CITY_COLUMNS = ("dispatch_projects", "dispatch_total_investment", "industrial_investment",
                 "industrial_investment_prev", "industrial_growth", "started_projects", "start_rate",
-                "registered_projects", "registration_rate", "missed_reports")
+                "registered_projects", "registration_rate", "missed_reports", "returned_reports",
+                "unconfirmed_reports")
 
 
 def notice_filename(quarter: str) -> str:
@@ -161,8 +162,18 @@ def overview_sentences(city: dict, quarter: str) -> list[str]:
           f"开复工项目已入统{_n(city['registered_projects'])}个，规范入统率{_pct(city['registration_rate'])}，"
           f"未入统项目{_n(city['unregistered'])}个。")
     s3 = (f"对照市商务局、市行政审批局、市能源局清单，各县（市、区）调度库（储备库）漏报项目"
-          f"{_n(city['missed_reports'])}个。")
+          f"{_n(city['missed_reports'])}个" + set_aside_phrase(city) + "。")
     return [s1, s2, s3]
+
+
+def set_aside_phrase(figures: dict) -> str:
+    """How many 漏报 candidates are not counted as 漏报: 退回待改 and 待核实 (empty when none)."""
+    parts = []
+    if figures.get("returned_reports"):
+        parts.append(f"另有已报送但被退回待改的项目{_n(figures['returned_reports'])}个")
+    if figures.get("unconfirmed_reports"):
+        parts.append(f"名称相近待核实的项目{_n(figures['unconfirmed_reports'])}个")
+    return ("；" + "、".join(parts) + "，均不计入漏报") if parts else ""
 
 
 def _n(v) -> str:

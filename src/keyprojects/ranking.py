@@ -62,6 +62,7 @@ class Method:
     quarter: int
     deduction_per_missed: float
     deduction_cap: float
+    deduct_unconfirmed: bool
     score_decimals: int
     text: str
     indicators: tuple[Indicator, ...]
@@ -79,6 +80,7 @@ def method() -> Method:
     if abs(sum(i.weight for i in inds) - 100) > 1e-9:
         raise ValueError(f"ranking.toml: weights sum to {sum(i.weight for i in inds):g}, not 100")
     return Method(int(m.get("quarter", 4)), float(m["deduction_per_missed"]), float(m["deduction_cap"]),
+                  bool(m.get("deduct_unconfirmed", False)),
                   int(m.get("score_decimals", 2)), m.get("text", ""), inds)
 
 
@@ -103,7 +105,8 @@ def rank_year(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None 
                          "VALUES (:i, :o, :l, :w)"),
                  [{"i": i.name, "o": k, "l": i.label, "w": i.weight} for k, i in enumerate(m.indicators)])
     params = {"year": year, "prev_year": year - 1, "quarter": quarter, "per_missed": m.deduction_per_missed,
-              "deduction_cap": m.deduction_cap, "decimals": m.score_decimals, "run_id": run_id}
+              "deduction_cap": m.deduction_cap, "deduct_unconfirmed": int(m.deduct_unconfirmed),
+              "decimals": m.score_decimals, "run_id": run_id}
     for path in sorted((Path(sql_dir) / "models" / "ranking").glob("*.sql")):
         for stmt in warehouse.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})
@@ -200,7 +203,9 @@ def build_workbook(rows: list[dict], year: int, m: Method) -> Workbook:
 
     lines = [f"考评方法：{m.text}", "指标与权重："]
     lines += [f"{k}. {ind.label}（权重{ind.weight:g}分）：{ind.detail}。" for k, ind in enumerate(m.indicators, 1)]
-    lines.append(f"漏报扣分：每个漏报项目扣{m.deduction_per_missed:g}分，最多扣{m.deduction_cap:g}分。"
+    unconfirmed = "待核实项目按漏报扣分" if m.deduct_unconfirmed else "待核实项目不计漏报、不扣分"
+    lines.append(f"漏报扣分：每个漏报项目扣{m.deduction_per_missed:g}分，最多扣{m.deduction_cap:g}分；"
+                 f"退回待改项目（已报送、被退回待更正）不计漏报、不扣分，{unconfirmed}（说明栏列出各单位个数）。"
                  "指标值中增速、比率以百分比显示，项目数以个显示；“—”表示不参与排名或无上年位次。")
     nr = last + 2
     for text in lines:

@@ -10,6 +10,9 @@ Who gets a row back (docs/decisions.md, 'office'): a bureau's list (signed, appr
 registered) goes to the bureau named as its source in ``config/lists.toml``; a unit library's row
 (reserve, dispatch) goes to the unit named in its unit cell; when that cell is blank or unknown, to
 the one unit all other rows of the same sheet (else the same file) name; else to 单位不明.xlsx.
+
+A library row that a bureau-listed project matched (退回待改, ``int_missed_candidates``) says so in its
+修改建议: ``IN_BUREAU_LIST`` first, then the rule's suggestion.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from .workbook import (
 
 FOLDER = "退回清单"
 UNIT_LISTS = ("reserve", "dispatch")
+IN_BUREAU_LIST = "该项目已在部门清单中，请尽快更正后重报"
 ORDER_FIELDS = ("seq", "project_code", "project_name", "unit", "owner", "nature", "cluster", "total_investment",
                 "annual_plan", "ytd_investment", "month_investment", "approval_type", "approval_date",
                 "approver", "status", "start_date", "signing_date", "registered_flag", "registered_date",
@@ -99,9 +103,15 @@ def read_rejections(conn_or_engine, quarter: str) -> list[dict]:
         conn_or_engine, """
         SELECT list, file, sheet, row_number, cells FROM raw_rows
         WHERE quarter = :q AND disposition = 'rejected'""", q=quarter)}
+    # the library rows a bureau-listed project matched: 退回待改
+    in_bureau = {(c["returned_list"], c["returned_file"], c["returned_sheet"], c["returned_row_number"])
+                 for c in warehouse.fetch(conn_or_engine, """
+        SELECT DISTINCT returned_list, returned_file, returned_sheet, returned_row_number FROM int_missed_candidates
+        WHERE quarter = :q AND category = 'returned'""", q=quarter)}
     for r in rows:
         text = cells.get((r["list"], r["file"], r["sheet"], r["row_number"]))
         r["cells"] = json.loads(text) if text else {}
+        r["in_bureau_list"] = (r["list"], r["file"], r["sheet"], r["row_number"]) in in_bureau
     # the units each sheet / file of the unit libraries names in its (loaded or rejected) rows
     named = warehouse.fetch(conn_or_engine, """
         SELECT list, file, sheet, cells FROM raw_rows
@@ -158,6 +168,8 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
         for i, r in enumerate(items, start=1):
             row = 3 + i
             problem, suggestion = explain(r["rule"], r["field"], r["value"])
+            if r.get("in_bureau_list"):
+                suggestion = f"{IN_BUREAU_LIST}。{suggestion}"
             values = [i, r["file"], r["sheet"], r["row_number"]] + [r["cells"].get(f) for f in fields]
             values += [f"{rule_label(r['rule'])}：{problem}", suggestion]
             for j, v in enumerate(values, start=1):

@@ -131,8 +131,14 @@ def test_subtotals_and_city_row_are_the_group_mart(book, engine):
 def test_missed_sheet_one_row_per_project_with_sources_and_candidate(book):
     ws = book[1]["漏报项目"]
     assert [c.value for c in ws[3]] == ["序号", "县（市、区）", "项目代码", "项目名称", "建设单位", "总投资（万元）",
-                                        "来源清单", "立项/签约日期", "疑似对应在库项目", "相似度"]
-    body = {r[3]: r for r in ([c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=12)) if r[0]}
+                                        "来源清单", "立项/签约日期", "疑似对应在库项目", "相似度", "备注"]
+    lines = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=14)]
+    body = {r[3]: r for r in lines if r[0]}
+    # sections: 漏报, 退回待改, 待核实 — the near miss is 待核实, under its own heading
+    headings = [i for i, r in enumerate(lines) if isinstance(r[0], str) and not r[0].startswith("注")]
+    assert [lines[i][0][:2] for i in headings] == ["一、", "二、", "三、"]
+    near_at = next(i for i, r in enumerate(lines) if r[3] == "丙公司年产五万吨新才料项目")
+    assert near_at > headings[2] and lines[headings[2]][0].endswith("：1个")
     assert body["己公司项目"][6] == "签约"
     assert body["戊公司项目"][6] == "立项" and body["戊公司项目"][7] == "2022-03-01"
     near = body["丙公司年产五万吨新才料项目"]

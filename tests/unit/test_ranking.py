@@ -153,3 +153,25 @@ def test_a_unit_exactly_at_its_target_has_no_gap(engine_name, request):
     assert got["五台县"]["industrial_growth_gap_value"] == pytest.approx(-0.001, abs=1e-12)
     assert got["忻府区"]["industrial_growth_gap_points"] == got["定襄县"]["industrial_growth_gap_points"]
     assert_ranking_matches(engine, 2022)
+
+
+def test_only_missed_is_deducted_unless_configured_for_unconfirmed(sqlite_engine, monkeypatch):
+    """退回待改 is never deducted; 待核实 only when ranking.toml's deduct_unconfirmed says so."""
+    import dataclasses
+
+    rows = [{**r, "returned_reports": 0, "unconfirmed_reports": 0} for r in _rows(2022)]
+    next(r for r in rows if r["unit"] == "忻府区").update(missed_reports=1, returned_reports=3, unconfirmed_reports=2)
+    with sqlite_engine.begin() as conn:
+        _load(conn, 2022, rows)
+        ranking.rank_year(conn, "2022Q4", SQL)
+    got = {r["unit"]: r for r in ranking.read_ranking(sqlite_engine, 2022)}["忻府区"]
+    assert got["deduction"] == 2 and (got["returned_reports"], got["unconfirmed_reports"]) == (3, 2)
+    assert "退回待改3个（不扣分）、待核实2个（不扣分）" in got["note"]
+    assert not ranking.method().deduct_unconfirmed   # the shipped default
+
+    configured = dataclasses.replace(ranking.method(), deduct_unconfirmed=True)
+    monkeypatch.setattr(ranking, "method", lambda: configured)
+    with sqlite_engine.begin() as conn:
+        ranking.rank_year(conn, "2022Q4", SQL)
+    got = {r["unit"]: r for r in ranking.read_ranking(sqlite_engine, 2022)}["忻府区"]
+    assert got["deduction"] == 6 and "待核实2个（按漏报扣分）" in got["note"]

@@ -9,6 +9,18 @@ Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same un
 a unit without loaded rows of a library has not reported it (未报送): its library figures are None
 and it is charged with no 漏报; a project without a 所属产业集群 word in any dispatch row makes its
 unit's cluster figures None). Amounts are rounded to 2 decimals, as the warehouse stores them.
+
+A 漏报 candidate is set apart (docs/rules.md, '漏报, 退回待改, 待核实'), decided from the world:
+- 退回待改 when a *rejected* row of the unit's reserve or dispatch library is the same world project
+  and still identifies it as written: its unit cell is not the faulted field, and either its name is
+  written intact (not faulted, not a near-miss variant) or its code is written intact while the
+  project has a code among the quarter's rows of that unit (bureau row or any loaded row);
+- else 待核实 when a row of the unit's loaded libraries that is not the candidate (another world
+  project, or the same one written with a near-miss name) has a name near-identical to the
+  candidate's as written (normalised names unequal, similarity at or above the near-miss threshold),
+  at least one of the two without a code (two different codes are two projects): the generator's
+  near-miss variants, and distinct projects whose names happen to be that close;
+- else 漏报.
 """
 
 from __future__ import annotations
@@ -16,7 +28,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from keyprojects import config
+from rapidfuzz import fuzz
+
+from keyprojects import config, normalize
 
 YIYUAN = 10000.0
 
@@ -89,15 +103,20 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
             ident = _identity(r, name)
             if not any(ident in ids[lib][r["unit"]] for lib in libraries):
                 missed.append({"unit": r["unit"], "source_list": name, "identity": repr(ident),
+                               "project_id": r["project_id"],
                                "project_code": r["project_code"], "project_name": r["project_name"],
                                "total_investment": r["total_investment"]})
     # one row per project and source list
-    seen, missed_rows = set(), []
+    seen, candidate_rows = set(), []
     for m in missed:
         key = (m["unit"], m["source_list"], m["identity"])
         if key not in seen:
             seen.add(key)
-            missed_rows.append(m)
+            candidate_rows.append(m)
+    category = _categories(doc, lists, candidate_rows)
+    for m in candidate_rows:
+        m["category"] = category[(m["unit"], m["identity"])]
+    missed_rows = [m for m in candidate_rows if m["category"] == "missed"]
 
     inv, inv_prev = _investment(doc), _investment(prev_year_doc)
     bulletin, unregistered = {}, []
@@ -144,6 +163,10 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
             "registered_projects": lib(len(registered)),
             "registration_rate": lib(len(registered) / len(started) if started else None),
             "missed_reports": lib(len({m["identity"] for m in missed_rows if m["unit"] == u.name}), has_both),
+            "returned_reports": lib(len({m["identity"] for m in candidate_rows
+                                         if m["unit"] == u.name and m["category"] == "returned"}), has_both),
+            "unconfirmed_reports": lib(len({m["identity"] for m in candidate_rows
+                                            if m["unit"] == u.name and m["category"] == "unconfirmed"}), has_both),
             "yiyuan_projects": lib(yiyuan),
             "yiyuan_share": lib(yiyuan / n if n else None),
             "cluster_projects": lib(clusters, has_dispatch and unknown == 0),
@@ -154,8 +177,58 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
             if b["industrial_growth"] is not None and b["target_growth"] is not None}
     for u, b in bulletin.items():
         b["growth_rank"] = 1 + sum(1 for g in gaps.values() if g > gaps[u]) if u in gaps else None
-    for m in missed_rows:
+    for m in candidate_rows:
         m.pop("identity")
     key = lambda r: (r["unit"], r.get("source_list", ""), r["project_name"])  # noqa: E731
     return {"bulletin": bulletin, "missed_reports": sorted(missed_rows, key=key),
+            "missed_candidates": sorted(candidate_rows, key=key),
             "unregistered_projects": sorted(unregistered, key=key)}
+
+
+def _categories(doc: dict, lists: dict, candidates: list[dict]) -> dict:
+    """(unit, identity) -> missed | returned | unconfirmed, for every 漏报 candidate (module doc)."""
+    threshold = config.matching()["near_miss_threshold"] * 100
+    coded = {(r["unit"], r["project_id"]) for rows in lists.values() for r in rows if r.get("project_code")}
+    returned_ids: dict[str, set] = defaultdict(set)     # project id -> units where a rejected row names it
+    returned_any: dict[str, set] = defaultdict(set)     # ... by its code only (name not intact)
+    for lib in ("reserve", "dispatch"):
+        for r in doc["lists"][lib]["rejected"]:
+            if r["rule"] == "duplicate" or r.get("project_id") is None:
+                continue
+            faulted = set(r.get("fault_fields", ()))
+            if "unit" in faulted:
+                continue
+            unit = doc["projects"][r["project_id"]]["unit"]
+            if "project_name" not in faulted and r.get("name_variant") != "near_miss":
+                returned_ids[r["project_id"]].add(unit)
+            elif r.get("code_written") and "project_code" not in faulted:
+                returned_any[r["project_id"]].add(unit)
+    library: dict[str, list[dict]] = defaultdict(list)   # unit -> loaded library rows
+    for lib in ("reserve", "dispatch"):
+        for r in lists[lib]:
+            library[r["unit"]].append(r)
+
+    def near(a: str, b: str) -> bool:
+        ka, kb = normalize.normalize_name(a), normalize.normalize_name(b)
+        return ka != kb and fuzz.ratio(ka, kb) >= threshold - 1e-6
+
+    out = {}
+    for m in candidates:
+        unit, ident, pid = m["unit"], m["identity"], m["project_id"]
+        near_miss = ident != repr(pid)
+        cat = "missed"
+        if not near_miss and (unit in returned_ids[pid] or (unit in returned_any[pid] and (unit, pid) in coded)):
+            cat = "returned"
+        else:
+            cand_coded = not near_miss and (unit, pid) in coded
+            for r in library[unit]:
+                other_near_miss = r.get("name_variant") == "near_miss" and not r.get("project_code")
+                if r["project_id"] == pid and near_miss == other_near_miss:
+                    continue  # the candidate's own identity
+                lib_coded = not other_near_miss and (unit, r["project_id"]) in coded
+                if (not cand_coded or not lib_coded) and near(m["project_name"], r["project_name"]):
+                    cat = "unconfirmed"
+                    break
+        prev = out.get((unit, ident))
+        out[(unit, ident)] = cat if prev in (None, "missed") else prev
+    return out

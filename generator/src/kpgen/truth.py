@@ -251,7 +251,9 @@ def list_truth(files: list[File], bureau: str | None = None) -> dict:
                     fld = r.faults[0][1]
                     value = unit_value(r, sh) if fld == "unit" else r.cells.get(fld)
                     rec = {**where, "rule": res, "field": fld, "value": _jsonable(value),
-                           "faults": [f[0] for f in r.faults], "project_id": pid}
+                           "faults": [f[0] for f in r.faults], "project_id": pid,
+                           "fault_fields": sorted({f[1] for f in r.faults}), "name_variant": r.variant,
+                           "code_written": not normalize.is_blank(r.cells.get("project_code"))}
                 rec["sender"] = senders[id(r)]
                 rejected.append(rec)
             per_file[fl.path] = pf

@@ -59,6 +59,53 @@ create table if not exists int_match_review (
 );
 create index if not exists ix_int_match_review on int_match_review (quarter);
 
+-- The unit libraries' rejected rows of a quarter, identified as loaded rows are
+-- (keyprojects.matching: the unit of the row's own unit cell, normalised code and name); rows
+-- that identify nothing are left out. The 漏报 candidates that match one are 退回待改, not
+-- 漏报 (model 014).
+create table if not exists int_rejected_library_rows (
+    quarter text not null,
+    list text not null,
+    file text not null,
+    sheet text not null,
+    row_number integer not null,
+    seq integer not null,
+    rule text,
+    unit text not null,
+    project_code text,
+    project_name text,
+    name_key text,
+    run_id text
+);
+create index if not exists ix_int_rejected_library_rows on int_rejected_library_rows (
+    quarter, unit, name_key
+);
+
+-- Every 漏报 candidate of a quarter (a bureau-listed project missing from the unit's libraries, one
+-- row per project and source list) with its category: missed (漏报, counted), returned (退回待改:
+-- it matches a rejected row of the unit's reserve or dispatch library, cited by returned_*) or
+-- unconfirmed (待核实: a library project of the unit has a near-identical name). missed_reports
+-- holds the missed ones.
+create table if not exists int_missed_candidates (
+    quarter text not null,
+    unit text not null,
+    source_list text not null,
+    project_key text not null,
+    project_code text,
+    project_name text not null,
+    total_investment double precision,
+    file text,
+    row_number integer,
+    category text not null,
+    returned_list text,
+    returned_file text,
+    returned_sheet text,
+    returned_row_number integer,
+    returned_rule text,
+    run_id text,
+    primary key (quarter, unit, source_list, project_key)
+);
+
 create table if not exists cfg_unit (
     year integer not null,
     unit text not null,

@@ -34,6 +34,10 @@ create table if not exists bulletin_unit_quarter (
     cluster_share double precision,
     cluster_unknown_projects integer,
     note text,
+    -- 漏报 candidates not counted as 漏报 (docs/rules.md): 退回待改 (its library row was rejected)
+    -- and 待核实 (a near-identical project is in the unit's library)
+    returned_reports integer,
+    unconfirmed_reports integer,
     run_id text,
     primary key (quarter, unit)
 );

@@ -92,6 +92,8 @@ create table if not exists bulletin_group_quarter (
     cluster_share double precision,
     cluster_unknown_projects integer,
     note text,
+    returned_reports integer,
+    unconfirmed_reports integer,
     run_id text,
     primary key (quarter, group_kind, group_name)
 );
@@ -107,9 +109,10 @@ create table if not exists bulletin_quarter (
     run_id text
 );
 
--- The 漏报 sheet: one row per unit and project, its source lists joined (签约、立项、能源),
--- dates and owner from its first row, and the closest library project a person should compare
--- (a near miss of int_match_review), with its similarity.
+-- The 漏报 sheet: one row per unit and project of the 漏报 candidates, with its category
+-- (missed, returned 退回待改 with the rejected row it matched, unconfirmed 待核实), its source
+-- lists joined (签约、立项、能源), dates and owner from its first row, and the closest library
+-- project a person should compare (a near miss of int_match_review), with its similarity.
 create table if not exists missed_projects (
     quarter text not null,
     unit text not null,
@@ -122,6 +125,12 @@ create table if not exists missed_projects (
     owner text,
     candidate_name text,
     candidate_similarity double precision,
+    category text,
+    returned_list text,
+    returned_file text,
+    returned_sheet text,
+    returned_row_number integer,
+    returned_rule text,
     run_id text,
     primary key (quarter, unit, project_key)
 );

@@ -21,6 +21,8 @@ create table if not exists ranking_unit_year (
     cluster_projects_value double precision,
     cluster_projects_points double precision,
     missed_reports integer,
+    returned_reports integer,
+    unconfirmed_reports integer,
     industrial_investment double precision,
     deduction double precision,
     score double precision,

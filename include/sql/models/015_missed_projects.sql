@@ -1,10 +1,12 @@
--- The 漏报 sheet: one row per unit and project of missed_reports, its source lists joined in a
--- fixed order (签约、立项、能源), the date and owner of its first row (int_project_first_source),
--- and the library project it most resembles (int_library_candidate).
+-- The 漏报 sheet: one row per unit and project of int_missed_candidates with its category (missed
+-- 漏报, returned 退回待改 with the rejected library row it matched, unconfirmed 待核实), its source
+-- lists joined in a fixed order (签约、立项、能源), the date and owner of its first row
+-- (int_project_first_source), and the library project it most resembles (int_library_candidate).
 -- Parameters: :quarter, :run_id
 insert into missed_projects (
     quarter, unit, project_key, project_code, project_name, total_investment, sources,
-    source_date, owner, candidate_name, candidate_similarity, run_id
+    source_date, owner, candidate_name, candidate_similarity, category, returned_list,
+    returned_file, returned_sheet, returned_row_number, returned_rule, run_id
 )
 with
 
@@ -15,8 +17,14 @@ missed as (
         project_key,
         project_code,
         project_name,
-        total_investment
-    from missed_reports
+        total_investment,
+        category,
+        returned_list,
+        returned_file,
+        returned_sheet,
+        returned_row_number,
+        returned_rule
+    from int_missed_candidates
     where quarter = :quarter
 ),
 
@@ -73,6 +81,12 @@ select
     s.owner,
     c.candidate_name,
     c.candidate_similarity,
+    d.category,
+    d.returned_list,
+    d.returned_file,
+    d.returned_sheet,
+    d.returned_row_number,
+    d.returned_rule,
     cast(:run_id as text) as run_id
 from described as d
 left join first_source as s on d.unit = s.unit and d.project_key = s.project_key

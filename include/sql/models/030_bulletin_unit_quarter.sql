@@ -17,7 +17,7 @@ insert into bulletin_unit_quarter (
     renovation_investment, renovation_investment_prev, renovation_growth,
     started_projects, start_rate, registered_projects, registration_rate, missed_reports,
     yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, cluster_unknown_projects,
-    note, run_id
+    note, returned_reports, unconfirmed_reports, run_id
 )
 with
 
@@ -114,6 +114,17 @@ missed as (
         project_key
     from missed_reports
     where quarter = :quarter
+),
+
+-- 退回待改 and 待核实: 漏报 candidates not counted as 漏报 (int_missed_candidates)
+set_aside as (
+    select
+        unit,
+        count(distinct case when category = 'returned' then project_key end) as returned,
+        count(distinct case when category = 'unconfirmed' then project_key end) as unconfirmed
+    from int_missed_candidates
+    where quarter = :quarter
+    group by unit
 ),
 
 -- which lists arrived
@@ -238,7 +249,15 @@ base as (
         case
             when f.missed_complete = 1 and sd.status = 'received' and sr.status = 'received'
                 then coalesce(mi.n, 0)
-        end as missed
+        end as missed,
+        case
+            when f.missed_complete = 1 and sd.status = 'received' and sr.status = 'received'
+                then coalesce(sa.returned, 0)
+        end as returned,
+        case
+            when f.missed_complete = 1 and sd.status = 'received' and sr.status = 'received'
+                then coalesce(sa.unconfirmed, 0)
+        end as unconfirmed
     from units as u
     cross join flags as f
     left join submissions as sr on u.unit = sr.unit and sr.list = 'reserve'
@@ -247,6 +266,7 @@ base as (
     left join investment as cur on u.unit = cur.unit and cur.quarter = :quarter
     left join investment as prev on u.unit = prev.unit and prev.quarter = :prev_quarter
     left join missed_units as mi on u.unit = mi.unit
+    left join set_aside as sa on u.unit = sa.unit
 ),
 
 growth as (
@@ -360,5 +380,7 @@ select
     case when projects > 0 then 1.0 * clusters / projects end as cluster_share,
     cluster_unknown as cluster_unknown_projects,
     case when note_text <> '' then substr(note_text, 2) end as note,
+    returned as returned_reports,
+    unconfirmed as unconfirmed_reports,
     cast(:run_id as text) as run_id
 from noted;

@@ -14,7 +14,7 @@ insert into bulletin_group_quarter (
     renovation_investment, renovation_investment_prev, renovation_growth,
     started_projects, start_rate, registered_projects, registration_rate, missed_reports,
     yiyuan_projects, yiyuan_share, cluster_projects, cluster_share, cluster_unknown_projects,
-    note, run_id
+    note, returned_reports, unconfirmed_reports, run_id
 )
 with
 
@@ -118,7 +118,9 @@ sums as (
         sum(case when cluster_projects is not null then dispatch_projects end) as cluster_base,
         sum(case when dispatch_projects is not null and cluster_projects is null then 1 else 0 end)
             as cluster_units_unknown,
-        sum(cluster_unknown_projects) as cluster_unknown_projects
+        sum(cluster_unknown_projects) as cluster_unknown_projects,
+        sum(returned_reports) as returned_reports,
+        sum(unconfirmed_reports) as unconfirmed_reports
     from members
     group by group_kind, group_name, group_order
 ),
@@ -218,5 +220,7 @@ select
     case when cluster_base > 0 then 1.0 * cluster_projects / cluster_base end as cluster_share,
     cluster_unknown_projects,
     case when note_text <> '' then substr(note_text, 2) end as note,
+    returned_reports,
+    unconfirmed_reports,
     cast(:run_id as text) as run_id
 from noted;

@@ -4,11 +4,12 @@
 -- Indicators and weights: cfg_ranking_indicator (config/ranking.toml); ranked units: cfg_unit.
 -- Points per indicator: weight * (v - min) / (max - min) over the ranked units with a value; all
 -- equal: full weight; no value: 0 points and the note says why. Deduction: :per_missed per
--- 漏报 project, at most :deduction_cap. Score rounded to :decimals. Ties: higher industrial
--- investment, then the plan's unit order. The growth gap is taken at the precision the office
--- reads, as attainment is judged (int_attainment: printed growth minus printed target, in percent
--- at one decimal, as a fraction). Parameters: :year, :prev_year, :quarter, :per_missed,
--- :deduction_cap, :decimals, :run_id (bound once, in the params CTE)
+-- 漏报 project (plus each 待核实 one when :deduct_unconfirmed is 1; 退回待改 never), at most
+-- :deduction_cap. Score rounded to :decimals. Ties: higher industrial investment, then the plan's
+-- unit order. The growth gap is taken at the precision the office reads, as attainment is judged
+-- (int_attainment: printed growth minus printed target, in percent at one decimal, as a fraction).
+-- Parameters: :year, :prev_year, :quarter, :per_missed, :deduction_cap, :deduct_unconfirmed,
+-- :decimals, :run_id (bound once, in the params CTE)
 delete from ranking_unit_year
 where year = :year;
 
@@ -21,7 +22,7 @@ insert into ranking_unit_year (
     large_projects_value, large_projects_points,
     cluster_projects_value, cluster_projects_points,
     missed_reports, industrial_investment, deduction, score, rank, previous_rank, rank_change,
-    note, quarter, run_id
+    note, quarter, returned_reports, unconfirmed_reports, run_id
 )
 with params as (
     select
@@ -30,6 +31,7 @@ with params as (
         cast(:quarter as text) as ranking_quarter,
         cast(:per_missed as double precision) as per_missed,
         cast(:deduction_cap as double precision) as deduction_cap,
+        cast(:deduct_unconfirmed as integer) as deduct_unconfirmed,
         cast(:decimals as integer) as decimals,
         cast(:run_id as text) as run_id
 ),
@@ -41,6 +43,8 @@ bulletin as (
         c.ranked,
         b.industrial_investment,
         b.missed_reports,
+        b.returned_reports,
+        b.unconfirmed_reports,
         b.note as bulletin_note,
         cast((a.actual_printed - a.target_printed) / 100 as double precision)
             as industrial_growth_gap,
@@ -158,9 +162,17 @@ deducted as (
         p.decimals,
         case
             when b.ranked <> 1 then null
-            when coalesce(b.missed_reports, 0) * p.per_missed > p.deduction_cap
+            when
+                (
+                    coalesce(b.missed_reports, 0)
+                    + p.deduct_unconfirmed * coalesce(b.unconfirmed_reports, 0)
+                ) * p.per_missed > p.deduction_cap
                 then p.deduction_cap
-            else coalesce(b.missed_reports, 0) * p.per_missed
+            else
+                (
+                    coalesce(b.missed_reports, 0)
+                    + p.deduct_unconfirmed * coalesce(b.unconfirmed_reports, 0)
+                ) * p.per_missed
         end as deduction
     from bulletin as b
     inner join wide as w on b.unit = w.wide_unit
@@ -205,8 +217,16 @@ notes as (
         ) as value_notes,
         case
             when r.ranked = 1 and r.missed_reports is null then '漏报数无法统计（清单未齐），未扣分'
-        end as missed_note
+        end as missed_note,
+        case
+            when r.ranked = 1 and (r.returned_reports > 0 or r.unconfirmed_reports > 0)
+                then
+                    '另有退回待改' || cast(r.returned_reports as text) || '个（不扣分）、待核实'
+                    || cast(r.unconfirmed_reports as text) || '个（'
+                    || case when p.deduct_unconfirmed = 1 then '按漏报扣分' else '不扣分' end || '）'
+        end as set_aside_note
     from ranked as r
+    cross join params as p
 )
 
 select
@@ -242,12 +262,15 @@ select
                     then '（' || n.bulletin_note || '）'
                 else ''
             end
-            || coalesce('；' || n.missed_note, ''),
+            || coalesce('；' || n.missed_note, '')
+            || coalesce('；' || n.set_aside_note, ''),
             2
         ),
         ''
     ) as note,
     params.ranking_quarter as quarter,
+    n.returned_reports,
+    n.unconfirmed_reports,
     params.run_id
 from notes as n
 cross join params

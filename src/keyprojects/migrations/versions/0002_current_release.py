@@ -15,6 +15,8 @@ generated from ``keyprojects.staging`` instead of six copies in ``020_staging.sq
   ``unregistered_projects`` gain primary keys and columns: rebuilt with their rows kept;
 - ``problems_month`` gains ``days_not_reported`` and ``pending_days``, ``progress_unit_month``
   gains ``library_status`` (issue 14 §6);
+- ``bulletin_unit_quarter``, ``bulletin_group_quarter`` and ``ranking_unit_year`` gain ``returned_reports`` and
+  ``unconfirmed_reports``, ``missed_projects`` gains ``category`` and the ``returned_*`` lineage;
 - ``ranking_unit_year`` (only year, unit, score, rank, run_id in 00fce12, never written) gets the
   contract's columns: dropped and created again from ``040_ranking.sql``.
 
@@ -67,6 +69,16 @@ def upgrade() -> None:
     migrations.rebuild_with_key(conn, "unregistered_projects", statements, fill={
         "project_key": "case when project_code is not null then 'C:' || project_code "
                        "else 'N:' || unit || '|' || project_name end"})
+    # 退回待改 / 待核实 (issue 14): counted apart from 漏报
+    for table, columns in (("bulletin_unit_quarter", ("returned_reports", "unconfirmed_reports")),
+                           ("bulletin_group_quarter", ("returned_reports", "unconfirmed_reports")),
+                           ("ranking_unit_year", ("returned_reports", "unconfirmed_reports")),
+                           ("missed_projects", ("category", "returned_list", "returned_file", "returned_sheet",
+                                                "returned_row_number", "returned_rule"))):
+        if sa.inspect(conn).has_table(table):
+            for column in columns:
+                sql_type = "integer" if column.endswith(("_reports", "_row_number")) else "text"
+                migrations.add_column_if_missing(conn, table, column, sql_type)
     migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
     migrations.apply_statements(conn, statements)
 
