@@ -270,10 +270,11 @@ def warehouse_template(work: Path) -> Path:
     quarter's run finds its warehouse already created (creating it is not a quarter's cost)."""
     path = work / "warehouse-template.db"
     if not path.exists():
-        from keyprojects import warehouse
+        from keyprojects import db
+        from keyprojects.warehouse import schema
 
-        eng = warehouse.make_engine(f"sqlite:///{path}")
-        warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+        eng = db.make_engine(f"sqlite:///{path}")
+        schema.ensure_schema(eng, ROOT / "include" / "sql")
         eng.dispose()
     return path
 
@@ -304,22 +305,14 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
     import psutil
     from pyinstrument import Profiler
 
-    from keyprojects import (
-        LISTS,
-        bulletin,
-        metrics,
-        notice,
-        pipeline,
-        quarters,
-        ranking,
-        returns,
-        validation,
-        warehouse,
-    )
+    from keyprojects import LISTS, db, quarters
+    from keyprojects.documents import bulletin, notice, ranking_workbook, returns
+    from keyprojects.ingest import loader, validation
+    from keyprojects.warehouse import models, ranking, schema
 
     me = psutil.Process()
-    db = work / f"profile-{rows}.db"
-    db.unlink(missing_ok=True)
+    db_path = work / f"profile-{rows}.db"
+    db_path.unlink(missing_ok=True)
     steps: dict[str, dict] = {}
 
     def step(name, fn, *a, **kw):
@@ -332,14 +325,14 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
     prof.start()
     step("import pandas + great_expectations", validation.import_gx)
     eng = step("make_engine + ensure_schema", lambda: (
-        e := warehouse.make_engine(f"sqlite:///{db}"), warehouse.ensure_schema(e, ROOT / "include" / "sql"))[0])
+        e := db.make_engine(f"sqlite:///{db_path}"), schema.ensure_schema(e, ROOT / "include" / "sql"))[0])
     for name in LISTS:
-        step(f"load_list {name}", pipeline.load_list, eng, inbox, QUARTER, name,
+        step(f"load_list {name}", loader.load_list, eng, inbox, QUARTER, name,
              expectations_dir=ROOT / "expectations", report_dir=work / f"profile-out-{rows}" / "validation")
 
     def marts():
         with eng.begin() as conn:
-            return metrics.build_marts(conn, QUARTER, ROOT / "include" / "sql")
+            return models.build_marts(conn, QUARTER, ROOT / "include" / "sql")
 
     step("build_marts", marts)
     out = work / f"profile-out-{rows}"
@@ -350,7 +343,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
             return ranking.rank_year(conn, QUARTER, ROOT / "include" / "sql")
 
     step("rank_year", rank)
-    step("write_ranking", ranking.write_ranking, eng, quarters.parse_quarter(QUARTER)[0], out)
+    step("write_ranking", ranking_workbook.write_ranking, eng, quarters.parse_quarter(QUARTER)[0], out)
     step("write_notice", notice.write_notice, eng, QUARTER, out)
     step("write_returns", returns.write_returns, eng, QUARTER, out)
     prof.stop()

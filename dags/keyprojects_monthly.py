@@ -66,7 +66,8 @@ def keyprojects_monthly():
     def load_progress(month: str, run_id=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from keyprojects import monthly, runtime
+        from keyprojects import runtime
+        from keyprojects.monthly import dispatch as monthly
 
         try:
             return runtime.load_progress(month, run_id=run_id)

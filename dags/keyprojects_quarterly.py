@@ -12,7 +12,7 @@ from keyprojects_connections import use_kp_warehouse  # plugins/: the kp_warehou
 
 LISTS = ["reserve", "dispatch", "signed", "approved", "energy", "registered"]
 # How often a waiting run looks at the inbox again, and the days it may wait after the quarter's end
-# (keyprojects.operations.ops_settings reads the same variables for the deadline itself).
+# (keyprojects.operations.history.ops_settings reads the same variables for the deadline itself).
 POKE_SECONDS = int(os.environ.get("KP_SENSOR_POKE_SECONDS") or 1800)
 DEADLINE_DAYS = int(os.environ.get("KP_LIST_DEADLINE_DAYS") or 15)
 # Downstream DAGs can be scheduled on this Asset; each event's extra holds the quarter and the path.
@@ -143,7 +143,8 @@ def keyprojects_quarterly():
     def check_marts(quarter: str, _marts: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from keyprojects import mart_checks, runtime
+        from keyprojects import runtime
+        from keyprojects.warehouse import mart_checks
 
         try:
             return runtime.check_marts(quarter)

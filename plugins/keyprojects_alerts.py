@@ -22,7 +22,7 @@ import logging
 
 from airflow.sdk import BaseNotifier
 
-log = logging.getLogger("keyprojects.alerts")
+log = logging.getLogger("keyprojects.operations.alerts")
 SMTP_CONN_ID = "kp_smtp"
 
 
@@ -44,7 +44,7 @@ def _smtp_target():
     """(connection, recipients, sender) when kp_smtp is defined, else None."""
     from airflow.sdk import Connection
 
-    from keyprojects.operations import ops_settings
+    from keyprojects.operations.history import ops_settings
 
     try:
         conn = Connection.get(SMTP_CONN_ID)
@@ -60,11 +60,13 @@ def _smtp_target():
 def send_alerts(items, context) -> int:
     """Log, email (when kp_smtp is defined) and record each alert; returns how many were sent.
 
-    ``items``: ``keyprojects.alerts.Alert`` objects or their dicts."""
+    ``items``: ``keyprojects.operations.alerts.Alert`` objects or their dicts."""
     from dataclasses import asdict, is_dataclass
     from html import escape
 
-    from keyprojects import alerts, operations, settings, warehouse
+    from keyprojects import db, settings
+    from keyprojects.operations import alerts, history
+    from keyprojects.warehouse import schema
 
     items = [asdict(a) if is_dataclass(a) else dict(a) for a in items]
     if not items:
@@ -74,9 +76,9 @@ def send_alerts(items, context) -> int:
     dag_id = getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None)
     run_id = context.get("run_id") or getattr(context.get("dag_run"), "run_id", None)
     s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
+    eng = db.make_engine(s.warehouse_url)
     try:
-        warehouse.ensure_schema(eng, s.sql)
+        schema.ensure_schema(eng, s.sql)
         for a in items:
             alert = alerts.Alert(**a)
             log.warning("ALERT %s\n%s", alert.subject, alert.message)
@@ -99,7 +101,7 @@ def send_alerts(items, context) -> int:
                         log.exception("could not email the alert through connection %s", SMTP_CONN_ID)
             with eng.begin() as conn:
                 alerts.record(conn, alert, dag_id=dag_id, run_id=run_id,
-                              created_at=operations.utc_now_iso(), emailed=emailed)
+                              created_at=history.utc_now_iso(), emailed=emailed)
     finally:
         eng.dispose()
     return len(items)
@@ -111,7 +113,8 @@ class KeyprojectsFailureNotifier(BaseNotifier):
     template_fields = ()
 
     def notify(self, context) -> None:
-        from keyprojects import alerts, operations, settings, warehouse
+        from keyprojects import db, settings
+        from keyprojects.operations import alerts, history
 
         ti = context.get("ti")
         task_id = getattr(ti, "task_id", None) or "?"
@@ -129,10 +132,10 @@ class KeyprojectsFailureNotifier(BaseNotifier):
             return
         run_id = context.get("run_id") or getattr(context.get("dag_run"), "run_id", None)
         if quarter and run_id:
-            eng = warehouse.make_engine(s.warehouse_url)
+            eng = db.make_engine(s.warehouse_url)
             try:
                 with eng.begin() as conn:
-                    operations.finish_run(conn, quarter, run_id, "failed", operations.utc_now_iso(),
+                    history.finish_run(conn, quarter, run_id, "failed", history.utc_now_iso(),
                                           message=error[:2000],
                                           dag_id=getattr(ti, "dag_id", None))
             finally:

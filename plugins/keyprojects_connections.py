@@ -22,7 +22,7 @@ def use_kp_warehouse(context=None) -> None:
         c = Connection.get("kp_warehouse")
     except AirflowNotFoundException:
         return
-    from keyprojects.warehouse import url_from_parts
+    from keyprojects.db import url_from_parts
 
     os.environ["KP_WAREHOUSE_URL"] = url_from_parts(c.conn_type, c.host, c.login, c.password, c.port, c.schema,
                                                     c.extra_dejson)

@@ -27,10 +27,11 @@ PG_URL = os.environ.get("KP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0
 
 @pytest.fixture
 def sqlite_engine(tmp_path):
-    from keyprojects import warehouse
+    from keyprojects import db
+    from keyprojects.warehouse import schema
 
-    eng = warehouse.make_engine(f"sqlite:///{tmp_path / 'wh.db'}")
-    warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+    eng = db.make_engine(f"sqlite:///{tmp_path / 'wh.db'}")
+    schema.ensure_schema(eng, ROOT / "include" / "sql")
     yield eng
     eng.dispose()
 
@@ -54,19 +55,20 @@ def pg_engine(request):
     """A fresh schema in the test database, dropped afterwards; skips visibly without a server."""
     import uuid
 
-    from keyprojects import warehouse
+    from keyprojects import db
+    from keyprojects.warehouse import schema
 
     admin = _pg_admin_engine()
-    schema = f"kp_test_{uuid.uuid4().hex[:10]}"
+    schema_name = f"kp_test_{uuid.uuid4().hex[:10]}"
     with admin.begin() as c:
-        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema_name}"')
     sep = "&" if "?" in PG_URL else "?"
-    eng = warehouse.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema_name}")
+    schema.ensure_schema(eng, ROOT / "include" / "sql")
     yield eng
     eng.dispose()
     with admin.begin() as c:
-        c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        c.exec_driver_sql(f'DROP SCHEMA "{schema_name}" CASCADE')
     admin.dispose()
 
 

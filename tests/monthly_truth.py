@@ -3,7 +3,7 @@ its own world and fault decisions, not from the product's parsers."""
 
 from __future__ import annotations
 
-from keyprojects import warehouse
+from keyprojects import db
 
 
 def _identity(r: dict) -> tuple:
@@ -15,24 +15,24 @@ def assert_monthly_matches(engine, doc: dict) -> None:
     # row accounting per month
     for m in months:
         want = doc["loads"][m]
-        got = {r["rule"]: r["n"] for r in warehouse.fetch(
+        got = {r["rule"]: r["n"] for r in db.fetch(
             engine, "select rule, count(*) as n from rejected_rows where list = 'progress' and quarter = :m "
                     "group by rule", m=m)}
         assert got == want["rows_rejected"], m
-        n = warehouse.fetch(engine, "select count(*) as n from stg_progress where month = :m", m=m)[0]["n"]
+        n = db.fetch(engine, "select count(*) as n from stg_progress where month = :m", m=m)[0]["n"]
         assert n == want["rows_loaded"], m
         # 存在问题 "无", "暂无", "/", "—"...: loaded as a row without a problem
-        got_none = {(r["file"], r["row_number"]): r for r in warehouse.fetch(
+        got_none = {(r["file"], r["row_number"]): r for r in db.fetch(
             engine, "select file, row_number, problem, problem_id from stg_progress where month = :m", m=m)}
         for file, row_number, word in want["no_problem_rows"]:
             r = got_none.get((file, row_number))
             assert r is not None and r["problem"] is None and r["problem_id"] is None, (m, file, row_number, word)
-        missing = [r["unit"] for r in warehouse.fetch(
+        missing = [r["unit"] for r in db.fetch(
             engine, "select unit from progress_unit_month where month = :m and reported = 0 order by unit", m=m)]
         assert sorted(missing) == sorted(doc["missing_units"][m]), m
 
     # problems: status, deadlines, first/last month, closure, 不再报送
-    got = {_identity(r): r for r in warehouse.fetch(engine, "select * from problems")}
+    got = {_identity(r): r for r in db.fetch(engine, "select * from problems")}
     want = {_identity(p): (pid, p) for pid, p in doc["problems"].items()}
     assert set(got) == set(want)
     ids = {}
@@ -45,7 +45,7 @@ def assert_monthly_matches(engine, doc: dict) -> None:
         assert bool(g["major"]) == p["major"] and bool(g["not_reported"]) == p["not_reported"], key
 
     # problems as of each month's last day
-    got_pm = {(r["month"], ids[r["problem_id"]]): r for r in warehouse.fetch(engine, "select * from problems_month")}
+    got_pm = {(r["month"], ids[r["problem_id"]]): r for r in db.fetch(engine, "select * from problems_month")}
     want_pm = {(r["month"], r["problem"]): r for r in doc["problems_month"]}
     assert set(got_pm) == set(want_pm)
     for k, w in want_pm.items():
@@ -57,13 +57,13 @@ def assert_monthly_matches(engine, doc: dict) -> None:
 
     # per department and month: open, overdue, closed this month
     got_d = {(r["month"], r["department"]): (r["open_problems"], r["overdue_problems"], r["closed_problems"])
-             for r in warehouse.fetch(engine, "select * from department_month")}
+             for r in db.fetch(engine, "select * from department_month")}
     assert got_d == {(d["month"], d["department"]): (d["open"], d["overdue"], d["closed"])
                      for d in doc["departments"]}
 
     # early warnings: one row per project and month, reasons joined
     got_w = sorted((r["month"], r["unit"], r["project_name"], r["reason"])
-                   for r in warehouse.fetch(engine, "select * from early_warnings"))
+                   for r in db.fetch(engine, "select * from early_warnings"))
     assert got_w == sorted(tuple(w) for w in doc["early_warnings"])
 
 
@@ -75,7 +75,7 @@ def monthly_snapshot(engine) -> dict:
     """Every monthly table's rows (run ids left out), sorted, for equality between warehouses."""
     out = {}
     for t in MONTHLY_TABLES + ("rejected_rows", "load_audit"):
-        rows = warehouse.fetch(engine, f"select * from {t}" + (" where list = 'progress'" if t in (
+        rows = db.fetch(engine, f"select * from {t}" + (" where list = 'progress'" if t in (
             "rejected_rows", "load_audit") else ""))
         out[t] = sorted(tuple(sorted((k, str(v)) for k, v in r.items() if k not in ("run_id", "loaded_at")))
                         for r in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from keyprojects import config, warehouse
+from keyprojects import config, db
 
 WEIGHTS = {"industrial_growth_gap": 30, "renovation_growth": 15, "start_rate": 20, "registration_rate": 15,
            "large_projects": 10, "cluster_projects": 10}
@@ -17,7 +17,7 @@ def printed_percent(fraction: float) -> Decimal:
 
 
 def expected_ranking(engine, year: int, previous: dict[str, int] | None = None) -> dict[str, dict]:
-    rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=f"{year}Q4")
+    rows = db.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=f"{year}Q4")
     order = {u.name: u.order for u in config.units()}
     ranked = {u.name for u in config.units() if u.ranked}
     values = {}
@@ -64,7 +64,7 @@ def expected_ranking(engine, year: int, previous: dict[str, int] | None = None) 
 
 def assert_ranking_matches(engine, year: int, previous: dict[str, int] | None = None) -> dict[str, dict]:
     exp = expected_ranking(engine, year, previous)
-    got = {r["unit"]: r for r in warehouse.fetch(engine, "SELECT * FROM ranking_unit_year WHERE year = :y", y=year)}
+    got = {r["unit"]: r for r in db.fetch(engine, "SELECT * FROM ranking_unit_year WHERE year = :y", y=year)}
     assert set(got) == set(exp)
     for u, e in exp.items():
         g = got[u]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from keyprojects import LISTS, RULES, warehouse
+from keyprojects import LISTS, RULES, db
 
 
 def audit_counts(engine, quarter: str, list_name: str) -> dict:
-    rows = warehouse.fetch(engine, "SELECT status, rows_read, rows_loaded, rows_rejected, rows_skipped FROM load_audit "
+    rows = db.fetch(engine, "SELECT status, rows_read, rows_loaded, rows_rejected, rows_skipped FROM load_audit "
                                    "WHERE quarter = :q AND list = :l", q=quarter, l=list_name)
     return {k: sum(r[k] for r in rows) for k in ("rows_read", "rows_loaded", "rows_rejected", "rows_skipped")} | {
         "statuses": sorted({r["status"] for r in rows})}
@@ -25,18 +25,18 @@ def assert_matches_truth(engine, truth: dict) -> None:
         assert a["rows_read"] == a["rows_loaded"] + a["rows_rejected"] + a["rows_skipped"], list_name
         assert a["rows_loaded"] == t["rows_loaded"], (list_name, "loaded", a["rows_loaded"], t["rows_loaded"])
         assert a["rows_skipped"] == skipped_truth, (list_name, "skipped")
-        by_rule = {r["rule"]: r["n"] for r in warehouse.fetch(
+        by_rule = {r["rule"]: r["n"] for r in db.fetch(
             engine, "SELECT rule, COUNT(*) AS n FROM rejected_rows WHERE quarter = :q AND list = :l GROUP BY rule",
             q=q, l=list_name)}
         assert {k: v for k, v in by_rule.items() if v} == {k: v for k, v in t["rows_rejected"].items() if v}, list_name
         assert a["rows_rejected"] == rejected_truth
-        got = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in warehouse.fetch(
+        got = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in db.fetch(
             engine, "SELECT file, sheet, row_number, rule FROM rejected_rows WHERE quarter = :q AND list = :l",
             q=q, l=list_name)}
         want = {(r["file"], r["sheet"], r["row_number"], r["rule"]) for r in t["rejected"]}
         assert got == want, (list_name, sorted(got ^ want, key=repr)[:10])
         # a duplicate names the row that loaded first
-        messages = {(r["file"], r["sheet"], r["row_number"]): r["message"] for r in warehouse.fetch(
+        messages = {(r["file"], r["sheet"], r["row_number"]): r["message"] for r in db.fetch(
             engine, "SELECT file, sheet, row_number, message FROM rejected_rows WHERE quarter = :q AND list = :l "
                     "AND rule = 'duplicate'", q=q, l=list_name)}
         for r in t["rejected"]:
@@ -44,11 +44,11 @@ def assert_matches_truth(engine, truth: dict) -> None:
                 first = r["duplicate_of"]
                 named = f"from {first['file']}, sheet {first['sheet']}, row {first['row_number']} [duplicate]"
                 assert named in messages[(r["file"], r["sheet"], r["row_number"])], (list_name, r, named)
-        by_reason = {r["reason"]: r["n"] for r in warehouse.fetch(
+        by_reason = {r["reason"]: r["n"] for r in db.fetch(
             engine, "SELECT reason, COUNT(*) AS n FROM skipped_rows WHERE quarter = :q AND list = :l GROUP BY reason",
             q=q, l=list_name)}
         assert by_reason == {k: v for k, v in t["rows_skipped"].items() if v}, list_name
-        staged = {(r["file"], r["sheet"], r["row_number"]): r for r in warehouse.fetch(
+        staged = {(r["file"], r["sheet"], r["row_number"]): r for r in db.fetch(
             engine, f"SELECT * FROM stg_{list_name} WHERE quarter = :q", q=q)}
         assert set(staged) == {(r["file"], r["sheet"], r["row_number"]) for r in t["loaded"]}, list_name
         for r in t["loaded"]:
@@ -66,7 +66,7 @@ def assert_matches_truth(engine, truth: dict) -> None:
 def assert_returns_match(engine, truth: dict, output=None) -> None:
     """Every rejected row goes back (退回清单) to the sender the truth names; with ``output``, the
     quarter's 退回清单 folder holds one workbook per such sender and no other."""
-    from keyprojects import returns
+    from keyprojects.documents import returns
 
     q = truth["quarter"]
     got = {(r["list"], r["file"], r["sheet"], r["row_number"]): r["sender"]
@@ -80,7 +80,7 @@ def assert_returns_match(engine, truth: dict, output=None) -> None:
 
 
 def table_snapshot(engine, table: str, quarter: str, ignore=("run_id", "loaded_at")) -> list:
-    rows = warehouse.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q", q=quarter)
+    rows = db.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q", q=quarter)
     return sorted(repr(sorted((k, v) for k, v in r.items() if k not in ignore)) for r in rows)
 
 
@@ -93,7 +93,7 @@ def assert_figures_match(engine, doc: dict) -> None:
     and unregistered_projects equals the truth."""
     q, fig = doc["quarter"], doc["figures"]
     rows = {
-        r["unit"]: r for r in warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
+        r["unit"]: r for r in db.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
     }
     assert set(rows) == set(fig["bulletin"]), q
     for unit, want in fig["bulletin"].items():
@@ -108,7 +108,7 @@ def assert_figures_match(engine, doc: dict) -> None:
     missed = sorted(
         (
             (r["unit"], r["source_list"], r["project_code"], r["project_name"], round(r["total_investment"], 4))
-            for r in warehouse.fetch(engine, "SELECT * FROM missed_reports WHERE quarter = :q", q=q)
+            for r in db.fetch(engine, "SELECT * FROM missed_reports WHERE quarter = :q", q=q)
         ),
         key=repr,
     )
@@ -117,12 +117,12 @@ def assert_figures_match(engine, doc: dict) -> None:
     assert missed == want_missed, (q, sorted(set(missed) ^ set(want_missed), key=repr)[:10])
     # every 漏报 candidate with its category: missed (漏报), returned (退回待改), unconfirmed (待核实)
     candidates = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"], r["category"])
-                         for r in warehouse.fetch(engine, "SELECT * FROM int_missed_candidates WHERE quarter = :q",
+                         for r in db.fetch(engine, "SELECT * FROM int_missed_candidates WHERE quarter = :q",
                                                   q=q)), key=repr)
     want_candidates = sorted(((r["unit"], r["source_list"], r["project_code"], r["project_name"], r["category"])
                               for r in fig["missed_candidates"]), key=repr)
     assert candidates == want_candidates, (q, sorted(set(candidates) ^ set(want_candidates), key=repr)[:10])
-    unreg = sorted(((r["unit"], r["project_code"], r["project_name"]) for r in warehouse.fetch(
+    unreg = sorted(((r["unit"], r["project_code"], r["project_name"]) for r in db.fetch(
         engine, "SELECT * FROM unregistered_projects WHERE quarter = :q", q=q)), key=repr)
     want_unreg = sorted(((r["unit"], r["project_code"], r["project_name"]) for r in fig["unregistered_projects"]),
                         key=repr)
@@ -140,7 +140,7 @@ def assert_matches_world(engine, doc: dict) -> None:
     for list_name in LISTS:
         ids = {(r["file"], r["sheet"], r["row_number"]): r["project_id"] for r in doc["lists"][list_name]["loaded"]}
         checked = 0
-        for s in warehouse.fetch(engine, f"SELECT * FROM stg_{list_name} WHERE quarter = :q", q=q):
+        for s in db.fetch(engine, f"SELECT * FROM stg_{list_name} WHERE quarter = :q", q=q):
             world = doc["projects"][ids[(s["file"], s["sheet"], s["row_number"])]]
             for k in WORLD_FIELDS:
                 if s[k] is None:

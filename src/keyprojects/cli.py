@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import settings, warehouse
+from keyprojects import db, settings
+from keyprojects.warehouse import schema
 
 
 def summary(args) -> int:
     s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
+    eng = db.make_engine(s.warehouse_url)
     try:
-        rows = warehouse.fetch(eng, """
+        rows = db.fetch(eng, """
             SELECT quarter, list, COUNT(*) AS files, SUM(rows_read) AS rows_read, SUM(rows_loaded) AS loaded,
                    SUM(rows_rejected) AS rejected, SUM(rows_skipped) AS skipped,
                    SUM(CASE WHEN status <> 'loaded' THEN 1 ELSE 0 END) AS problems
@@ -43,9 +44,9 @@ def summary(args) -> int:
 
 def office_summary(output, last: str) -> None:
     """Where the office's documents are: the latest year's ranking, the quarter's draft 通报, 退回清单."""
-    from .notice import notice_filename
-    from .ranking import ranking_filename
-    from .returns import FOLDER
+    from keyprojects.documents.files.ranking_workbook import ranking_filename
+    from keyprojects.documents.notice import notice_filename
+    from keyprojects.documents.returns import FOLDER
 
     years = sorted(int(p.name) for p in output.glob("[0-9][0-9][0-9][0-9]") if p.is_dir())
     for year in years[-1:]:
@@ -63,21 +64,21 @@ def office_summary(output, last: str) -> None:
 
 def init_db(args) -> int:
     s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
-    warehouse.ensure_schema(eng, s.sql)
+    eng = db.make_engine(s.warehouse_url)
+    schema.ensure_schema(eng, s.sql)
     eng.dispose()
     print(f"schema ready in {s.warehouse_url}")
     return 0
 
 
 def status(args) -> int:
-    from . import quarters
-    from . import status as st
+    from keyprojects import quarters
+    from keyprojects.operations import status as st
 
     s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
+    eng = db.make_engine(s.warehouse_url)
     try:
-        warehouse.ensure_schema(eng, s.sql)
+        schema.ensure_schema(eng, s.sql)
         if args.quarter:
             quarters.parse_quarter(args.quarter)
             wanted = [args.quarter.strip().upper()]

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
+from keyprojects import settings
 
 DEFAULT_DIR = settings.DEFAULT_CONFIG_DIR
 

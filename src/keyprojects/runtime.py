@@ -7,11 +7,13 @@ or below, so it is tested without Airflow.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from . import quarters, settings, warehouse
+from keyprojects import db, quarters, settings
+from keyprojects.warehouse import schema
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +26,9 @@ class LoadFailed(RuntimeError):
 def _warehouse() -> Iterator[tuple[settings.Settings, object]]:
     """The settings and an engine on the warehouse, disposed of afterwards (one per task)."""
     s = settings.load()
-    eng = warehouse.make_engine(s.warehouse_url)
+    eng = db.make_engine(s.warehouse_url)
     try:
-        warehouse.check_reachable(eng)
+        db.check_reachable(eng)
         yield s, eng
     finally:
         eng.dispose()
@@ -35,19 +37,20 @@ def _warehouse() -> Iterator[tuple[settings.Settings, object]]:
 def resolve_quarter(override, start, end) -> str:
     q = quarters.quarter_from_interval(start, end, override)
     with _warehouse() as (s, eng):
-        warehouse.ensure_schema(eng, s.sql)
-    log.info("processing %s from %s into %s", q, s.inbox, warehouse.safe_url(s.warehouse_url))
+        schema.ensure_schema(eng, s.sql)
+    log.info("processing %s from %s into %s", q, s.inbox, db.safe_url(s.warehouse_url))
     return q
 
 
 def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
-    from . import pipeline
+    from keyprojects.documents import validation_report
+    from keyprojects.ingest import loader
 
     loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with _warehouse() as (s, eng):
-        result = pipeline.load_list(eng, s.inbox, quarter, list_name, expectations_dir=s.expectations,
-                                    run_id=run_id, loaded_at=loaded_at,
-                                    report_dir=s.output / quarter / "validation")
+        report = functools.partial(validation_report.write_validation_report, s.output / quarter / "validation")
+        result = loader.load_list(eng, s.inbox, quarter, list_name, expectations_dir=s.expectations,
+                                  run_id=run_id, loaded_at=loaded_at, report=report)
     r = result.as_dict()
     log.info("%s %s: %s, read %d, loaded %d, rejected %s, skipped %s", quarter, list_name, r["status"],
              r["rows_read"], r["rows_loaded"], r["rows_rejected"], r["rows_skipped"])
@@ -55,17 +58,17 @@ def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
         log.warning("%s", e)
     r.pop("files", None)
     if run_id:
-        from . import operations
+        from keyprojects.operations import history
 
         with _warehouse() as (s, eng), eng.begin() as conn:
-            operations.record_loads(conn, s.inbox, quarter, list_name, run_id, _units_by_sha(conn, list_name))
+            history.record_loads(conn, s.inbox, quarter, list_name, run_id, _units_by_sha(conn, list_name))
     return r
 
 
 def _units_by_sha(conn, list_name: str) -> dict[str, list[str]]:
     import json
 
-    rows = warehouse.fetch(conn, "select sha256, units from inbox_file_units where list = :l", l=list_name)
+    rows = db.fetch(conn, "select sha256, units from inbox_file_units where list = :l", l=list_name)
     return {r["sha256"]: json.loads(r["units"]) for r in rows}
 
 
@@ -92,18 +95,18 @@ def check_loads(loads: list[dict]) -> dict:
 def build_marts(quarter: str, run_id: str | None = None, run_end=None) -> dict:
     """Match projects across the lists and replace the quarter's mart rows in one transaction.
     ``run_end``: the run's data interval end (its day in China time dates the bulletin)."""
-    from . import metrics
-    from .arrivals import CHINA
+    from keyprojects.ingest.arrivals import CHINA
+    from keyprojects.warehouse import models
 
     run_date = None
     if run_end is not None:
         run_date = run_end.astimezone(CHINA).date() if isinstance(run_end, dt.datetime) else run_end
     with _warehouse() as (s, eng), eng.begin() as conn:
-        summary = metrics.build_marts(conn, quarter, s.sql, run_id=run_id, run_date=run_date)
+        summary = models.build_marts(conn, quarter, s.sql, run_id=run_id, run_date=run_date)
         if run_id:
-            from . import operations
+            from keyprojects.operations import history
 
-            operations.record_figures(conn, quarter, run_id)
+            history.record_figures(conn, quarter, run_id)
     log.info("marts for %s: %s", quarter, summary)
     return summary
 
@@ -111,7 +114,7 @@ def build_marts(quarter: str, run_id: str | None = None, run_end=None) -> dict:
 def check_marts(quarter: str) -> dict:
     """Audit the quarter's marts with the suites of expectations/marts; raises
     ``mart_checks.MartCheckFailed`` naming each failed check (nothing is published then)."""
-    from . import mart_checks
+    from keyprojects.warehouse import mart_checks
 
     with _warehouse() as (s, eng):
         summary = mart_checks.check_marts(eng, quarter, s.sql, s.expectations)
@@ -122,16 +125,16 @@ def check_marts(quarter: str) -> dict:
 def publish_bulletin(quarter: str, run_id: str | None = None) -> str:
     """Write the quarter's bulletin workbook under KP_OUTPUT/<quarter>/ and return its path; with a
     run id, mark the run successful in ``run_history`` and close the quarter's failure alerts."""
-    from . import bulletin
+    from keyprojects.documents import bulletin
 
     with _warehouse() as (s, eng):
         path = bulletin.write_bulletin(eng, quarter, s.output)
         if run_id:
-            from . import alerts, operations
+            from keyprojects.operations import alerts, history
 
             with eng.begin() as conn:
-                now = operations.utc_now_iso()
-                operations.finish_run(conn, quarter, run_id, "success", now, bulletin=str(path))
+                now = history.utc_now_iso()
+                history.finish_run(conn, quarter, run_id, "success", now, bulletin=str(path))
                 alerts.close(conn, quarter=quarter, kinds=alerts.FAILURE_KINDS, closed_at=now)
     log.info("bulletin for %s: %s", quarter, path)
     return str(path)
@@ -145,9 +148,10 @@ class NothingArrived(RuntimeError):
 
 def check_arrivals(quarter: str, now: dt.datetime) -> dict:
     """What has arrived for the quarter at ``now`` (the caller's clock) and whether to stop waiting."""
-    from . import arrivals, operations
+    from keyprojects.ingest import arrivals
+    from keyprojects.operations import history
 
-    ops = operations.ops_settings()
+    ops = history.ops_settings()
     with _warehouse() as (s, eng):
         got = arrivals.check(eng, s.inbox, quarter, now, ops.deadline_days)
     log.info("%s", got.summary())
@@ -160,15 +164,16 @@ def record_arrivals(got: dict, run_id: str | None = None, dag_id: str | None = N
     Raises ``NothingArrived`` (after recording) when no list arrived."""
     from dataclasses import asdict
 
-    from . import alerts, arrivals, operations
+    from keyprojects.ingest import arrivals
+    from keyprojects.operations import alerts, history
 
     q = got["quarter"]
     fields = {k: got[k] for k in ("quarter", "now", "deadline", "deadline_passed", "lists_arrived",
                                   "lists_missing", "units_missing", "files")}
     with _warehouse() as (s, eng), eng.begin() as conn:
-        now = operations.utc_now_iso()
+        now = history.utc_now_iso()
         if run_id:
-            operations.start_run(conn, q, run_id, dag_id, now)
+            history.start_run(conn, q, run_id, dag_id, now)
         arrivals.record(conn, arrivals.Arrivals(**fields), run_id)
         alerts.close(conn, quarter=q, kinds=alerts.LATE_KINDS, closed_at=now)
         raised = alerts.late_alerts(got, alerts.report_path(s.output, q))
@@ -183,11 +188,11 @@ def record_arrivals(got: dict, run_id: str | None = None, dag_id: str | None = N
 
 
 def changed_quarters() -> list[dict]:
-    """Quarters whose inbox files differ from their last successful run's (keyprojects.watch)."""
-    from . import watch
+    """Quarters whose inbox files differ from their last successful run's (keyprojects.operations.watch)."""
+    from keyprojects.operations import watch
 
     with _warehouse() as (s, eng):
-        warehouse.ensure_schema(eng, s.sql)
+        schema.ensure_schema(eng, s.sql)
         found = watch.changed_quarters(eng, s.inbox)
     for c in found:
         log.warning("%s changed since its last successful run: %s -> rerun %s", c["quarter"],
@@ -210,7 +215,7 @@ def dependent_quarters(quarter: str, run_id: str | None = None) -> list[dict]:
 
     dep = quarters.next_year(quarter)
     with _warehouse() as (s, eng):
-        built = warehouse.fetch(eng, "select count(*) as n from bulletin_unit_quarter where quarter = :q",
+        built = db.fetch(eng, "select count(*) as n from bulletin_unit_quarter where quarter = :q",
                                 q=dep)[0]["n"]
     if not built:
         log.info("%s: nothing reads it yet (%s not built): no dependent run", quarter, dep)
@@ -223,22 +228,21 @@ def dependent_quarters(quarter: str, run_id: str | None = None) -> list[dict]:
 # ------------------------------------------------------------------ the monthly 13710 dispatch
 
 def resolve_month(override, start, end) -> str:
-    from . import monthly
 
-    m = monthly.month_from_interval(start, end, override)
+    m = quarters.month_from_interval(start, end, override)
     with _warehouse() as (s, eng):
-        warehouse.ensure_schema(eng, s.sql)
+        schema.ensure_schema(eng, s.sql)
     log.info("processing month %s from %s", m, s.inbox)
     return m
 
 
 def load_progress(month: str, run_id: str | None = None) -> dict:
     """Load the month's 13710 exports; MonthNotArrived / LoadFailed when there is nothing to publish."""
-    from . import monthly
+    from keyprojects.monthly import dispatch
 
     loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with _warehouse() as (s, eng):
-        result = monthly.load_month(eng, s.inbox, month, expectations_dir=s.expectations, run_id=run_id,
+        result = dispatch.load_month(eng, s.inbox, month, expectations_dir=s.expectations, run_id=run_id,
                                     loaded_at=loaded_at)
     r = result.as_dict()
     log.info("%s progress: read %d, loaded %d, rejected %s, skipped %s", month, r["rows_read"],
@@ -253,17 +257,17 @@ def load_progress(month: str, run_id: str | None = None) -> dict:
 
 def build_monthly(month: str) -> dict:
     """Rebuild the monthly tables (all loaded months) in one transaction."""
-    from . import monthly
+    from keyprojects.monthly import dispatch
 
     with _warehouse() as (s, eng), eng.begin() as conn:
-        summary = monthly.build_monthly(conn, s.sql)
+        summary = dispatch.build_monthly(conn, s.sql)
     log.info("monthly tables after %s: %s", month, summary)
     return summary
 
 
 def publish_dispatch(month: str) -> str:
     """Write the month's dispatch workbook under KP_OUTPUT/<YYYY-MM>/ and return its path."""
-    from . import dispatch_workbook
+    from keyprojects.documents import dispatch_workbook
 
     with _warehouse() as (s, eng):
         path = dispatch_workbook.write_dispatch(eng, month, s.output)
@@ -277,14 +281,14 @@ def publish_dispatch(month: str) -> str:
 
 def _any_list_arrived(eng, quarter: str) -> bool:
     """contract.md: nothing is published for a quarter none of whose lists has arrived."""
-    return bool(warehouse.fetch(eng, "SELECT 1 AS x FROM load_audit WHERE quarter = :q AND status = 'loaded'",
+    return bool(db.fetch(eng, "SELECT 1 AS x FROM load_audit WHERE quarter = :q AND status = 'loaded'",
                                 q=quarter))
 
 
 def rank_year(quarter: str, run_id: str | None = None) -> dict:
     """On a year's Q4 run, replace the year's ranking_unit_year rows; other quarters touch nothing
     (nor does a Q4 none of whose lists has arrived)."""
-    from . import ranking
+    from keyprojects.warehouse import ranking
 
     with _warehouse() as (s, eng), eng.begin() as conn:
         if ranking.is_ranking_quarter(quarter) and not _any_list_arrived(conn, quarter):
@@ -296,12 +300,13 @@ def rank_year(quarter: str, run_id: str | None = None) -> dict:
 
 def publish_ranking(quarter: str) -> str | None:
     """Write the year's ranking workbook on the ranking quarter's run; None on other quarters."""
-    from . import ranking
+    from keyprojects.documents import ranking_workbook
+    from keyprojects.warehouse import ranking
 
     if not ranking.is_ranking_quarter(quarter):
         return None
     with _warehouse() as (s, eng):
-        path = ranking.write_ranking(eng, quarters.parse_quarter(quarter)[0], s.output)
+        path = ranking_workbook.write_ranking(eng, quarters.parse_quarter(quarter)[0], s.output)
     log.info("ranking workbook for %s: %s", quarter, path)
     return str(path)
 
@@ -309,7 +314,7 @@ def publish_ranking(quarter: str) -> str | None:
 def draft_notice(quarter: str) -> str | None:
     """Write the quarter's draft 通报 (.docx) under KP_OUTPUT/<quarter>/ and return its path; None
     (nothing written) when none of the quarter's lists has arrived."""
-    from . import notice
+    from keyprojects.documents import notice
 
     with _warehouse() as (s, eng):
         if not _any_list_arrived(eng, quarter):
@@ -322,7 +327,7 @@ def draft_notice(quarter: str) -> str | None:
 
 def publish_returns(quarter: str) -> dict:
     """Write KP_OUTPUT/<quarter>/退回清单/<unit or bureau>.xlsx for every sender with rejected rows."""
-    from . import returns
+    from keyprojects.documents import returns
 
     with _warehouse() as (s, eng):
         paths = returns.write_returns(eng, quarter, s.output)

@@ -113,7 +113,7 @@ def test_monthly_dag_shape_and_interval():
     from airflow.sdk import Asset
     from airflow.serialization.encoders import coerce_to_core_timetable
 
-    from keyprojects.monthly import month_from_interval
+    from keyprojects.quarters import month_from_interval
 
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_monthly.py"))["monthly"]
     assert ["resolve_month", "load_progress", "build_monthly", "publish_dispatch"] == \

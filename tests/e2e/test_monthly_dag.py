@@ -11,7 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from keyprojects import monthly, pipeline, warehouse
+from keyprojects import db
+from keyprojects.ingest import loader
+from keyprojects.monthly import dispatch
+from keyprojects.warehouse import schema
 from kpgen import generate, generate_months
 
 from ..monthly_truth import assert_monthly_matches, monthly_snapshot
@@ -25,7 +28,7 @@ SIZE = {"seed": 9, "rows_per_quarter": 300}  # a seed whose window has every cas
 
 def _load_libraries(eng, inbox):
     for q in QUARTERS:
-        pipeline.load_list(eng, inbox, q, "dispatch", expectations_dir=ROOT / "expectations")
+        loader.load_list(eng, inbox, q, "dispatch", expectations_dir=ROOT / "expectations")
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +37,9 @@ def env(tmp_path_factory, airflow_db):
     inbox, output = base / "inbox", base / "output"
     generate(inbox, QUARTERS, **SIZE)
     doc = generate_months(inbox, MONTHS, QUARTERS, **SIZE)
-    url = f"sqlite:///{base / 'warehouse.db'}"
-    eng = warehouse.make_engine(url)
-    warehouse.ensure_schema(eng, ROOT / "include" / "sql")
+    url = f"sqlite:///{base / 'db.db'}"
+    eng = db.make_engine(url)
+    schema.ensure_schema(eng, ROOT / "include" / "sql")
     _load_libraries(eng, inbox)
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
@@ -93,13 +96,13 @@ def test_months_match_truth_rerun_and_out_of_order(env):
     assert book_path.read_bytes() == payload
 
     # out of order, straight through the package: the same tables
-    other = warehouse.make_engine(f"sqlite:///{env['base'] / 'shuffled.db'}")
-    warehouse.ensure_schema(other, ROOT / "include" / "sql")
+    other = db.make_engine(f"sqlite:///{env['base'] / 'shuffled.db'}")
+    schema.ensure_schema(other, ROOT / "include" / "sql")
     _load_libraries(other, env["inbox"])
     for m in (MONTHS[2], MONTHS[0], MONTHS[1]):
-        monthly.load_month(other, env["inbox"], m, expectations_dir=ROOT / "expectations")
+        dispatch.load_month(other, env["inbox"], m, expectations_dir=ROOT / "expectations")
         with other.begin() as conn:
-            monthly.build_monthly(conn, ROOT / "include" / "sql")
+            dispatch.build_monthly(conn, ROOT / "include" / "sql")
     shuffled = monthly_snapshot(other)
     assert shuffled == before
     other.dispose()

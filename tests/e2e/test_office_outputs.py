@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from keyprojects import warehouse
+from keyprojects import db
 from kpgen import generate
 
 from ..ranking_reference import assert_ranking_matches
@@ -23,13 +23,13 @@ def env(tmp_path_factory, airflow_db):
     base = tmp_path_factory.mktemp("e2e-office")
     inbox, output = base / "inbox", base / "output"
     generate(inbox, QUARTERS, seed=9, rows_per_quarter=700)
-    url = f"sqlite:///{base / 'warehouse.db'}"
+    url = f"sqlite:///{base / 'db.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))
     mp.setenv("KP_WAREHOUSE_URL", url)
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
-    yield {"output": output, "engine": warehouse.make_engine(url), "dag": dag}
+    yield {"output": output, "engine": db.make_engine(url), "dag": dag}
     mp.undo()
 
 
@@ -53,12 +53,12 @@ def test_q4_ranks_the_year_other_quarters_do_not(env):
 
     states = run(dag, "2022Q3")
     assert states["publish_ranking"].endswith("skipped") and states["rank_year"].endswith("success")
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM ranking_unit_year WHERE year = 2022")[0]["n"] == 0
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM ranking_unit_year WHERE year = 2022")[0]["n"] == 0
     assert not (out / "2022").exists()
     assert (out / "2022Q3" / "忻州市工业重点项目2022年第三季度通报（初稿）.docx").exists()
 
     run(dag, "2022Q4")
-    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+    prev = {r["unit"]: r["rank"] for r in db.fetch(
         eng, "SELECT unit, rank FROM ranking_unit_year WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(eng, 2022, prev)
     for q in QUARTERS:

@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from keyprojects import warehouse
+from keyprojects import db
 from kpgen import generate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def env(tmp_path_factory, airflow_db):
     handler, port = _Inbox(), _free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=port)
     smtp.start()
-    url = f"sqlite:///{base / 'warehouse.db'}"
+    url = f"sqlite:///{base / 'db.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))
@@ -74,7 +74,7 @@ def env(tmp_path_factory, airflow_db):
         "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "keyprojects@example.org"}}))
     quarterly = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
     watch = runpy.run_path(str(ROOT / "dags" / "keyprojects_inbox_watch.py"))["inbox_watch"]
-    yield {"inbox": inbox, "output": output, "engine": warehouse.make_engine(url), "quarterly": quarterly,
+    yield {"inbox": inbox, "output": output, "engine": db.make_engine(url), "quarterly": quarterly,
            "watch": watch, "smtp": handler}
     mp.undo()
     smtp.stop()
@@ -90,7 +90,7 @@ def test_late_lists_alert_and_a_resent_file_triggers_a_rerun(env):
     assert str(dr.state).endswith("success"), _states(dr)
 
     # what arrived, with receipt times; what did not
-    arr = warehouse.fetch(eng, "select list, unit, status, last_received from inbox_arrivals where quarter = :q",
+    arr = db.fetch(eng, "select list, unit, status, last_received from inbox_arrivals where quarter = :q",
                           q=Q)
     assert {(a["list"], a["status"]) for a in arr if a["unit"] is None} == {
         ("reserve", "arrived"), ("dispatch", "arrived"), ("signed", "arrived"), ("approved", "arrived"),
@@ -100,7 +100,7 @@ def test_late_lists_alert_and_a_resent_file_triggers_a_rerun(env):
     assert all(a["last_received"] for a in arr if a["status"] == "arrived")
 
     # alerts: recorded, open, and emailed (Chinese and English, quarter, list, reason, report link)
-    alerts = warehouse.fetch(eng, "select kind, list, unit, status, emailed, message, run_id, dag_id "
+    alerts = db.fetch(eng, "select kind, list, unit, status, emailed, message, run_id, dag_id "
                                   "from alerts where quarter = :q", q=Q)
     kinds = {(a["kind"], a["list"], a["unit"]) for a in alerts}
     assert ("late_list", "energy", None) in kinds and ("unit_not_reported", "dispatch", "代县") in kinds
@@ -116,7 +116,7 @@ def test_late_lists_alert_and_a_resent_file_triggers_a_rerun(env):
         assert needle in body, needle
     assert any("代县" in s and "unit not reported" in s for s, _ in mails)
 
-    runs = warehouse.fetch(eng, "select run_id, state, fingerprint, bulletin from run_history where quarter = :q",
+    runs = db.fetch(eng, "select run_id, state, fingerprint, bulletin from run_history where quarter = :q",
                            q=Q)
     assert [(r["run_id"], r["state"]) for r in runs] == [(dr.run_id, "success")] and runs[0]["bulletin"]
 
@@ -148,24 +148,24 @@ def test_late_lists_alert_and_a_resent_file_triggers_a_rerun(env):
     # the rerun (dag.test stands in for the scheduler here), then the history answers the question
     dr2 = env["quarterly"].test(run_conf={"quarter": Q})
     assert str(dr2.state).endswith("success")
-    hist = warehouse.fetch(eng, """
+    hist = db.fetch(eng, """
         select h.run_id, h.file, h.sha256, h.file_mtime
         from load_history h where h.quarter = :q and h.list = 'reserve' and h.file = :f
         order by h.loaded_at, h.run_id""", q=Q, f=resent.name)
     assert len(hist) == 2 and hist[0]["sha256"] != hist[1]["sha256"] and all(h["file_mtime"] for h in hist)
-    figures = warehouse.fetch(eng, "select count(distinct run_id) as n from bulletin_history where quarter = :q",
+    figures = db.fetch(eng, "select count(distinct run_id) as n from bulletin_history where quarter = :q",
                               q=Q)
     assert figures[0]["n"] == 2
     # the README's two history queries answer "when did <unit> resend, what changed in the figures"
-    unit = json.loads(warehouse.fetch(eng, "select units from load_history where file = :f", f=resent.name)[0]
+    unit = json.loads(db.fetch(eng, "select units from load_history where file = :f", f=resent.name)[0]
                       ["units"])[0]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme.split("### History", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
     receipts, figures_sql = [q.strip() for q in block.split(";") if q.strip()]
-    receipts = warehouse.fetch(eng, receipts.replace("代县", unit))
+    receipts = db.fetch(eng, receipts.replace("代县", unit))
     assert [r["run_id"] for r in receipts if r["file"] == resent.name] == [dr.run_id, dr2.run_id]
     assert len({r["sha256"] for r in receipts if r["file"] == resent.name}) == 2
-    assert [r["run_id"] for r in warehouse.fetch(eng, figures_sql.replace("代县", unit))] == [dr.run_id, dr2.run_id]
+    assert [r["run_id"] for r in db.fetch(eng, figures_sql.replace("代县", unit))] == [dr.run_id, dr2.run_id]
     # the watcher is quiet again: the last successful run loaded what the inbox holds
     w = env["watch"].test()
     assert "trigger_rerun" not in _states(w) or _states(w)["trigger_rerun"] in ("skipped", "removed")
@@ -182,7 +182,7 @@ def test_a_quarter_with_no_list_publishes_nothing_and_fails(env):
     assert states["record_arrivals"] == "failed"
     assert states.get("publish_bulletin") != "success"
     assert not list((output / q).glob("*.xlsx")) if (output / q).exists() else True
-    assert warehouse.fetch(eng, "select count(*) as n from bulletin_unit_quarter where quarter = :q",
+    assert db.fetch(eng, "select count(*) as n from bulletin_unit_quarter where quarter = :q",
                            q=q)[0]["n"] == 0
     from airflow.models.asset import AssetEvent
     from airflow.utils.session import create_session
@@ -190,12 +190,12 @@ def test_a_quarter_with_no_list_publishes_nothing_and_fails(env):
     with create_session() as session:
         events = [e for e in session.query(AssetEvent) if (e.extra or {}).get("quarter") == q]
     assert events == []
-    failed = warehouse.fetch(eng, "select kind, task_id, message from alerts where quarter = :q", q=q)
+    failed = db.fetch(eng, "select kind, task_id, message from alerts where quarter = :q", q=q)
     assert [(a["kind"], a["task_id"]) for a in failed] == [("failed", "record_arrivals")]
     assert "no list of 2023Q1 had arrived" in failed[0]["message"] and "未收到任何清单" in failed[0]["message"]
     subject, body = _text(env["smtp"].messages[before])
     assert q in subject and "运行失败" in subject and "no list of 2023Q1 had arrived" in body
-    run = warehouse.fetch(eng, "select state from run_history where quarter = :q", q=q)
+    run = db.fetch(eng, "select state from run_history where quarter = :q", q=q)
     assert [r["state"] for r in run] == ["failed"]
 
 
@@ -210,7 +210,7 @@ def test_status_shows_arrivals_rejections_last_run_alerts_and_bulletin(env, caps
     assert "success" in out and "last run: " in out
     assert "unit_not_reported" in out and "late_list" in out and "energy" in out
     assert f"bulletin: {env['output'] / Q}" in out
-    rejected = warehouse.fetch(env["engine"], "select sum(rows_rejected) as n from load_audit where quarter = :q "
+    rejected = db.fetch(env["engine"], "select sum(rows_rejected) as n from load_audit where quarter = :q "
                                               "and list = 'signed'", q=Q)[0]["n"]
     assert any(line.split()[:2] == ["signed", "arrived"] and line.split()[-1] == str(rejected)
                for line in out.splitlines())

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from keyprojects import LISTS, warehouse
+from keyprojects import LISTS, db
 from kpgen import generate
 
 from ..truth import (
@@ -31,13 +31,13 @@ def env(tmp_path_factory, airflow_db):
     base = tmp_path_factory.mktemp("e2e")
     inbox, output = base / "inbox", base / "output"
     generate(inbox, QUARTERS, seed=5, rows_per_quarter=1200)
-    url = f"sqlite:///{base / 'warehouse.db'}"
+    url = f"sqlite:///{base / 'db.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))
     mp.setenv("KP_WAREHOUSE_URL", url)
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
-    yield {"inbox": inbox, "output": output, "engine": warehouse.make_engine(url), "dag": dag}
+    yield {"inbox": inbox, "output": output, "engine": db.make_engine(url), "dag": dag}
     mp.undo()
 
 
@@ -72,10 +72,10 @@ def test_quarterly_runs_match_truth_and_rerun_changes_nothing(env):
     assert cells_after == cells_before
 
     # growth is known for the later quarter, not for the first
-    first = warehouse.fetch(eng, "SELECT industrial_growth, note FROM bulletin_unit_quarter WHERE quarter = :q",
+    first = db.fetch(eng, "SELECT industrial_growth, note FROM bulletin_unit_quarter WHERE quarter = :q",
                             q=QUARTERS[0])
     assert all(r["industrial_growth"] is None and r["note"] for r in first)
-    later = warehouse.fetch(eng, "SELECT industrial_growth FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
+    later = db.fetch(eng, "SELECT industrial_growth FROM bulletin_unit_quarter WHERE quarter = :q", q=q)
     assert sum(r["industrial_growth"] is not None for r in later) >= 10
     assert (env["output"] / q / "validation" / "index.html").exists()
 
@@ -91,12 +91,12 @@ def test_a_broken_file_fails_the_run_and_publishes_nothing(env):
     states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
     assert states["check_loads"].endswith("failed")
     assert not states["publish_bulletin"].endswith("success")
-    audit = warehouse.fetch(eng, "SELECT file, status, message FROM load_audit WHERE quarter = '2022Q3' AND "
+    audit = db.fetch(eng, "SELECT file, status, message FROM load_audit WHERE quarter = '2022Q3' AND "
                                  "status = 'failed'")
     assert [a["file"] for a in audit] == ["坏文件.xlsx"] and "坏文件.xlsx" in audit[0]["message"]
     # the other lists loaded; nothing was built or published for the quarter
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch WHERE quarter = '2022Q3'")[0]["n"] > 0
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = '2022Q3'")[0]["n"] == 0
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch WHERE quarter = '2022Q3'")[0]["n"] > 0
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = '2022Q3'")[0]["n"] == 0
     assert not list((env["output"] / "2022Q3").glob("*.xlsx"))
 
 

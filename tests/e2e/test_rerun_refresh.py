@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from keyprojects import warehouse
+from keyprojects import db
 from kpgen import generate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +28,13 @@ def env(tmp_path_factory, airflow_db):
     base = tmp_path_factory.mktemp("refresh")
     inbox, output = base / "inbox", base / "output"
     generate(inbox, [EARLY, LATE], seed=5, rows_per_quarter=400)
-    url = f"sqlite:///{base / 'warehouse.db'}"
+    url = f"sqlite:///{base / 'db.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))
     mp.setenv("KP_WAREHOUSE_URL", url)
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_quarterly.py"))["quarterly"]
-    yield {"inbox": inbox, "engine": warehouse.make_engine(url), "dag": dag}
+    yield {"inbox": inbox, "engine": db.make_engine(url), "dag": dag}
     mp.undo()
 
 
@@ -58,20 +58,20 @@ def _triggered(after: str) -> list:
 
 
 def _bulletin(eng, q):
-    return {r["unit"]: r for r in warehouse.fetch(
+    return {r["unit"]: r for r in db.fetch(
         eng, "select unit, industrial_investment, industrial_investment_prev, industrial_growth "
              "from bulletin_unit_quarter where quarter = :q", q=q)}
 
 
 def _ranks(eng, year):
-    return {r["unit"]: r for r in warehouse.fetch(
+    return {r["unit"]: r for r in db.fetch(
         eng, "select unit, rank, previous_rank, rank_change from ranking_unit_year where year = :y", y=year)}
 
 
 def _resend_registered(eng, inbox: Path, halve: str, drop: str) -> dict[str, float]:
     """Replace 2021Q4's 入统清单 by one clean workbook of the rows loaded, ``halve``'s year-to-date
     halved and ``drop``'s rows left out; returns the resent year-to-date per unit."""
-    rows = warehouse.fetch(eng, """
+    rows = db.fetch(eng, """
         select project_code, project_name, unit, nature, total_investment, ytd_investment
         from stg_registered where quarter = :q order by file, sheet, row_number""", q=EARLY)
     folder = inbox / EARLY / "registered"

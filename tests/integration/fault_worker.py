@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     args = json.loads(sys.argv[1])
-    from keyprojects import metrics, pipeline, warehouse
+    from keyprojects import db
+    from keyprojects.ingest import loader
+    from keyprojects.warehouse import models
 
     if args.get("stop_after"):
-        real, calls = warehouse.replace_partition, [0]
+        real, calls = db.replace_partition, [0]
 
         def paused(*a, **k):
             n = real(*a, **k)
@@ -34,16 +36,16 @@ def main() -> None:
                 time.sleep(3600)
             return n
 
-        warehouse.replace_partition = paused
+        db.replace_partition = paused
 
-    engine = warehouse.make_engine(args["url"])
+    engine = db.make_engine(args["url"])
     if args["action"] == "load":
-        res = pipeline.load_list(engine, Path(args["inbox"]), args["quarter"], args["list"],
+        res = loader.load_list(engine, Path(args["inbox"]), args["quarter"], args["list"],
                                  expectations_dir=ROOT / "expectations", run_id="r", loaded_at="t")
         print(json.dumps({"status": res.status, "rows_loaded": res.rows_loaded}))
     else:
         with engine.begin() as conn:
-            out = metrics.build_marts(conn, args["quarter"], ROOT / "include" / "sql", run_id="r")
+            out = models.build_marts(conn, args["quarter"], ROOT / "include" / "sql", run_id="r")
             if args.get("pause_before_commit"):
                 # every mart deleted and rebuilt, the transaction not yet committed
                 Path(args["signal"]).write_text(str(os.getpid()))

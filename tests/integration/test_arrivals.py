@@ -8,7 +8,9 @@ import shutil
 
 import pytest
 
-from keyprojects import LISTS, alerts, arrivals, config, pipeline, warehouse
+from keyprojects import LISTS, config, db
+from keyprojects.ingest import arrivals, loader
+from keyprojects.operations import alerts
 from kpgen import generate
 
 Q = "2022Q1"
@@ -32,7 +34,7 @@ def test_files_are_found_as_the_load_finds_them(inbox):
     (inbox / Q / "signed" / "说明.docx").write_bytes(b"x")
     for name in LISTS:
         assert [f.file for f in arrivals.list_files(inbox, Q, name)] == \
-            [p.relative_to(inbox / Q / name).as_posix() for p in pipeline.list_files(inbox, Q, name)[0]]
+            [p.relative_to(inbox / Q / name).as_posix() for p in loader.list_files(inbox, Q, name)[0]]
 
 
 def test_complete_quarter_ends_the_wait_before_the_deadline(inbox, sqlite_engine):
@@ -40,7 +42,7 @@ def test_complete_quarter_ends_the_wait_before_the_deadline(inbox, sqlite_engine
     got = arrivals.check(sqlite_engine, inbox, Q, before, 15)
     assert got.complete and got.done and not got.deadline_passed
     assert got.lists_missing == [] and got.units_missing == {"reserve": [], "dispatch": []}
-    cached = warehouse.fetch(sqlite_engine, "select count(*) as n from inbox_file_units")[0]["n"]
+    cached = db.fetch(sqlite_engine, "select count(*) as n from inbox_file_units")[0]["n"]
     assert cached == sum(1 for f in got.files if f["list"] in arrivals.UNIT_LISTS)
     assert alerts.late_alerts(got.as_dict(), None) == []
 
@@ -69,7 +71,7 @@ def test_missing_list_or_unit_waits_until_the_deadline_then_alerts(inbox, sqlite
     # recorded: each list and each unit library, arrived or missing
     with sqlite_engine.begin() as conn:
         arrivals.record(conn, got, "run1")
-    rows = warehouse.fetch(sqlite_engine, "select list, unit, status from inbox_arrivals where quarter = :q", q=Q)
+    rows = db.fetch(sqlite_engine, "select list, unit, status from inbox_arrivals where quarter = :q", q=Q)
     assert len(rows) == len(LISTS) + 2 * len(config.units())
     assert {(r["list"], r["unit"]) for r in rows if r["status"] == "missing"} == {("signed", None),
                                                                                  ("reserve", "代县")}

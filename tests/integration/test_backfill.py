@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from keyprojects import warehouse
+from keyprojects import db
 from kpgen import generate
 
 from ..ranking_reference import assert_ranking_matches
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(2400)]
 def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
     inbox, output = tmp_path / "inbox", tmp_path / "output"
     truth = generate(inbox, QUARTERS, seed=3, rows_per_quarter=150)
-    wh_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    wh_url = f"sqlite:///{tmp_path / 'db.db'}"
     home = tmp_path / "airflow-home"
     env = base_env(home, KP_INBOX=str(inbox), KP_OUTPUT=str(output), KP_WAREHOUSE_URL=wh_url,
                    AIRFLOW__CORE__EXECUTOR="LocalExecutor", AIRFLOW__CORE__PARALLELISM="4")
@@ -62,20 +62,20 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path):
         svc.stop()
         meta.dispose()
 
-    eng = warehouse.make_engine(wh_url)
+    eng = db.make_engine(wh_url)
     try:
         for q in QUARTERS:
-            assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = :q",
+            assert db.fetch(eng, "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter = :q",
                                    q=q)[0]["n"] > 0, q
         for q in QUARTERS[1:]:
             assert_figures_match(eng, truth[q])
-        growth = warehouse.fetch(eng, "SELECT unit, industrial_growth FROM bulletin_unit_quarter "
+        growth = db.fetch(eng, "SELECT unit, industrial_growth FROM bulletin_unit_quarter "
                                       "WHERE quarter = '2022Q4' AND industrial_growth IS NOT NULL")
         assert len(growth) >= 8, growth
         assert list((output / "2022Q4").glob("*.xlsx"))
         # each Q4 run ranked its year; 2022's ranking equals an independent recomputation from the
         # 2022Q4 bulletin rows, with 2021's ranks as the previous year's
-        prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+        prev = {r["unit"]: r["rank"] for r in db.fetch(
             eng, "SELECT unit, rank, ranked FROM ranking_unit_year WHERE year = 2021") if r["ranked"]}
         assert len(prev) == 15
         ranked = assert_ranking_matches(eng, 2022, previous=prev)

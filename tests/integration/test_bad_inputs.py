@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from keyprojects import pipeline, warehouse
+from keyprojects import db
+from keyprojects.ingest import loader
 
 from . import badfiles as b
 
@@ -104,42 +105,42 @@ def _signed_dates(folder: Path) -> Path:
 
 
 def _check_signed_dates(engine, res):
-    got = warehouse.fetch(engine, "SELECT project_name, signing_date FROM stg_signed ORDER BY row_number")
+    got = db.fetch(engine, "SELECT project_name, signing_date FROM stg_signed ORDER BY row_number")
     assert [r["signing_date"] for r in got] == ["2022-03-01", "2022-03-02", "2022-03-03"]
 
 
 def _check_units(engine, res):
-    got = warehouse.fetch(engine, "SELECT total_investment FROM stg_reserve ORDER BY row_number")
+    got = db.fetch(engine, "SELECT total_investment FROM stg_reserve ORDER BY row_number")
     assert [r["total_investment"] for r in got] == [35000.0, 600.0, 800.0, 20000.0]
 
 
 def _check_big_cell(engine, res):
-    got = warehouse.fetch(engine, "SELECT length(owner) AS n FROM stg_reserve")
+    got = db.fetch(engine, "SELECT length(owner) AS n FROM stg_reserve")
     assert got == [{"n": 1_000_000}]
 
 
 def _check_formula_values(engine, res):
-    got = warehouse.fetch(engine, "SELECT total_investment FROM stg_reserve ORDER BY row_number")
+    got = db.fetch(engine, "SELECT total_investment FROM stg_reserve ORDER BY row_number")
     assert [r["total_investment"] for r in got] == [601.0, 602.0]
 
 
 def _check_gb18030(engine, res):
-    got = warehouse.fetch(engine, "SELECT project_name FROM stg_reserve ORDER BY row_number")
+    got = db.fetch(engine, "SELECT project_name FROM stg_reserve ORDER BY row_number")
     assert got[-1]["project_name"] == "𠮷项目"
 
 
 def _check_hidden(engine, res):
-    got = warehouse.fetch(engine, "SELECT DISTINCT sheet FROM stg_reserve ORDER BY sheet")
+    got = db.fetch(engine, "SELECT DISTINCT sheet FROM stg_reserve ORDER BY sheet")
     assert {r["sheet"] for r in got} == {"可见", "隐藏"}
 
 
 def _check_fifty(engine, res):
-    audit = warehouse.fetch(engine, "SELECT message FROM load_audit WHERE status = 'loaded'")
+    audit = db.fetch(engine, "SELECT message FROM load_audit WHERE status = 'loaded'")
     assert audit[0]["message"].count("empty sheet") == 50
 
 
 def _check_ignored(engine, res):
-    audit = warehouse.fetch(engine, "SELECT file, status FROM load_audit ORDER BY file")
+    audit = db.fetch(engine, "SELECT file, status FROM load_audit ORDER BY file")
     assert {"file": "说明.docx", "status": "ignored"} in audit
 
 
@@ -286,14 +287,14 @@ def test_bad_input(name, tmp_path, monkeypatch, sqlite_engine, expectations_dir)
         folder.mkdir(parents=True)
         path = case.make(folder)
         assert path.exists()
-        res = pipeline.load_list(sqlite_engine, tmp_path / "inbox", Q, case.list, expectations_dir=expectations_dir,
+        res = loader.load_list(sqlite_engine, tmp_path / "inbox", Q, case.list, expectations_dir=expectations_dir,
                                  run_id="r1", loaded_at="t")
     finally:
         monkeypatch.undo()
         _clear_config_caches()
 
-    staged = warehouse.fetch(sqlite_engine, f"SELECT count(*) AS n FROM stg_{case.list}")[0]["n"]
-    audit = warehouse.fetch(sqlite_engine, "SELECT file, status, message, rows_read FROM load_audit "
+    staged = db.fetch(sqlite_engine, f"SELECT count(*) AS n FROM stg_{case.list}")[0]["n"]
+    audit = db.fetch(sqlite_engine, "SELECT file, status, message, rows_read FROM load_audit "
                                            "WHERE status <> 'ignored'")
     if case.fault:
         assert res.status == "failed" and len(res.errors) == 1, res
@@ -314,11 +315,11 @@ def test_bad_input(name, tmp_path, monkeypatch, sqlite_engine, expectations_dir)
     assert res.rows_rejected == case.rejected
     assert res.rows_skipped == case.skipped
     # the warehouse holds exactly what the result says, and every row read is in raw_rows
-    n = {t: warehouse.fetch(sqlite_engine, f"SELECT count(*) AS n FROM {t}")[0]["n"]
+    n = {t: db.fetch(sqlite_engine, f"SELECT count(*) AS n FROM {t}")[0]["n"]
          for t in ("rejected_rows", "skipped_rows", "raw_rows")}
     assert (staged, n["rejected_rows"], n["skipped_rows"], n["raw_rows"]) == (
         case.loaded, rejected, skipped, res.rows_read)
-    for r in warehouse.fetch(sqlite_engine, "SELECT message, rule FROM rejected_rows"):
+    for r in db.fetch(sqlite_engine, "SELECT message, rule FROM rejected_rows"):
         assert path.name in r["message"] and f"[{r['rule']}]" in r["message"]
     assert sum(a["rows_read"] for a in audit) == res.rows_read
     if case.check:

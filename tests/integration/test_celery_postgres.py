@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from keyprojects import LISTS, warehouse
+from keyprojects import LISTS, db
 from kpgen import generate
 
 from ..conftest import PG_URL, _pg_admin_engine
@@ -66,7 +66,7 @@ def snapshot(engine, quarter):
 
     out = {}
     for t in COMPARED:
-        rows = warehouse.fetch(engine, f"SELECT * FROM {t} WHERE quarter = :q", q=quarter)
+        rows = db.fetch(engine, f"SELECT * FROM {t} WHERE quarter = :q", q=quarter)
         out[t] = sorted(repr(sorted((k, norm(v)) for k, v in r.items() if k not in ("run_id", "loaded_at")))
                         for r in rows)
     return out
@@ -85,7 +85,7 @@ def test_celery_run_on_postgres_equals_a_local_sqlite_run(tmp_path, pg_databases
     dag = runpy.run_path(str(ROOT / "dags" / f"{DAG_ID}.py"))["quarterly"]
     dr = dag.test(run_conf={"quarter": QUARTER})
     assert str(dr.state).endswith("success"), dr.state
-    reference = warehouse.make_engine(ref_url)
+    reference = db.make_engine(ref_url)
 
     unused = tmp_path / "must-stay-unused.db"
     queue = f"kp_test_{uuid.uuid4().hex[:8]}"  # this test's own Celery queue on the shared Redis
@@ -154,7 +154,7 @@ def test_celery_run_on_postgres_equals_a_local_sqlite_run(tmp_path, pg_databases
     for name, p in svc.procs.items():
         assert p.poll() is not None, f"{name} still running"
     assert not unused.exists(), "the warehouse URL setting was used although kp_warehouse is defined"
-    pg = warehouse.make_engine(pg_databases["warehouse"])
+    pg = db.make_engine(pg_databases["warehouse"])
     try:
         got, want = snapshot(pg, QUARTER), snapshot(reference, QUARTER)
         assert sum(len(v) for v in want.values()) > 100

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from keyprojects import pipeline, runtime, warehouse
+from keyprojects import db, runtime
+from keyprojects.ingest import loader, staging
 
 from . import badfiles as b
 
@@ -49,8 +50,8 @@ def new_warehouse(request, tmp_path):
             sep = "&" if "?" in PG_URL else "?"
             url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
             made.append(schema)
-        eng = warehouse.make_engine(url)
-        warehouse.ensure_schema(eng, SQL)
+        eng = db.make_engine(url)
+        schema.ensure_schema(eng, SQL)
         if admin is None:
             made.append(url)
         engines.append(eng)
@@ -102,7 +103,7 @@ def kill_at_pause(args: dict, signal_file: Path) -> None:
 
 
 def load(engine, inbox: Path, list_name: str = "reserve"):
-    return pipeline.load_list(engine, inbox, Q, list_name, expectations_dir=EXPECTATIONS, run_id="r",
+    return loader.load_list(engine, inbox, Q, list_name, expectations_dir=EXPECTATIONS, run_id="r",
                               loaded_at="t")
 
 
@@ -142,13 +143,14 @@ def generated_inbox(tmp_path_factory):
 
 @pytest.mark.slow
 def test_kill_during_the_marts_keeps_the_last_good_state(new_warehouse, generated_inbox, tmp_path):
-    from keyprojects import LISTS, metrics
+    from keyprojects import LISTS
+    from keyprojects.warehouse import models
 
     url, eng = new_warehouse()
     for name in LISTS:
         load(eng, generated_inbox, name)
     with eng.begin() as conn:
-        metrics.build_marts(conn, Q, SQL, run_id="r")
+        models.build_marts(conn, Q, SQL, run_id="r")
     before = snapshot(eng)
     assert before["int_project_quarter"] and before["bulletin_unit_quarter"]
     # killed after the whole build, before its commit: every mart already deleted and rebuilt
@@ -190,12 +192,12 @@ def test_a_second_writer_of_a_partition_waits_for_the_first_on_postgres(new_ware
     adding to it."""
     url, eng = new_warehouse()
     inbox = reserve_inbox(tmp_path / "a", 1, 3)
-    row = {c: None for c in warehouse.STAGING_COLUMNS} | {
+    row = {c: None for c in staging.COLUMNS} | {
         "quarter": Q, "file": "other-run.xlsx", "sheet": "S", "sha256": "x", "unit": "忻府区",
         "row_number": 9, "project_name": "另一运行"}
     conn = eng.connect()
     tx = conn.begin()
-    warehouse.replace_partition(conn, "stg_reserve", {"quarter": Q}, [row])
+    db.replace_partition(conn, "stg_reserve", {"quarter": Q}, [row])
     proc = worker({"url": url, "action": "load", "inbox": str(inbox), "quarter": Q, "list": "reserve"})
     try:
         waiting = False
@@ -215,14 +217,14 @@ def test_a_second_writer_of_a_partition_waits_for_the_first_on_postgres(new_ware
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    names = [r["project_name"] for r in warehouse.fetch(eng, "SELECT project_name FROM stg_reserve")]
+    names = [r["project_name"] for r in db.fetch(eng, "SELECT project_name FROM stg_reserve")]
     assert sorted(names) == sorted(r[1] for r in b.reserve_rows(3, 1))
 
 
 # ---------------------------------------------------------------- warehouse unreachable
 
 def test_unreachable_warehouse_is_retried_then_named_without_password():
-    eng = warehouse.make_engine("postgresql+psycopg://kp:s3cret@127.0.0.1:9/warehouse?connect_timeout=2")
+    eng = db.make_engine("postgresql+psycopg://kp:s3cret@127.0.0.1:9/warehouse?connect_timeout=2")
     attempts = []
     sa.event.listen(eng.pool, "first_connect", lambda *a: attempts.append(1))
     started = []
@@ -231,8 +233,8 @@ def test_unreachable_warehouse_is_retried_then_named_without_password():
     def _count(*a):
         started.append(1)
 
-    with pytest.raises(warehouse.WarehouseUnreachable) as info:
-        warehouse.check_reachable(eng, attempts=3, delay=0.01)
+    with pytest.raises(db.WarehouseUnreachable) as info:
+        db.check_reachable(eng, attempts=3, delay=0.01)
     text = str(info.value)
     assert len(started) == 3
     assert "127.0.0.1:9/warehouse" in text and "after 3 attempts" in text and "\n" not in text
@@ -241,8 +243,8 @@ def test_unreachable_warehouse_is_retried_then_named_without_password():
 
 def test_runtime_tasks_fail_clearly_when_the_warehouse_is_unreachable(monkeypatch):
     monkeypatch.setenv("KP_WAREHOUSE_URL", "postgresql+psycopg://kp:s3cret@127.0.0.1:9/warehouse?connect_timeout=2")
-    monkeypatch.setattr(warehouse.time, "sleep", lambda s: None)
-    with pytest.raises(warehouse.WarehouseUnreachable, match=r"127\.0\.0\.1:9/warehouse\S* is unreachable") as info:
+    monkeypatch.setattr(db.time, "sleep", lambda s: None)
+    with pytest.raises(db.WarehouseUnreachable, match=r"127\.0\.0\.1:9/warehouse\S* is unreachable") as info:
         runtime.resolve_quarter(Q, None, None)
     assert "s3cret" not in str(info.value)
 

@@ -3,7 +3,8 @@ rerun leaves the tables as one run does."""
 
 import pytest
 
-from keyprojects import LISTS, pipeline
+from keyprojects import LISTS
+from keyprojects.ingest import loader
 from kpgen import generate
 
 from ..truth import assert_matches_truth, assert_matches_world, table_snapshot
@@ -19,7 +20,7 @@ def inbox(tmp_path_factory):
 
 
 def _load_all(engine, root, expectations_dir, run_id):
-    return {name: pipeline.load_list(engine, root, "2022Q2", name, expectations_dir=expectations_dir, run_id=run_id,
+    return {name: loader.load_list(engine, root, "2022Q2", name, expectations_dir=expectations_dir, run_id=run_id,
                                      loaded_at="2022-07-01T00:00:00+00:00")
             for name in LISTS}
 
@@ -46,18 +47,19 @@ def test_generated_quarter_on_postgres(pg_engine, inbox, expectations_dir):
 def test_a_list_loaded_a_file_at_a_time_equals_one_load(sqlite_engine, inbox, expectations_dir, tmp_path):
     """load_list goes a part at a time (pipeline.PART_ROWS rows or more); parts of one file each
     leave the same rows and summaries as the whole list at once."""
-    from keyprojects import warehouse
+    from keyprojects import db
+    from keyprojects.warehouse import schema
 
     root, truth = inbox
-    other = warehouse.make_engine(f"sqlite:///{tmp_path / 'parts.db'}")
-    warehouse.ensure_schema(other, pipeline.Path(__file__).resolve().parents[2] / "include" / "sql")
+    other = db.make_engine(f"sqlite:///{tmp_path / 'parts.db'}")
+    schema.ensure_schema(other, loader.Path(__file__).resolve().parents[2] / "include" / "sql")
     kw = {"expectations_dir": expectations_dir, "run_id": "r", "loaded_at": "2022-07-01T00:00:00+00:00"}
     for name in LISTS:
-        whole = pipeline.load_list(sqlite_engine, root, "2022Q2", name, part_rows=None,
+        whole = loader.load_list(sqlite_engine, root, "2022Q2", name, part_rows=None,
                                    report_dir=tmp_path / "whole", **kw)
-        parts = pipeline.load_list(other, root, "2022Q2", name, part_rows=1, report_dir=tmp_path / "parts", **kw)
+        parts = loader.load_list(other, root, "2022Q2", name, part_rows=1, report_dir=tmp_path / "parts", **kw)
         assert {**parts.as_dict(), "report": None} == {**whole.as_dict(), "report": None}
-        assert parts.report and pipeline.Path(parts.report).is_file()
+        assert parts.report and loader.Path(parts.report).is_file()
     for t in TABLES:
         assert table_snapshot(other, t, "2022Q2") == table_snapshot(sqlite_engine, t, "2022Q2"), t
     assert_matches_truth(other, truth["2022Q2"])

@@ -3,7 +3,7 @@ when no server answers)."""
 
 import pytest
 
-from keyprojects import warehouse
+from keyprojects import db
 
 from ..unit import test_metrics as m
 
@@ -17,7 +17,7 @@ TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "c
 def _snapshot(eng):
     out = {}
     for t in TABLES:
-        rows = warehouse.fetch(eng, f"SELECT * FROM {t} WHERE quarter = :q", q="2022Q1")
+        rows = db.fetch(eng, f"SELECT * FROM {t} WHERE quarter = :q", q="2022Q1")
         out[t] = sorted(repr({k: (round(v, 9) if isinstance(v, float) else v) for k, v in r.items()}) for r in rows)
     return out
 
@@ -36,10 +36,10 @@ def test_marts_on_postgres_equal_sqlite(pg_engine, sqlite_engine):
     assert snaps[0] == snaps[1]
     assert len(snaps[0]["bulletin_unit_quarter"]) == 16 and len(snaps[0]["missed_reports"]) == 3
     assert len(snaps[0]["int_missed_candidates"]) == 4   # the near miss is 待核实
-    growth = warehouse.fetch(pg_engine, "SELECT industrial_growth FROM bulletin_unit_quarter "
+    growth = db.fetch(pg_engine, "SELECT industrial_growth FROM bulletin_unit_quarter "
                                         "WHERE quarter = '2022Q1' AND unit = '忻府区'")[0]["industrial_growth"]
     assert growth == pytest.approx(1.0)
-    from keyprojects import mart_checks
+    from keyprojects.warehouse import mart_checks
 
     mart_checks.check_marts(pg_engine, "2022Q1", m.SQL, m.ROOT / "expectations")
 
@@ -53,6 +53,6 @@ def test_missed_categories_on_postgres_equal_sqlite(pg_engine, sqlite_engine):
         mc.make_quarter(eng)
         snaps.append(_snapshot(eng))
     assert snaps[0] == snaps[1]
-    row = warehouse.fetch(pg_engine, "SELECT missed_reports, returned_reports, unconfirmed_reports "
+    row = db.fetch(pg_engine, "SELECT missed_reports, returned_reports, unconfirmed_reports "
                                      "FROM bulletin_unit_quarter WHERE quarter = '2022Q1' AND unit = '忻府区'")[0]
     assert (row["missed_reports"], row["returned_reports"], row["unconfirmed_reports"]) == (2, 2, 1)

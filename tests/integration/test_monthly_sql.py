@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from keyprojects import monthly, normalize, warehouse
+from keyprojects import db
+from keyprojects.ingest import normalize
+from keyprojects.monthly import dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = ["序号", "县（市、区）", "项目代码", "项目名称", "本月完成投资（万元）", "本年累计完成投资（万元）",
@@ -55,24 +57,24 @@ def inbox(tmp_path):
 
 def _run(engine, inbox, months):
     for m in months:
-        monthly.load_month(engine, inbox, m, expectations_dir=ROOT / "expectations")
+        dispatch.load_month(engine, inbox, m, expectations_dir=ROOT / "expectations")
         with engine.begin() as conn:
-            monthly.build_monthly(conn, ROOT / "include" / "sql")
+            dispatch.build_monthly(conn, ROOT / "include" / "sql")
 
 
 def _check(engine):
-    rej = warehouse.fetch(engine, "select quarter, list, row_number, rule, message from rejected_rows "
+    rej = db.fetch(engine, "select quarter, list, row_number, rule, message from rejected_rows "
                                   "order by row_number")
     assert [(r["quarter"], r["list"], r["row_number"], r["rule"]) for r in rej] == [
         ("2022-03", "progress", 4, "bad_number"), ("2022-03", "progress", 6, "unknown_unit")]
     assert "below the previous month's 300万元" in rej[0]["message"]
-    probs = {r["project_name"]: r for r in warehouse.fetch(engine, "select * from problems")}
+    probs = {r["project_name"]: r for r in db.fetch(engine, "select * from problems")}
     jia, yi = probs["甲项目"], probs["乙项目"]
     assert (jia["status"], jia["settle_by"], jia["not_reported"], jia["closed_on"]) == \
         ("已交办", "2022-02-17", 1, None)
     assert (yi["status"], yi["major"], yi["assign_by"], yi["feedback_by"], yi["settle_by"], yi["closed_month"]) == \
         ("已办结", 1, "2022-03-06", "2022-03-08", "2022-04-05", "2022-03")
-    pm = {(r["month"], r["problem_id"]): r for r in warehouse.fetch(engine, "select * from problems_month")}
+    pm = {(r["month"], r["problem_id"]): r for r in db.fetch(engine, "select * from problems_month")}
     feb, mar = pm[("2022-02", jia["problem_id"])], pm[("2022-03", jia["problem_id"])]
     assert (feb["overdue"], feb["days_overdue"], feb["not_reported"], feb["days_not_reported"]) == (1, 11, 0, None)
     # 不再报送 in March (its row was rejected): listed apart, not overdue, 31 days since last reported
@@ -83,16 +85,16 @@ def _check(engine):
     ding = pm[("2022-03", probs["丁项目"]["problem_id"])]
     assert (ding["status"], ding["pending_days"], ding["overdue"], ding["days_overdue"]) == ("待交办", 30, 1, 23)
     dept = {(r["month"], r["department"]): (r["open_problems"], r["overdue_problems"], r["closed_problems"])
-            for r in warehouse.fetch(engine, "select * from department_month")}
+            for r in db.fetch(engine, "select * from department_month")}
     assert dept == {("2022-02", "市自然资源局"): (1, 1, 0), ("2022-03", "市自然资源局"): (1, 0, 0),
                     ("2022-03", "市能源局"): (0, 0, 1)}
     # one row per project and month, reasons joined; 戊项目 (竣工投产) is no 'no new investment'
-    warn = sorted((r["month"], r["project_name"], r["reason"], r["reason_text"]) for r in warehouse.fetch(
+    warn = sorted((r["month"], r["project_name"], r["reason"], r["reason_text"]) for r in db.fetch(
         engine, "select * from early_warnings"))
     assert warn == [("2022-02", "乙项目", "ytd_below_plan", "累计完成投资低于年度计划进度的0.5倍"),
                     ("2022-03", "乙项目", "ytd_below_plan,no_new_investment",
                      "累计完成投资低于年度计划进度的0.5倍；连续2个月无新增投资")]
-    review = warehouse.fetch(engine, "select count(*) as n from progress_review")[0]["n"]
+    review = db.fetch(engine, "select count(*) as n from progress_review")[0]["n"]
     assert review == 6  # no dispatch library loaded: every row listed, none dropped
 
 
@@ -116,16 +118,16 @@ def test_a_problem_cell_saying_none_is_a_row_without_a_problem(sqlite_engine, tm
     _export(root, "2022-02", [
         [1, "忻府区", None, "甲项目", 100, 300, 1200, "主体施工", none, None, None, None, None, None, None],
         [2, "定襄县", None, "乙项目", 0, 50, 2000, "前期", "用地指标不足", "用地", None, None, None, None, None]])
-    load = monthly.load_month(sqlite_engine, root, "2022-02", expectations_dir=ROOT / "expectations")
+    load = dispatch.load_month(sqlite_engine, root, "2022-02", expectations_dir=ROOT / "expectations")
     assert load.rows_loaded == 1 and load.rows_rejected == {"missing_required": 1}
     with sqlite_engine.begin() as conn:
-        monthly.build_monthly(conn, ROOT / "include" / "sql")
-    stg = warehouse.fetch(sqlite_engine, "select project_name, problem, problem_id from stg_progress")
+        dispatch.build_monthly(conn, ROOT / "include" / "sql")
+    stg = db.fetch(sqlite_engine, "select project_name, problem, problem_id from stg_progress")
     assert stg == [{"project_name": "甲项目", "problem": None, "problem_id": None}]
-    month = warehouse.fetch(sqlite_engine, "select project_name, ytd_investment from progress_month")
+    month = db.fetch(sqlite_engine, "select project_name, ytd_investment from progress_month")
     assert month == [{"project_name": "甲项目", "ytd_investment": 300}]
-    assert warehouse.fetch(sqlite_engine, "select count(*) as n from problems")[0]["n"] == 0
-    raw = warehouse.fetch(sqlite_engine, "select cells from raw_rows where disposition = 'loaded'")
+    assert db.fetch(sqlite_engine, "select count(*) as n from problems")[0]["n"] == 0
+    raw = db.fetch(sqlite_engine, "select cells from raw_rows where disposition = 'loaded'")
     assert none.strip() in raw[0]["cells"]  # the cell as read is kept
 
 
@@ -133,27 +135,27 @@ def _library(engine, quarter, rows):
     """A loaded dispatch library (stg_dispatch) and the units' submissions of the quarter."""
     base = {"quarter": quarter, "file": "dispatch.xlsx", "sheet": "S", "sha256": "x"}
     with engine.begin() as conn:
-        warehouse.replace_partition(conn, "stg_dispatch", {"quarter": quarter}, [
+        db.replace_partition(conn, "stg_dispatch", {"quarter": quarter}, [
             {**base, "row_number": i + 4, "unit": u, "project_name": n, "name_key": normalize.normalize_name(n),
              "total_investment": 5000.0, "status": "续建"} for i, (u, n) in enumerate(rows)])
-        warehouse.replace_partition(conn, "unit_submissions", {"quarter": quarter}, [
+        db.replace_partition(conn, "unit_submissions", {"quarter": quarter}, [
             {"quarter": quarter, "unit": u, "list": "dispatch", "files": f, "rows_loaded": f,
              "status": "received" if f else "not_received"} for u, f in (("忻府区", 1), ("定襄县", 0))])
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite_engine", "pg_engine"])
 def test_a_month_before_its_library_uses_the_latest_loaded_one(engine_name, inbox, tmp_path, request):
-    from keyprojects import dispatch_workbook
+    from keyprojects.documents import dispatch_workbook
 
     engine = request.getfixturevalue(engine_name)
     _library(engine, "2021Q4", [("忻府区", "甲项目"), ("定襄县", "乙项目")])
     _run(engine, inbox, ["2022-02"])
-    rows = {r["project_name"]: r for r in warehouse.fetch(
+    rows = {r["project_name"]: r for r in db.fetch(
         engine, "select project_name, library_quarter, matched_by from progress_month where month = '2022-02'")}
     # 2022Q1's library has not arrived: matched to 2021Q4's, which is named
     assert {n: (r["library_quarter"], r["matched_by"]) for n, r in rows.items()} == {
         "甲项目": ("2021Q4", "name"), "乙项目": ("2021Q4", "name"), "戊项目": ("2021Q4", None)}
-    review = warehouse.fetch(engine, "select project_name, reason from progress_review where month = '2022-02'")
+    review = db.fetch(engine, "select project_name, reason from progress_review where month = '2022-02'")
     assert [(r["project_name"], r["reason"]) for r in review] == [("戊项目", "not_in_dispatch_library")]
     data = dispatch_workbook.read_month(engine, "2022-02")
     assert "2022Q1调度库尚未报送，本月进展按已加载的最近一期（2021Q4）调度库匹配" in \
@@ -171,7 +173,7 @@ def test_a_month_before_its_library_uses_the_latest_loaded_one(engine_name, inbo
 def test_an_early_months_workbook_does_not_read_a_later_month(sqlite_engine, inbox, tmp_path):
     from openpyxl import load_workbook
 
-    from keyprojects import dispatch_workbook
+    from keyprojects.documents import dispatch_workbook
 
     _run(sqlite_engine, inbox, ["2022-02"])
     alone = dispatch_workbook.write_dispatch(sqlite_engine, "2022-02", tmp_path / "a").read_bytes()

@@ -11,7 +11,10 @@ import openpyxl
 import pytest
 from docx.oxml.ns import qn
 
-from keyprojects import LISTS, config, metrics, notice, office, pipeline, ranking, returns, warehouse
+from keyprojects import LISTS, config, db
+from keyprojects.documents import notice, office, ranking_workbook, returns
+from keyprojects.ingest import loader
+from keyprojects.warehouse import models, ranking, schema
 from kpgen import generate
 
 from ..conftest import ROOT
@@ -25,15 +28,15 @@ SQL = ROOT / "include" / "sql"
 def built(tmp_path_factory, expectations_dir):
     base = tmp_path_factory.mktemp("office")
     truth = generate(base / "inbox", QUARTERS, seed=13, rows_per_quarter=900)
-    eng = warehouse.make_engine(f"sqlite:///{base / 'wh.db'}")
-    warehouse.ensure_schema(eng, SQL)
+    eng = db.make_engine(f"sqlite:///{base / 'wh.db'}")
+    schema.ensure_schema(eng, SQL)
     out = base / "output"
     for q in QUARTERS:
         for name in LISTS:
-            pipeline.load_list(eng, base / "inbox", q, name, expectations_dir=expectations_dir, run_id="r",
+            loader.load_list(eng, base / "inbox", q, name, expectations_dir=expectations_dir, run_id="r",
                                loaded_at="2023-01-01T00:00:00+00:00")
         with eng.begin() as conn:
-            metrics.build_marts(conn, q, SQL, run_id="r")
+            models.build_marts(conn, q, SQL, run_id="r")
             ranking.rank_year(conn, q, SQL, run_id="r")
     yield {"engine": eng, "truth": truth, "out": out, "inbox": base / "inbox"}
     eng.dispose()
@@ -43,7 +46,7 @@ def test_returns_hold_every_rejected_row_once_with_its_cells(built):
     eng, out, q = built["engine"], built["out"], "2022Q4"
     paths = returns.write_returns(eng, q, out)
     assert paths and all(p.parent == out / q / "退回清单" for p in paths.values())
-    raw = {(r["list"], r["file"], r["sheet"], r["row_number"]): json.loads(r["cells"]) for r in warehouse.fetch(
+    raw = {(r["list"], r["file"], r["sheet"], r["row_number"]): json.loads(r["cells"]) for r in db.fetch(
         eng, "SELECT list, file, sheet, row_number, cells FROM raw_rows WHERE quarter = :q AND "
              "disposition = 'rejected'", q=q)}
     title_to_list = {s.title: n for n, s in config.list_specs().items()}
@@ -106,15 +109,15 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     assert sum(widths) <= (section.page_width - section.left_margin - section.right_margin) / 360000
 
     # the city's figures, independently from the unit mart (sums of numerators and denominators)
-    c = warehouse.fetch(eng, """
+    c = db.fetch(eng, """
         SELECT SUM(dispatch_projects) AS projects, SUM(dispatch_total_investment) AS total,
                SUM(industrial_investment) AS ind, SUM(industrial_investment_prev) AS prev,
                SUM(started_projects) AS started, SUM(registered_projects) AS registered,
                SUM(missed_reports) AS missed
         FROM bulletin_unit_quarter WHERE quarter = :q""", q=q)[0]
-    target = warehouse.fetch(eng, "SELECT target FROM city_targets WHERE quarter = :q AND indicator = "
+    target = db.fetch(eng, "SELECT target FROM city_targets WHERE quarter = :q AND indicator = "
                                   "'industrial_investment' AND measure = 'amount'", q=q)[0]["target"]
-    unreg = warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM unregistered_projects WHERE quarter = :q", q=q)[0]["n"]
+    unreg = db.fetch(eng, "SELECT COUNT(*) AS n FROM unregistered_projects WHERE quarter = :q", q=q)[0]["n"]
     m = re.search(r"全市调度库项目(\d+)个、总投资([\d.]+)亿元；工业投资完成([\d.]+)亿元、同比(增长|下降)([\d.]+)%、"
                   r"完成年度目标([\d.]+)%", text)
     assert m, text
@@ -133,7 +136,7 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     assert int(re.search(r"漏报项目(\d+)个", text)[1]) == c["missed"]
 
     # the table: one row per unit in plan order, then 全市合计
-    units = warehouse.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q ORDER BY unit_order", q=q)
+    units = db.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q ORDER BY unit_order", q=q)
     table = doc.tables[0]
     rows = [[cell.text for cell in r.cells] for r in table.rows]
     assert rows[0][1] == "县（市、区）" and rows[-1][1] == "全市合计" and len(rows) == len(units) + 2
@@ -161,24 +164,24 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
 def test_the_ranking_of_a_generated_year_equals_the_recomputation(built):
     eng, out = built["engine"], built["out"]
     assert_ranking_matches(eng, 2021)
-    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+    prev = {r["unit"]: r["rank"] for r in db.fetch(
         eng, "SELECT unit, rank FROM ranking_unit_year WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(eng, 2022, prev)
-    path = ranking.write_ranking(eng, 2022, out)
+    path = ranking_workbook.write_ranking(eng, 2022, out)
     assert path == out / "2022" / "忻州市工业重点项目2022年度考评排名.xlsx"
-    assert ranking.write_ranking(eng, 2022, out).read_bytes() == path.read_bytes()
+    assert ranking_workbook.write_ranking(eng, 2022, out).read_bytes() == path.read_bytes()
 
 
 @pytest.mark.postgres
 def test_postgres_writes_the_same_documents(built, pg_engine, expectations_dir, tmp_path):
     for q in QUARTERS:
         for name in LISTS:
-            pipeline.load_list(pg_engine, built["inbox"], q, name, expectations_dir=expectations_dir, run_id="r",
+            loader.load_list(pg_engine, built["inbox"], q, name, expectations_dir=expectations_dir, run_id="r",
                                loaded_at="2023-01-01T00:00:00+00:00")
         with pg_engine.begin() as conn:
-            metrics.build_marts(conn, q, SQL, run_id="r")
+            models.build_marts(conn, q, SQL, run_id="r")
             ranking.rank_year(conn, q, SQL, run_id="r")
-    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(
+    prev = {r["unit"]: r["rank"] for r in db.fetch(
         pg_engine, "SELECT unit, rank FROM ranking_unit_year WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(pg_engine, 2022, prev)
     q = "2022Q4"

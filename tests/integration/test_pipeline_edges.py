@@ -5,7 +5,8 @@ import shutil
 import openpyxl
 import pytest
 
-from keyprojects import pipeline, runtime, warehouse
+from keyprojects import db, runtime
+from keyprojects.ingest import loader
 
 
 def write_reserve(path, rows, header=("序号", "项目名称", "县（市、区）", "总投资")):
@@ -22,14 +23,14 @@ def write_reserve(path, rows, header=("序号", "项目名称", "县（市、区
 
 
 def load(engine, inbox, list_name, expectations_dir, tmp_path=None):
-    return pipeline.load_list(engine, inbox, "2022Q1", list_name, expectations_dir=expectations_dir, run_id="r",
+    return loader.load_list(engine, inbox, "2022Q1", list_name, expectations_dir=expectations_dir, run_id="r",
                               loaded_at="t", report_dir=tmp_path)
 
 
 def test_missing_list_is_reported_not_empty(sqlite_engine, tmp_path, expectations_dir):
     res = load(sqlite_engine, tmp_path / "inbox", "signed", expectations_dir)
     assert res.status == "missing" and "has not arrived" in res.errors[0]
-    audit = warehouse.fetch(sqlite_engine, "SELECT status, file FROM load_audit WHERE list = 'signed'")
+    audit = db.fetch(sqlite_engine, "SELECT status, file FROM load_audit WHERE list = 'signed'")
     assert audit == [{"status": "missing", "file": ""}]
     with pytest.raises(runtime.LoadFailed):
         runtime.check_loads([res.as_dict() | {"status": "failed", "errors": ["x.xlsx: broken"]}])
@@ -45,7 +46,7 @@ def test_whole_file_fault_loads_nothing_from_it_and_the_rest_loads(sqlite_engine
     (folder / "c.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     res = load(sqlite_engine, inbox, "reserve", expectations_dir, tmp_path / "report")
     assert res.status == "failed" and res.rows_loaded == 2
-    audit = {r["file"]: r for r in warehouse.fetch(sqlite_engine, "SELECT * FROM load_audit WHERE list = 'reserve'")}
+    audit = {r["file"]: r for r in db.fetch(sqlite_engine, "SELECT * FROM load_audit WHERE list = 'reserve'")}
     assert audit["a.xlsx"]["status"] == "loaded" and audit["a.xlsx"]["rows_loaded"] == 2
     assert audit["b.xlsx"]["status"] == "failed" and "total_investment" in audit["b.xlsx"]["message"]
     assert audit["c.xlsx"]["status"] == "failed" and "c.xlsx" in audit["c.xlsx"]["message"]
@@ -65,11 +66,11 @@ def test_rejections_name_file_sheet_row_field_and_value(sqlite_engine, tmp_path,
     assert res.rows_read == 5 and res.rows_loaded == 0
     assert res.rows_rejected == {"missing_required": 1, "unknown_unit": 1, "bad_number": 1}
     assert res.rows_skipped == {"blank": 1, "subtotal": 1}
-    rej = {r["row_number"]: r for r in warehouse.fetch(sqlite_engine, "SELECT * FROM rejected_rows")}
+    rej = {r["row_number"]: r for r in db.fetch(sqlite_engine, "SELECT * FROM rejected_rows")}
     assert rej[4]["rule"] == "unknown_unit" and rej[4]["value"] == "太原市" and rej[4]["sheet"] == "储备库"
     assert "a.xlsx" in rej[5]["message"] and "row 5" in rej[5]["message"] and "约一千万" in rej[5]["message"]
     assert rej[6]["rule"] == "missing_required" and rej[6]["field"] == "project_name"
-    raw = warehouse.fetch(sqlite_engine, "SELECT disposition, COUNT(*) AS n FROM raw_rows GROUP BY disposition")
+    raw = db.fetch(sqlite_engine, "SELECT disposition, COUNT(*) AS n FROM raw_rows GROUP BY disposition")
     assert {r["disposition"]: r["n"] for r in raw} == {"rejected": 3, "skipped": 2}
 
 
@@ -79,19 +80,19 @@ def test_rerun_after_a_list_vanished_removes_its_rows(sqlite_engine, tmp_path, e
     assert load(sqlite_engine, inbox, "reserve", expectations_dir).rows_loaded == 1
     shutil.rmtree(inbox / "2022Q1" / "reserve")
     assert load(sqlite_engine, inbox, "reserve", expectations_dir).status == "missing"
-    assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM stg_reserve")[0]["n"] == 0
+    assert db.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM stg_reserve")[0]["n"] == 0
 
 
 def test_other_quarters_are_untouched(sqlite_engine, tmp_path, expectations_dir):
     inbox = tmp_path / "inbox"
     write_reserve(inbox / "2022Q1" / "reserve" / "a.xlsx", [(1, "甲项目", "忻府", 800)])
     write_reserve(inbox / "2022Q2" / "reserve" / "a.xlsx", [(1, "甲项目", "忻府", 800), (2, "乙项目", "忻府", 900)])
-    pipeline.load_list(sqlite_engine, inbox, "2022Q2", "reserve", expectations_dir=expectations_dir)
+    loader.load_list(sqlite_engine, inbox, "2022Q2", "reserve", expectations_dir=expectations_dir)
     load(sqlite_engine, inbox, "reserve", expectations_dir)
     load(sqlite_engine, inbox, "reserve", expectations_dir)
     n = {
         r["quarter"]: r["n"]
-        for r in warehouse.fetch(sqlite_engine, "SELECT quarter, COUNT(*) AS n FROM stg_reserve GROUP BY quarter")
+        for r in db.fetch(sqlite_engine, "SELECT quarter, COUNT(*) AS n FROM stg_reserve GROUP BY quarter")
     }
     assert n == {"2022Q1": 1, "2022Q2": 2}
 
@@ -105,20 +106,21 @@ def test_files_of_other_kinds_are_reported_not_read(sqlite_engine, tmp_path, exp
     res = load(sqlite_engine, inbox, "reserve", expectations_dir)
     assert res.status == "loaded" and res.rows_loaded == 1
     assert res.warnings == ["说明.docx: not read: only .xlsx, .xlsm, .xls, .csv files are lists"]
-    audit = {r["file"]: r["status"] for r in warehouse.fetch(sqlite_engine, "SELECT file, status FROM load_audit")}
+    audit = {r["file"]: r["status"] for r in db.fetch(sqlite_engine, "SELECT file, status FROM load_audit")}
     assert audit == {"a.xlsx": "loaded", "说明.docx": "ignored"}
 
 
 def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
     import sqlalchemy as sa
 
-    from keyprojects import warehouse as wh
+    from keyprojects import db
+    from keyprojects.warehouse import schema
 
-    eng = wh.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    eng = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with eng.begin() as c:
         c.exec_driver_sql("CREATE TABLE int_project_rows (quarter TEXT, list TEXT, project_key TEXT)")
     sql = __import__("pathlib").Path(__file__).resolve().parents[2] / "include" / "sql"
-    with pytest.raises(wh.SchemaOutdated, match="int_project_rows lacks columns seq"):
-        wh.ensure_schema(eng, sql)
-    assert wh.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
+    with pytest.raises(db.SchemaOutdated, match="int_project_rows lacks columns seq"):
+        schema.ensure_schema(eng, sql)
+    assert schema.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
     assert sa.inspect(eng).has_table("int_project_rows")

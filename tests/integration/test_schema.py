@@ -1,4 +1,4 @@
-"""The warehouse schema: the staging column set defined once (keyprojects.staging) and derived everywhere."""
+"""The warehouse schema: the staging column set defined once (keyprojects.ingest.staging) and derived everywhere."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from keyprojects import LISTS, matching, migrations, staging, warehouse
+from keyprojects import LISTS, db
+from keyprojects.ingest import staging
+from keyprojects.warehouse import matching, migrations, schema
 
 
 def _check_staging(eng):
     insp = sa.inspect(eng)
     for name in LISTS:
         assert tuple(c["name"] for c in insp.get_columns(f"stg_{name}")) == staging.COLUMNS
-    assert warehouse.STAGING_COLUMNS == staging.COLUMNS
+    assert staging.COLUMNS == staging.COLUMNS
     with eng.connect() as conn:
         cols = matching.row_columns(conn)
     assert cols[0] == "list" and set(cols[1:]) <= set(staging.COLUMNS)
@@ -56,10 +58,10 @@ DATA = {
 
 def _previous_release(conn):
     """A warehouse as release 00fce12 made it (its own DDL, no migrations), with data in it."""
-    for stmt in warehouse.sql_statements(PREVIOUS_RELEASE_DDL):
+    for stmt in schema.sql_statements(PREVIOUS_RELEASE_DDL):
         conn.exec_driver_sql(stmt)
     for table, row in DATA.items():
-        warehouse.replace_partition(conn, table, {"quarter": "2022Q1"}, [row])
+        db.replace_partition(conn, table, {"quarter": "2022Q1"}, [row])
 
 
 def _check_upgrade(eng, tmp_path):
@@ -67,21 +69,21 @@ def _check_upgrade(eng, tmp_path):
         _previous_release(conn)
     assert not sa.inspect(eng).has_table(migrations.VERSION_TABLE)
 
-    warehouse.ensure_schema(eng, SQL)
+    schema.ensure_schema(eng, SQL)
     with eng.connect() as conn:
         assert migrations.current_revision(conn) == "0002"
     for table, row in DATA.items():
-        [got] = warehouse.fetch(eng, f"SELECT * FROM {table}")
+        [got] = db.fetch(eng, f"SELECT * FROM {table}")
         assert {k: got[k] for k in row} == row, table
     insp = sa.inspect(eng)
-    for stmt in warehouse.schema_statements(SQL):
-        table_cols = warehouse.ddl_columns(stmt)
+    for stmt in schema.schema_statements(SQL):
+        table_cols = schema.ddl_columns(stmt)
         if table_cols:
             assert {c["name"] for c in insp.get_columns(table_cols[0])} >= set(table_cols[1])
-    assert warehouse.fetch(eng, "SELECT project_key FROM unregistered_projects")[0]["project_key"] == "N:忻府区|甲项目"
+    assert db.fetch(eng, "SELECT project_key FROM unregistered_projects")[0]["project_key"] == "N:忻府区|甲项目"
     assert sa.inspect(eng).get_pk_constraint("bulletin_unit_quarter")["constrained_columns"] == ["quarter", "unit"]
-    warehouse.ensure_schema(eng, SQL)  # a rerun changes nothing
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch")[0]["n"] == 1
+    schema.ensure_schema(eng, SQL)  # a rerun changes nothing
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM stg_dispatch")[0]["n"] == 1
 
     # a table added in a new DDL file is created at head without a new revision ...
     sql = tmp_path / "sql"
@@ -89,17 +91,17 @@ def _check_upgrade(eng, tmp_path):
     (sql / "ddl" / "090_extra.sql").write_text(
         "create table if not exists extra_table (\n    quarter text not null,\n    n integer\n);\n"
         "create index if not exists ix_extra_table on extra_table (quarter);\n", encoding="utf-8")
-    warehouse.ensure_schema(eng, sql)
+    schema.ensure_schema(eng, sql)
     assert sa.inspect(eng).has_table("extra_table")
     # ... but a column added to an existing table needs a migration, and says so
     ddl = sql / "ddl" / "090_extra.sql"
     ddl.write_text(ddl.read_text(encoding="utf-8").replace("n integer", "n integer,\n    m text"), encoding="utf-8")
-    with pytest.raises(warehouse.SchemaOutdated, match="extra_table lacks columns m: no migration adds them"):
-        warehouse.ensure_schema(eng, sql)
+    with pytest.raises(db.SchemaOutdated, match="extra_table lacks columns m: no migration adds them"):
+        schema.ensure_schema(eng, sql)
 
 
 def test_upgrade_keeps_the_data_of_the_previous_release_sqlite(tmp_path):
-    eng = warehouse.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    eng = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         _check_upgrade(eng, tmp_path)
     finally:
@@ -114,7 +116,7 @@ def test_upgrade_keeps_the_data_of_the_previous_release_postgres(tmp_path):
     with admin.begin() as c:
         c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
-    eng = warehouse.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
     try:
         _check_upgrade(eng, tmp_path)
         with admin.connect() as c:  # everything went into the search_path's schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from keyprojects import alerts
+from keyprojects.operations import alerts
 
 
 def test_failure_alert_names_task_file_and_reason_in_both_languages():

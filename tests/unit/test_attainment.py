@@ -6,7 +6,8 @@
 
 import pytest
 
-from keyprojects import config, metrics, warehouse
+from keyprojects import config, db
+from keyprojects.warehouse import models, schema
 
 from .test_metrics import SQL, build, load, stg
 
@@ -38,18 +39,18 @@ def quarter(engine):
 def test_attainment_at_printed_precision(engine_name, request):
     eng = request.getfixturevalue(engine_name)
     quarter(eng)
-    units = {r["unit"]: r for r in warehouse.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter='2022Q4'")}
+    units = {r["unit"]: r for r in db.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter='2022Q4'")}
     assert units["忻府区"]["industrial_growth"] < 0.15  # the floating-point trap is really there
     assert {u: units[u]["growth_attained"] for u in GROWTH} == {"忻府区": 1, "定襄县": 1, "五台县": 0, "代县": 1}
-    judged = {r["subject"]: r for r in warehouse.fetch(
+    judged = {r["subject"]: r for r in db.fetch(
         eng, "SELECT * FROM int_attainment WHERE quarter='2022Q4' AND scope='unit'")}
     assert float(judged["忻府区"]["actual_printed"]) == 15.0 and float(judged["忻府区"]["target_printed"]) == 15.0
     assert float(judged["五台县"]["actual_printed"]) == 14.9 and float(judged["代县"]["actual_printed"]) == 15.0
     # the zone group grew 25289.5 / 22000 - 1 = 14.952%: 15.0%, 达标 (it was 未达标 before)
-    group = warehouse.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2022Q4' "
+    group = db.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2022Q4' "
                                  "AND group_name='太忻一体化经济区'")[0]
     assert group["industrial_growth"] < 0.15 and group["growth_attained"] == 1
-    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(
+    targets = {(t["indicator"], t["measure"]): t for t in db.fetch(
         eng, "SELECT * FROM city_targets WHERE quarter='2022Q4'")}
     ren = targets[("renovation_investment", "growth")]
     assert ren["actual"] < 0.15 and ren["attained"] == 1
@@ -62,7 +63,7 @@ def test_a_city_target_judged_on_missing_data_is_not_judged(engine_name, request
     and the 说明 says how many units are missing."""
     eng = request.getfixturevalue(engine_name)
     quarter(eng)
-    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(
+    targets = {(t["indicator"], t["measure"]): t for t in db.fetch(
         eng, "SELECT * FROM city_targets WHERE quarter='2022Q4'")}
     for measure in ("count", "share"):
         t = targets[("cluster_projects", measure)]
@@ -89,10 +90,10 @@ def test_city_targets_judged_as_shown(engine_name, request):
                 "note": "无法判断：1个单位缺少所属产业集群数据"},
     ]
     with eng.begin() as conn:
-        metrics.refresh_config_tables(conn, 2022)
-        warehouse.replace_partition(conn, "city_targets", {"quarter": "2022Q4"}, rows)
-        for stmt in warehouse.sql_statements(SQL / "models" / "055_attainment.sql"):
-            conn.execute(*metrics.bind(stmt, {"quarter": "2022Q4", "year": 2022, "run_id": None}))
-    got = {t["indicator"]: t["attained"] for t in warehouse.fetch(eng, "SELECT * FROM city_targets")}
+        models.refresh_config_tables(conn, 2022)
+        db.replace_partition(conn, "city_targets", {"quarter": "2022Q4"}, rows)
+        for stmt in schema.sql_statements(SQL / "models" / "055_attainment.sql"):
+            conn.execute(*models.bind(stmt, {"quarter": "2022Q4", "year": 2022, "run_id": None}))
+    got = {t["indicator"]: t["attained"] for t in db.fetch(eng, "SELECT * FROM city_targets")}
     assert got == {"newbuild_investment": 0, "renovation_investment": 0, "industrial_investment": 1,
                    "cluster_projects": None}

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from keyprojects import config, warehouse
-from keyprojects.bulletin import COL, FIRST_DATA_ROW, write_bulletin
+from keyprojects import config, db
+from keyprojects.documents.bulletin import write_bulletin
+from keyprojects.documents.bulletin_main import COL, FIRST_DATA_ROW
 
 from .test_metrics import build, hand_made_quarter, load, stg
 
@@ -25,7 +26,7 @@ EVIL_NAME = '=HYPERLINK("http://x","y")'
 def engine(sqlite_engine):
     hand_made_quarter(sqlite_engine)
     with sqlite_engine.begin() as conn:  # text from files that a spreadsheet would take for formulas
-        rows = warehouse.fetch(conn, "SELECT * FROM stg_approved WHERE quarter = :q", q=Q)
+        rows = db.fetch(conn, "SELECT * FROM stg_approved WHERE quarter = :q", q=Q)
         rows = [{k: v for k, v in r.items()} for r in rows]
     extra = [stg("approved", Q, 9, "原平市", EVIL_NAME, 900, code="2203-140981-89-01-000009",
                  approval_date="2022-03-02"),
@@ -34,10 +35,10 @@ def engine(sqlite_engine):
     load(sqlite_engine, Q, {"approved": [{**r, "_cluster_text": None} for r in rows] + extra,
                             "dispatch": [stg("dispatch", Q, 9, "原平市", "@SUM(A1)", 900, status="新开工",
                                              cluster="光伏"),
-                                         *[{**r, "_cluster_text": r["cluster"]} for r in warehouse.fetch(
+                                         *[{**r, "_cluster_text": r["cluster"]} for r in db.fetch(
                                              sqlite_engine, "SELECT * FROM stg_dispatch WHERE quarter = :q", q=Q)]],
                             "reserve": [stg("reserve", Q, 9, "原平市", "储备项目", 900),
-                                        *[{**r, "_cluster_text": None} for r in warehouse.fetch(
+                                        *[{**r, "_cluster_text": None} for r in db.fetch(
                                             sqlite_engine, "SELECT * FROM stg_reserve WHERE quarter = :q", q=Q)]]})
     # the dispatch rows re-staged above lost their raw cluster words: restore the hand-made ones
     hand_made_quarter_words(sqlite_engine)
@@ -72,7 +73,7 @@ def fill(cell) -> str | None:
 
 def mart(engine, table, **where):
     cond = " AND ".join(f"{k} = :{k}" for k in where)
-    return warehouse.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q AND {cond}", q=Q, **where)[0]
+    return db.fetch(engine, f"SELECT * FROM {table} WHERE quarter = :q AND {cond}", q=Q, **where)[0]
 
 
 def test_path_and_sheets(book, tmp_path):

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from keyprojects import LISTS, RULES, config, normalize
+from keyprojects import LISTS, RULES, config
+from keyprojects.ingest import normalize
 from kpgen import generate
 from kpgen import truth as gtruth
 from kpgen.__main__ import main as cli_main

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from keyprojects import mart_checks
+from keyprojects.warehouse import mart_checks
 
 from .test_metrics import build, hand_made_quarter
 

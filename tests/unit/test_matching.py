@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
-from keyprojects import matching
-from keyprojects.matching import KeyRow
+from keyprojects.warehouse import matching
+from keyprojects.warehouse.matching import KeyRow
 
 ALPHABET = "甲乙丙丁戊己庚辛壬癸年产万吨新材料光伏电站项目公司县"
 

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from keyprojects import metrics, normalize, warehouse
+from keyprojects import db
+from keyprojects.ingest import normalize, staging
+from keyprojects.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "include" / "sql"
@@ -15,7 +17,7 @@ def stg(list_name, quarter, n, unit, name, total, code=None, nature="新建", st
         approval_date=None, cluster_text=None):
     """A staging row; ``cluster_text`` is a 所属产业集群 word that names no configured cluster
     (kept in raw_rows, as the pipeline keeps every cell as read)."""
-    return {c: None for c in warehouse.STAGING_COLUMNS} | {"_cluster_text": cluster_text or cluster} | {
+    return {c: None for c in staging.COLUMNS} | {"_cluster_text": cluster_text or cluster} | {
         "quarter": quarter, "file": f"{list_name}.xlsx", "sheet": "S", "row_number": n, "sha256": "x",
         "project_code": normalize.clean_code(code), "project_name": name, "name_key": normalize.normalize_name(name),
         "unit": unit, "nature": nature, "status": status, "total_investment": total, "ytd_investment": ytd,
@@ -30,19 +32,19 @@ def load(engine, quarter, rows_by_list):
                     "cells": json.dumps({"cluster": r["_cluster_text"]} if r["_cluster_text"] else {},
                                         ensure_ascii=False)} for r in rows]
             rows = [{k: v for k, v in r.items() if k != "_cluster_text"} for r in rows]
-            warehouse.replace_partition(conn, "raw_rows", {"quarter": quarter, "list": list_name}, raw)
-            warehouse.replace_partition(conn, f"stg_{list_name}", {"quarter": quarter}, rows)
-            warehouse.replace_partition(conn, "load_audit", {"quarter": quarter, "list": list_name}, [
+            db.replace_partition(conn, "raw_rows", {"quarter": quarter, "list": list_name}, raw)
+            db.replace_partition(conn, f"stg_{list_name}", {"quarter": quarter}, rows)
+            db.replace_partition(conn, "load_audit", {"quarter": quarter, "list": list_name}, [
                 {"quarter": quarter, "list": list_name, "file": f"{list_name}.xlsx", "status": "loaded"}])
 
 
 def build(engine, quarter):
     with engine.begin() as conn:
-        return metrics.build_marts(conn, quarter, SQL, run_id="t")
+        return models.build_marts(conn, quarter, SQL, run_id="t")
 
 
 def unit_row(engine, quarter, unit):
-    rows = warehouse.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q AND unit = :u",
+    rows = db.fetch(engine, "SELECT * FROM bulletin_unit_quarter WHERE quarter = :q AND unit = :u",
                            q=quarter, u=unit)
     assert len(rows) == 1
     return rows[0]
@@ -122,13 +124,13 @@ def test_unit_that_sent_no_library_is_not_reported_with_null_figures(quarter_202
         assert r[k] is None, k
     assert "未报送调度库" in r["note"] and "未报送储备库" in r["note"]
     assert r["industrial_investment"] == 0  # the statistics bureau's list did arrive: 0 is a figure here
-    n = warehouse.fetch(quarter_2022q1,
+    n = db.fetch(quarter_2022q1,
                         "SELECT COUNT(*) AS n FROM bulletin_unit_quarter WHERE quarter='2022Q1'")[0]["n"]
     assert n == 16
 
 
 def test_missed_reports_with_sources(quarter_2022q1):
-    missed = warehouse.fetch(quarter_2022q1, "SELECT unit, source_list, project_name FROM missed_reports "
+    missed = db.fetch(quarter_2022q1, "SELECT unit, source_list, project_name FROM missed_reports "
                                              "WHERE quarter='2022Q1' ORDER BY source_list, project_name")
     got = {(m["unit"], m["source_list"], m["project_name"]) for m in missed}
     assert got == {
@@ -143,7 +145,7 @@ def test_missed_reports_with_sources(quarter_2022q1):
 
 
 def test_unregistered_list(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects "
+    rows = db.fetch(quarter_2022q1, "SELECT unit, project_name FROM unregistered_projects "
                                            "WHERE quarter='2022Q1' "
                                            "ORDER BY unit, project_name")
     assert [(r["unit"], r["project_name"]) for r in rows] == [("定襄县", "丁公司铸造项目"),
@@ -151,7 +153,7 @@ def test_unregistered_list(quarter_2022q1):
 
 
 def test_review_holds_near_miss_and_two_unit_project(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT reason, project_name_a, project_name_b, similarity "
+    rows = db.fetch(quarter_2022q1, "SELECT reason, project_name_a, project_name_b, similarity "
                                            "FROM int_match_review "
                                            "WHERE quarter='2022Q1'")
     reasons = " ".join(r["reason"] for r in rows)
@@ -180,7 +182,7 @@ def test_growth_once_the_year_before_is_loaded(quarter_2022q1):
 
 def test_city_targets(quarter_2022q1):
     rows = {(r["indicator"], r["measure"]): r for r in
-            warehouse.fetch(quarter_2022q1, "SELECT * FROM city_targets WHERE quarter='2022Q1'")}
+            db.fetch(quarter_2022q1, "SELECT * FROM city_targets WHERE quarter='2022Q1'")}
     assert rows[("industrial_investment", "amount")]["actual"] == pytest.approx(2000)
     assert rows[("industrial_investment", "amount")]["target"] == pytest.approx(3500000)
     assert rows[("industrial_investment", "amount")]["attained"] == 0
@@ -194,9 +196,9 @@ def test_rebuild_is_idempotent(quarter_2022q1):
     tables = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "int_match_review",
               "int_project_rows", "bulletin_group_quarter", "unit_submissions", "missed_projects",
               "bulletin_quarter", "int_cluster_review", "int_project_first_source", "int_library_candidate")
-    before = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
+    before = {t: sorted(map(repr, db.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
     build(eng, "2022Q1")
-    after = {t: sorted(map(repr, warehouse.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
+    after = {t: sorted(map(repr, db.fetch(eng, f"SELECT * FROM {t}"))) for t in tables}
     assert before == after
 
 
@@ -206,8 +208,8 @@ def test_a_list_that_has_not_arrived_gives_null_figures_not_zero(sqlite_engine):
     load(eng, "2021Q1", {"registered": [
         stg("registered", "2021Q1", 4, "忻府区", "甲公司光伏项目", 20000, code=CODE, ytd=1000)]})
     with eng.begin() as conn:  # the statistics bureau's list has not arrived this quarter
-        warehouse.replace_partition(conn, "stg_registered", {"quarter": "2022Q1"}, [])
-        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "registered"}, [
+        db.replace_partition(conn, "stg_registered", {"quarter": "2022Q1"}, [])
+        db.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "registered"}, [
             {"quarter": "2022Q1", "list": "registered", "file": "", "status": "missing"}])
     build(eng, "2022Q1")
     r = unit_row(eng, "2022Q1", "忻府区")
@@ -216,19 +218,19 @@ def test_a_list_that_has_not_arrived_gives_null_figures_not_zero(sqlite_engine):
         assert r[k] is None, k
     assert r["dispatch_projects"] == 3 and r["start_rate"] == pytest.approx(2 / 3)  # dispatch figures still stand
     assert "入统清单(registered)" in r["note"]
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM unregistered_projects WHERE quarter='2022Q1'")[0]["n"] == 0
-    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(eng, "SELECT * FROM city_targets")}
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM unregistered_projects WHERE quarter='2022Q1'")[0]["n"] == 0
+    targets = {(t["indicator"], t["measure"]): t for t in db.fetch(eng, "SELECT * FROM city_targets")}
     assert targets[("industrial_investment", "amount")]["actual"] is None
     assert targets[("industrial_investment", "amount")]["attained"] is None
 
     with eng.begin() as conn:  # and without the dispatch library nothing can be called 漏报
-        warehouse.replace_partition(conn, "stg_dispatch", {"quarter": "2022Q1"}, [])
-        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "dispatch"}, [
+        db.replace_partition(conn, "stg_dispatch", {"quarter": "2022Q1"}, [])
+        db.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "dispatch"}, [
             {"quarter": "2022Q1", "list": "dispatch", "file": "", "status": "missing"}])
     build(eng, "2022Q1")
     r = unit_row(eng, "2022Q1", "忻府区")
     assert r["dispatch_projects"] is None and r["missed_reports"] is None and r["start_rate"] is None
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 0
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"] == 0
 
 
 def test_same_name_under_two_codes_is_reviewed(sqlite_engine):
@@ -238,7 +240,7 @@ def test_same_name_under_two_codes_is_reviewed(sqlite_engine):
                          approval_date="2022-01-01")],
         "reserve": [], "signed": [], "energy": [], "registered": []})
     build(sqlite_engine, "2022Q1")
-    rows = warehouse.fetch(sqlite_engine, "SELECT reason FROM int_match_review WHERE quarter='2022Q1'")
+    rows = db.fetch(sqlite_engine, "SELECT reason FROM int_match_review WHERE quarter='2022Q1'")
     assert any("several codes" in r["reason"] for r in rows)
 
 
@@ -249,14 +251,14 @@ def test_project_master_does_not_depend_on_run_order(sqlite_engine):
                       "reserve": [], "signed": [], "approved": [], "energy": [], "registered": []})
     build(eng, "2022Q1")
     build(eng, "2021Q4")
-    a = warehouse.fetch(eng, "SELECT * FROM int_project_master")
+    a = db.fetch(eng, "SELECT * FROM int_project_master")
     build(eng, "2022Q1")
-    assert warehouse.fetch(eng, "SELECT * FROM int_project_master") == a
+    assert db.fetch(eng, "SELECT * FROM int_project_master") == a
     assert a[0]["first_quarter"] == "2021Q4" and a[0]["project_name"] == "壬公司项目(一期)" and a[0]["quarters"] == 2
 
 
 def test_project_quarter_facts(quarter_2022q1):
-    rows = {r["project_name"]: r for r in warehouse.fetch(quarter_2022q1, "SELECT * FROM int_project_quarter "
+    rows = {r["project_name"]: r for r in db.fetch(quarter_2022q1, "SELECT * FROM int_project_quarter "
                                                                           "WHERE quarter='2022Q1' AND unit='忻府区'")}
     solar = rows["甲公司光伏项目"]  # one project: dispatch + approved (code written differently) + registered
     assert (solar["in_dispatch"], solar["in_approved"], solar["in_registered"], solar["in_energy"]) == (1, 1, 1, 0)
@@ -282,14 +284,14 @@ def test_near_miss_against_any_spelling_of_a_coded_project_and_ambiguous_rows_re
                    stg("energy", "2022Q1", 6, "代县", "癸公司项目", 900, approval_date="2022-01-02")],
         "reserve": [], "signed": [], "registered": []})
     build(sqlite_engine, "2022Q1")
-    review = warehouse.fetch(sqlite_engine, "SELECT * FROM int_match_review WHERE quarter='2022Q1'")
+    review = db.fetch(sqlite_engine, "SELECT * FROM int_match_review WHERE quarter='2022Q1'")
     near = [r for r in review if r["reason"].startswith("near miss")]
     assert len(near) == 1 and {near[0]["project_key_a"], near[0]["project_key_b"]} == {
         f"C:{code}", "N:代县|甲公司年产五万吨光伏组建"}
     assert near[0]["similarity"] >= 0.9
     ambiguous = [r for r in review if r["reason"].startswith("ambiguous")]
     assert len(ambiguous) == 1 and ambiguous[0]["list_a"] == "energy" and ambiguous[0]["row_number_a"] == 6
-    pq = warehouse.fetch(sqlite_engine,
+    pq = db.fetch(sqlite_engine,
                          "SELECT project_key, project_code FROM int_project_quarter WHERE quarter='2022Q1'")
     assert {r["project_key"]: r["project_code"] for r in pq}[f"C:{code}"] == code
 
@@ -297,19 +299,19 @@ def test_near_miss_against_any_spelling_of_a_coded_project_and_ambiguous_rows_re
 def test_missed_count_is_null_when_a_source_list_is_missing(sqlite_engine):
     hand_made_quarter(sqlite_engine)
     with sqlite_engine.begin() as conn:
-        warehouse.replace_partition(conn, "stg_energy", {"quarter": "2022Q1"}, [])
-        warehouse.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "energy"}, [
+        db.replace_partition(conn, "stg_energy", {"quarter": "2022Q1"}, [])
+        db.replace_partition(conn, "load_audit", {"quarter": "2022Q1", "list": "energy"}, [
             {"quarter": "2022Q1", "list": "energy", "file": "", "status": "missing"}])
     build(sqlite_engine, "2022Q1")
     r = unit_row(sqlite_engine, "2022Q1", "忻府区")
     assert r["missed_reports"] is None and "能源类清单(energy)" in r["note"]
     # the rows the other lists prove missing are still listed
-    n = warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"]
+    n = db.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM missed_reports WHERE quarter='2022Q1'")[0]["n"]
     assert n == 3
 
 
 def test_unit_submissions_one_row_per_unit_and_library(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT * FROM unit_submissions WHERE quarter='2022Q1'")
+    rows = db.fetch(quarter_2022q1, "SELECT * FROM unit_submissions WHERE quarter='2022Q1'")
     assert len(rows) == 32 and {r["list"] for r in rows} == {"reserve", "dispatch"}
     by = {(r["unit"], r["list"]): r for r in rows}
     assert by[("忻府区", "dispatch")]["status"] == "received" and by[("忻府区", "dispatch")]["rows_loaded"] == 3
@@ -318,7 +320,7 @@ def test_unit_submissions_one_row_per_unit_and_library(quarter_2022q1):
 
 
 def test_cluster_words_not_configured_are_reviewed_and_blank_clusters_are_null(quarter_2022q1):
-    rows = warehouse.fetch(quarter_2022q1, "SELECT unit, cluster_word, projects FROM int_cluster_review "
+    rows = db.fetch(quarter_2022q1, "SELECT unit, cluster_word, projects FROM int_cluster_review "
                                            "WHERE quarter='2022Q1' ORDER BY cluster_word")
     assert {(r["unit"], r["cluster_word"], r["projects"]) for r in rows} == {("忻府区", "化工", 1),
                                                                              ("忻府区", "建材", 1)}
@@ -329,19 +331,19 @@ def test_cluster_words_not_configured_are_reviewed_and_blank_clusters_are_null(q
 
 def test_group_totals_are_sums_of_units_and_city_targets_equal_the_city_row(quarter_2022q1):
     eng = quarter_2022q1
-    groups = {(g["group_kind"], g["group_name"]): g for g in warehouse.fetch(
+    groups = {(g["group_kind"], g["group_name"]): g for g in db.fetch(
         eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2022Q1'")}
     assert set(groups) == {("zone_group", "太忻一体化经济区"), ("zone_group", "省级开发区县"), ("zone_group", "其余县"),
                            ("city", "全市合计")}
     city = groups[("city", "全市合计")]
-    units = warehouse.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter='2022Q1'")
+    units = db.fetch(eng, "SELECT * FROM bulletin_unit_quarter WHERE quarter='2022Q1'")
     assert city["dispatch_projects"] == sum(u["dispatch_projects"] or 0 for u in units) == 4
     assert city["industrial_investment"] == pytest.approx(2000)
     assert city["start_rate"] == pytest.approx(3 / 4)  # summed numerators over summed denominators
     assert city["cluster_projects"] == 1 and "集群项目数不含" in city["note"]
     assert city["units_not_reported"] == 14 and "14个单位未报送调度库" in city["note"]
     assert city["target_growth"] == pytest.approx(0.10)
-    targets = {(t["indicator"], t["measure"]): t for t in warehouse.fetch(
+    targets = {(t["indicator"], t["measure"]): t for t in db.fetch(
         eng, "SELECT * FROM city_targets WHERE quarter='2022Q1'")}
     assert targets[("industrial_investment", "amount")]["actual"] == city["industrial_investment"]
     assert targets[("industrial_investment", "amount")]["target_shown"] == pytest.approx(350.0)
@@ -358,11 +360,11 @@ def test_a_year_without_targets_says_so_not_missing_prior_year(sqlite_engine):
                                          ytd=100.0 if q == "2020Q1" else 150.0, code="2103-140923-89-01-000001")],
                       "reserve": [], "signed": [], "approved": [], "energy": []})
     build(eng, "2021Q1")
-    city = warehouse.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2021Q1' AND group_kind='city'")[0]
+    city = db.fetch(eng, "SELECT * FROM bulletin_group_quarter WHERE quarter='2021Q1' AND group_kind='city'")[0]
     assert city["industrial_growth"] == pytest.approx(0.5)  # growth stands: last year is loaded
     assert city["target_growth"] is None and city["growth_attained"] is None
     assert "未设增速目标" in city["note"] and "上年同期" not in city["note"]
-    assert warehouse.fetch(eng, "SELECT COUNT(*) AS n FROM city_targets WHERE quarter='2021Q1'")[0]["n"] == 0
+    assert db.fetch(eng, "SELECT COUNT(*) AS n FROM city_targets WHERE quarter='2021Q1'")[0]["n"] == 0
 
 
 def test_amounts_are_rounded_where_stored(sqlite_engine):
@@ -376,8 +378,8 @@ def test_amounts_are_rounded_where_stored(sqlite_engine):
 
 
 def test_parameters_are_bound_by_name():
-    clause, bound = metrics.bind("select :quarter_text as a, :quarter as b", {"quarter": "2022Q1",
+    clause, bound = models.bind("select :quarter_text as a, :quarter as b", {"quarter": "2022Q1",
                                                                                "quarter_text": "x", "other": 1})
     assert bound == {"quarter": "2022Q1", "quarter_text": "x"}
     with pytest.raises(KeyError, match="year"):
-        metrics.bind("select :year", {"quarter": "2022Q1"})
+        models.bind("select :year", {"quarter": "2022Q1"})

@@ -6,7 +6,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from keyprojects import warehouse
+from keyprojects import db
 
 from .test_metrics import build, load, stg, unit_row
 
@@ -72,19 +72,19 @@ def test_counts_apart_from_missed(quarter):
     assert (r["missed_reports"], r["returned_reports"], r["unconfirmed_reports"]) == (2, 2, 1)
     other = unit_row(quarter, Q, "定襄县")   # sent nothing: none of the three can be counted
     assert (other["missed_reports"], other["returned_reports"], other["unconfirmed_reports"]) == (None, None, None)
-    city = warehouse.fetch(quarter, "SELECT * FROM bulletin_group_quarter WHERE quarter = :q AND group_kind = 'city'",
+    city = db.fetch(quarter, "SELECT * FROM bulletin_group_quarter WHERE quarter = :q AND group_kind = 'city'",
                            q=Q)[0]
     assert (city["missed_reports"], city["returned_reports"], city["unconfirmed_reports"]) == (2, 2, 1)
 
 
 def test_missed_reports_holds_only_counted_missed(quarter):
-    got = {(m["source_list"], m["project_name"]) for m in warehouse.fetch(
+    got = {(m["source_list"], m["project_name"]) for m in db.fetch(
         quarter, "SELECT source_list, project_name FROM missed_reports WHERE quarter = :q", q=Q)}
     assert got == {("approved", "癸公司项目"), ("signed", "己公司项目")}
 
 
 def test_sheet_rows_carry_category_and_the_rejected_row(quarter):
-    rows = {m["project_name"]: m for m in warehouse.fetch(
+    rows = {m["project_name"]: m for m in db.fetch(
         quarter, "SELECT * FROM missed_projects WHERE quarter = :q", q=Q)}
     assert {n: m["category"] for n, m in rows.items()} == {
         "戊公司项目": "returned", "辛公司风电项目": "returned", "丙公司年产五万吨新才料项目": "unconfirmed",
@@ -99,16 +99,16 @@ def test_sheet_rows_carry_category_and_the_rejected_row(quarter):
 def test_rebuild_is_idempotent(quarter):
     tables = ("int_rejected_library_rows", "int_missed_candidates", "missed_reports", "missed_projects",
               "bulletin_unit_quarter")
-    before = {t: sorted(map(repr, warehouse.fetch(quarter, f"SELECT * FROM {t}"))) for t in tables}
+    before = {t: sorted(map(repr, db.fetch(quarter, f"SELECT * FROM {t}"))) for t in tables}
     build(quarter, Q)
-    after = {t: sorted(map(repr, warehouse.fetch(quarter, f"SELECT * FROM {t}"))) for t in tables}
+    after = {t: sorted(map(repr, db.fetch(quarter, f"SELECT * FROM {t}"))) for t in tables}
     assert before == after
 
 
 def test_returns_row_says_the_project_is_in_a_bureau_list(quarter, tmp_path):
     from openpyxl import load_workbook
 
-    from keyprojects import returns
+    from keyprojects.documents import returns
 
     path = returns.write_returns(quarter, Q, tmp_path)["忻府区"]
     ws = load_workbook(path)["调度库"]
@@ -121,7 +121,7 @@ def test_returns_row_says_the_project_is_in_a_bureau_list(quarter, tmp_path):
 
 
 def test_notice_counts_only_missed_and_names_the_others(quarter):
-    from keyprojects import notice
+    from keyprojects.documents import notice
 
     s3 = notice.overview_sentences(notice.read_city(quarter, Q), Q)[2]
     assert "漏报项目2个" in s3

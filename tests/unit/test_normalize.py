@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from keyprojects import normalize as n
+from keyprojects.ingest import normalize as n
 
 
 @pytest.mark.parametrize("value,unit,expected", [

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyprojects import pipeline, validation
-from keyprojects.readers import FileRead, SheetRead, SkippedRow
+from keyprojects.ingest import loader, validation
+from keyprojects.ingest.readers import FileRead, SheetRead, SkippedRow
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -33,12 +33,12 @@ ROWS = [
 def test_every_row_goes_to_exactly_one_place():
     frame = _frame(ROWS)
     skipped = [SkippedRow("a.xlsx", "S", 4, "subtotal", "合计 | 600")]
-    read = pipeline.ListRead(folder="inbox/2022Q1/dispatch", files_found=2, reads=[_read(frame, skipped)],
+    read = loader.ListRead(folder="inbox/2022Q1/dispatch", files_found=2, reads=[_read(frame, skipped)],
                              failed=[("b.xlsx", "bbb", "b.xlsx: the file is empty (0 bytes)")],
                              ignored=[("notes.docx", "ccc")])
     verdict = validation.Verdict(faults={1: [("bad_number", "total_investment")]})
 
-    load, part = pipeline.partition_rows("2022Q1", "dispatch", read, frame, verdict, run_id="r1", loaded_at="t")
+    load, part = loader.partition_rows("2022Q1", "dispatch", read, frame, verdict, run_id="r1", loaded_at="t")
 
     assert load.status == "failed"
     assert (load.rows_read, load.rows_loaded) == (3, 1)
@@ -48,7 +48,7 @@ def test_every_row_goes_to_exactly_one_place():
     assert load.files == [{"file": "a.xlsx", "rows_read": 3, "loaded": 1, "rejected": 1, "skipped": 1}]
 
     [staged] = part.staged
-    assert set(staged) == set(pipeline.STAGING_COLUMNS)
+    assert set(staged) == set(loader.STAGING_COLUMNS)
     assert (staged["project_name"], staged["total_investment"], staged["row_number"]) == ("甲", 600.0, 2)
     assert (staged["quarter"], staged["sha256"], staged["run_id"], staged["approval_date"]) == ("2022Q1", "aaa",
                                                                                               "r1", None)
@@ -67,8 +67,8 @@ def test_every_row_goes_to_exactly_one_place():
 
 def test_a_list_that_has_not_arrived_is_missing_not_empty():
     for found, why in ((None, "folder not found"), (0, "folder holds no .xlsx/.xlsm/.xls/.csv file")):
-        read = pipeline.ListRead(folder="inbox/2022Q1/energy", files_found=found)
-        load, part = pipeline.partition_rows("2022Q1", "energy", read, None, validation.Verdict())
+        read = loader.ListRead(folder="inbox/2022Q1/energy", files_found=found)
+        load, part = loader.partition_rows("2022Q1", "energy", read, None, validation.Verdict())
         assert load.status == "missing" and load.rows_read == 0
         assert load.errors == [f"list energy for 2022Q1 has not arrived (inbox/2022Q1/energy: {why})"]
         assert [(a["file"], a["status"]) for a in part.audit] == [("", "missing")]

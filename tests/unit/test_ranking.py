@@ -4,7 +4,9 @@ Q4 figures that exercise ties, NULL indicators, all-equal values and the deducti
 import openpyxl
 import pytest
 
-from keyprojects import config, metrics, ranking, warehouse
+from keyprojects import config, db
+from keyprojects.documents import ranking_workbook
+from keyprojects.warehouse import models, ranking, schema
 
 from ..conftest import ROOT
 from ..ranking_reference import assert_ranking_matches
@@ -30,12 +32,12 @@ def _rows(year, overrides=None):
 
 
 def _load(conn, year, rows):
-    metrics.refresh_config_tables(conn, year)
-    warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": f"{year}Q4"}, rows)
+    models.refresh_config_tables(conn, year)
+    db.replace_partition(conn, "bulletin_unit_quarter", {"quarter": f"{year}Q4"}, rows)
     # the attainment model judges the hand-made rows as it judges built ones (the ranking reads its gap)
-    warehouse.replace_partition(conn, "int_attainment", {"quarter": f"{year}Q4"}, [])
-    for stmt in warehouse.sql_statements(SQL / "models" / "055_attainment.sql"):
-        conn.execute(*metrics.bind(stmt, {"quarter": f"{year}Q4", "year": year, "run_id": None}))
+    db.replace_partition(conn, "int_attainment", {"quarter": f"{year}Q4"}, [])
+    for stmt in schema.sql_statements(SQL / "models" / "055_attainment.sql"):
+        conn.execute(*models.bind(stmt, {"quarter": f"{year}Q4", "year": year, "run_id": None}))
 
 
 def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
@@ -55,7 +57,7 @@ def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
         _load(conn, 2022, rows)
         summary = ranking.rank_year(conn, "2022Q4", SQL, run_id="t")
     assert summary == {"quarter": "2022Q4", "year": 2022, "ranked": True, "units_ranked": 15}
-    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(eng, "SELECT unit, rank FROM ranking_unit_year "
+    prev = {r["unit"]: r["rank"] for r in db.fetch(eng, "SELECT unit, rank FROM ranking_unit_year "
                                                                 "WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(eng, 2021)
     exp = assert_ranking_matches(eng, 2022, prev)
@@ -75,10 +77,10 @@ def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
     assert any(r["rank_change"] not in (None, 0) for r in got.values())
 
     # the workbook: every figure as stored, identical bytes on a rerun
-    path = ranking.write_ranking(eng, 2022, tmp_path)
+    path = ranking_workbook.write_ranking(eng, 2022, tmp_path)
     assert path == tmp_path / "2022" / "忻州市工业重点项目2022年度考评排名.xlsx"
     first = path.read_bytes()
-    assert ranking.write_ranking(eng, 2022, tmp_path).read_bytes() == first
+    assert ranking_workbook.write_ranking(eng, 2022, tmp_path).read_bytes() == first
     wb = openpyxl.load_workbook(path)
     ws = wb["年度考评排名"]
     by_unit = {ws.cell(r, 2).value: r for r in range(5, 21)}
@@ -101,11 +103,11 @@ def test_other_quarters_do_not_touch_the_ranking(sqlite_engine):
     with sqlite_engine.begin() as conn:
         _load(conn, 2022, _rows(2022))
         ranking.rank_year(conn, "2022Q4", SQL)
-        before = warehouse.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit")
-        warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q3"},
+        before = db.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit")
+        db.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q3"},
                                     [{**r, "quarter": "2022Q3"} for r in _rows(2022)])
         assert ranking.rank_year(conn, "2022Q3", SQL)["ranked"] is False
-        assert warehouse.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit") == before
+        assert db.fetch(conn, "SELECT * FROM ranking_unit_year ORDER BY unit") == before
         with pytest.raises(LookupError):
             ranking.rank_year(conn, "2023Q4", SQL)
 
@@ -131,7 +133,7 @@ def test_ranking_on_postgres(pg_engine):
         ranking.rank_year(conn, "2021Q4", SQL)
         _load(conn, 2022, rows)
         ranking.rank_year(conn, "2022Q4", SQL)
-    prev = {r["unit"]: r["rank"] for r in warehouse.fetch(pg_engine, "SELECT unit, rank FROM ranking_unit_year "
+    prev = {r["unit"]: r["rank"] for r in db.fetch(pg_engine, "SELECT unit, rank FROM ranking_unit_year "
                                                                      "WHERE year = 2021 AND rank IS NOT NULL")}
     assert_ranking_matches(pg_engine, 2022, prev)
 

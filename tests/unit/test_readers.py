@@ -1,4 +1,4 @@
-"""Unit tests for keyprojects.readers: one test per quirk of real files (docs/domain.md, docs/rules.md)."""
+"""Unit tests for keyprojects.ingest.readers: one test per quirk of real files (docs/domain.md, docs/rules.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 import xlwt
 
-from keyprojects import config, readers
-from keyprojects.readers import FileFault, read_file
+from keyprojects import config
+from keyprojects.ingest import readers
+from keyprojects.ingest.readers import FileFault, read_file
 
 DISPATCH_HEADER = ["序号", "项目名称", "县（市、区）", "建设性质", "总投资", "开工状态"]
 

@@ -4,7 +4,8 @@ import json
 
 import openpyxl
 
-from keyprojects import RULES, returns, warehouse
+from keyprojects import RULES, db
+from keyprojects.documents import returns
 
 
 def _row(list_name, file, sheet, rn, rule, field, value, cells):
@@ -35,8 +36,8 @@ def test_rows_go_to_their_sender_with_chinese_reasons(sqlite_engine, tmp_path):
              {"unit": "定襄县", "project_name": "辛", "nature": "新造", "seq": "3"}),
     ]
     with sqlite_engine.begin() as conn:
-        warehouse.replace_partition(conn, "raw_rows", {"quarter": "2022Q1"}, [r for r, _ in rows])
-        warehouse.replace_partition(conn, "rejected_rows", {"quarter": "2022Q1"}, [j for _, j in rows if j])
+        db.replace_partition(conn, "raw_rows", {"quarter": "2022Q1"}, [r for r, _ in rows])
+        db.replace_partition(conn, "rejected_rows", {"quarter": "2022Q1"}, [j for _, j in rows if j])
     stale = tmp_path / "2022Q1" / "退回清单" / "偏关县.xlsx"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
@@ -71,14 +72,14 @@ def test_units_written_with_the_province_and_city_prefix_go_to_their_unit(sqlite
              {"unit": "山西省 忻州市 繁峙县", "project_name": "丙"}),
     ]
     with sqlite_engine.begin() as conn:
-        warehouse.replace_partition(conn, "raw_rows", {"quarter": "2022Q1"}, [r for r, _ in rows])
-        warehouse.replace_partition(conn, "rejected_rows", {"quarter": "2022Q1"}, [j for _, j in rows if j])
+        db.replace_partition(conn, "raw_rows", {"quarter": "2022Q1"}, [r for r, _ in rows])
+        db.replace_partition(conn, "rejected_rows", {"quarter": "2022Q1"}, [j for _, j in rows if j])
     senders = {(r["file"], r["row_number"]): r["sender"] for r in returns.read_rejections(sqlite_engine, "2022Q1")}
     assert senders == {("代县.xlsx", 5): "代县", ("代县.xlsx", 6): "代县", ("繁峙.xlsx", 4): "繁峙县"}
 
 
 def test_every_rule_has_chinese_wording_and_the_report_shows_it():
-    from keyprojects.reports import _rule
+    from keyprojects.documents.validation_report import _rule
 
     for rule in RULES:
         assert returns.rule_label(rule)
@@ -88,15 +89,16 @@ def test_every_rule_has_chinese_wording_and_the_report_shows_it():
 
 
 def test_nothing_is_drafted_or_ranked_for_a_quarter_without_lists(sqlite_engine, tmp_path, monkeypatch):
-    from keyprojects import metrics, runtime
+    from keyprojects import runtime
+    from keyprojects.warehouse import models
 
     monkeypatch.setenv("KP_WAREHOUSE_URL", str(sqlite_engine.url))
     monkeypatch.setenv("KP_OUTPUT", str(tmp_path))
     with sqlite_engine.begin() as conn:
-        metrics.refresh_config_tables(conn, 2022)
-        warehouse.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q4"},
+        models.refresh_config_tables(conn, 2022)
+        db.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q4"},
                                     [{"quarter": "2022Q4", "unit": "忻府区", "unit_order": 0}])
     assert runtime.rank_year("2022Q4")["ranked"] is False
     assert runtime.draft_notice("2022Q4") is None
-    assert warehouse.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM ranking_unit_year")[0]["n"] == 0
+    assert db.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM ranking_unit_year")[0]["n"] == 0
     assert not any(tmp_path.rglob("*.docx"))

@@ -6,8 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
-from keyprojects import config, normalize, settings
-from keyprojects.readers import read_file
+from keyprojects import config, settings
+from keyprojects.ingest import normalize
+from keyprojects.ingest.readers import read_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,9 @@ compares like with like, 全市目标 says 无法判断, and the 制表日期 do
 import openpyxl
 import pytest
 
-from keyprojects import mart_checks, notice, warehouse
+from keyprojects import db
+from keyprojects.documents import notice
+from keyprojects.warehouse import mart_checks
 
 from .test_mart_checks import EXPECTATIONS
 from .test_metrics import SQL, build, load, stg
@@ -28,7 +30,7 @@ def quarter(engine, q="2022Q4", industrial=2700050.0, approval_date="2022-11-30"
 def test_the_draft_and_the_targets_sheet_show_the_same_yiyuan(engine_name, request):
     eng = request.getfixturevalue(engine_name)
     quarter(eng)
-    shown = warehouse.fetch(eng, "SELECT actual_shown FROM city_targets WHERE quarter = '2022Q4' "
+    shown = db.fetch(eng, "SELECT actual_shown FROM city_targets WHERE quarter = '2022Q4' "
                                  "AND indicator = 'industrial_investment' AND measure = 'amount'")[0]["actual_shown"]
     assert float(shown) == 270.01  # half away from zero in SQL
     text = "".join(notice.overview_sentences(notice.read_city(eng, "2022Q4"), "2022Q4"))
@@ -56,7 +58,7 @@ def test_staging_check_still_catches_a_cent(sqlite_engine):
 
 
 def test_targets_sheet_says_cannot_judge(sqlite_engine, tmp_path):
-    from keyprojects import bulletin
+    from keyprojects.documents import bulletin
 
     quarter(sqlite_engine)
     path = bulletin.write_bulletin(sqlite_engine, "2022Q4", tmp_path)
@@ -72,7 +74,7 @@ def test_tabulation_date_is_not_taken_from_a_row(engine_name, request):
     """A typo in one row (an approval dated 2029) does not move the 制表日期."""
     eng = request.getfixturevalue(engine_name)
     quarter(eng, approval_date="2029-12-01")
-    header = warehouse.fetch(eng, "SELECT data_cutoff, tabulated_on FROM bulletin_quarter WHERE quarter = '2022Q4'")[0]
+    header = db.fetch(eng, "SELECT data_cutoff, tabulated_on FROM bulletin_quarter WHERE quarter = '2022Q4'")[0]
     assert str(header["data_cutoff"])[:10] == "2022-12-31"
     assert str(header["tabulated_on"])[:10] == "2022-12-31"
 
@@ -80,11 +82,11 @@ def test_tabulation_date_is_not_taken_from_a_row(engine_name, request):
 def test_tabulation_date_is_the_runs_day_after_the_cutoff(sqlite_engine):
     import datetime as dt
 
-    from keyprojects import metrics
+    from keyprojects.warehouse import models
 
     quarter(sqlite_engine)
     for run_date, want in ((dt.date(2023, 1, 9), "2023-01-09"), (dt.date(2022, 6, 1), "2022-12-31")):
         with sqlite_engine.begin() as conn:
-            metrics.build_marts(conn, "2022Q4", SQL, run_id="t", run_date=run_date)
-        got = warehouse.fetch(sqlite_engine, "SELECT tabulated_on FROM bulletin_quarter WHERE quarter = '2022Q4'")
+            models.build_marts(conn, "2022Q4", SQL, run_id="t", run_date=run_date)
+        got = db.fetch(sqlite_engine, "SELECT tabulated_on FROM bulletin_quarter WHERE quarter = '2022Q4'")
         assert [r["tabulated_on"] for r in got] == [want]

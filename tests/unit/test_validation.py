@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from keyprojects import RULES, config, normalize, validation
+from keyprojects import RULES, config
+from keyprojects.ingest import normalize, validation
 
 FIELDS = [f.name for f in config.header_fields()]
 
@@ -172,7 +173,7 @@ def test_gx_runs_without_importing_altair_or_scipy_stats():
 
     code = (
         "import sys, pandas as pd\n"
-        "from keyprojects import validation\n"
+        "from keyprojects.ingest import validation\n"
         "r = validation.run_suite(pd.DataFrame({'x': [1.0, None]}), {'name': 's', 'expectations': [\n"
         "    {'type': 'expect_column_values_to_not_be_null', 'kwargs': {'column': 'x'}}]}, {})\n"
         "print(r.success, r.results[0].result['unexpected_count'],\n"

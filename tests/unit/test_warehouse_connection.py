@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from keyprojects import settings
-from keyprojects.warehouse import url_from_parts
+from keyprojects.db import url_from_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 

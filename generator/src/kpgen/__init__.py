@@ -15,7 +15,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from keyprojects import LISTS, normalize
+from keyprojects import LISTS
+from keyprojects.ingest import normalize
 
 from .build import build_quarter
 from .figures import figures

@@ -30,7 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from rapidfuzz import fuzz
 
-from keyprojects import config, normalize
+from keyprojects import config
+from keyprojects.ingest import normalize
 
 YIYUAN = 10000.0
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from keyprojects import config, normalize
+from keyprojects import config
+from keyprojects.ingest import normalize
 
 FULLWIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from keyprojects import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config, normalize
+from keyprojects import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, config
+from keyprojects.ingest import normalize
 
 from . import forms
 from .world import Entry, weighted

@@ -23,7 +23,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keyprojects import config, normalize
+from keyprojects import config
+from keyprojects.ingest import normalize
 
 # calendar arithmetic only; the 13710 deadlines (plus_month) are computed here independently
 from keyprojects.quarters import month_end, parse_month, shift_month

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from keyprojects import RULES, config, normalize
+from keyprojects import RULES, config
+from keyprojects.ingest import normalize
 
 from .layout import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, File, Row, Sheet
 

@@ -16,7 +16,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from keyprojects import config, normalize
+from keyprojects import config
+from keyprojects.ingest import normalize
 from keyprojects.quarters import parse_quarter, quarter_range  # noqa: F401  (re-exported for the generator)
 from keyprojects.quarters import quarter_end as _quarter_end_of
 

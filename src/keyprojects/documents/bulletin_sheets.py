@@ -1,0 +1,211 @@
+"""The bulletin's attached sheets: 漏报项目, 未入统项目, 全市目标 and 图表."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from keyprojects.documents import look
+from keyprojects.documents.bulletin_main import COL, FIRST_DATA_ROW, header_block
+
+
+def _write_list_sheet(ws: Worksheet, title: str, quarter: str, header: dict,
+                      headers: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple]], empty_text: str,
+                      footnote: str | None = None, unit_text: str = "单位：万元") -> None:
+    """A titled, printable table. Each row is a sequence of (value, number format[, attained]) cells;
+    an ``attained`` flag colours the cell green or red."""
+    ncols = len(headers)
+    ws.merge_cells(start_row=look.TITLE_ROW, start_column=1, end_row=look.TITLE_ROW, end_column=ncols)
+    look.put(ws, look.TITLE_ROW, 1, title, font=look.TITLE_FONT, alignment=Alignment(horizontal="center",
+            vertical="center"),
+        border=False)
+    ws.row_dimensions[look.TITLE_ROW].height = 30
+    header_block(ws, quarter, header, ncols, unit_text)
+    hr = 3
+    for j, (text, width) in enumerate(headers, start=1):
+        look.header_cell(ws, hr, j, text)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[hr].height = 28
+    r = hr + 1
+    if not rows:
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        look.put(ws, r, 1, empty_text, alignment=look.CENTER)
+    for values in rows:
+        longest = 0.0
+        for j, (value, fmt, *attained) in enumerate(values, start=1):
+            cell = look.put(ws, r, j, value, fmt, alignment=look.CENTER if j <= 2 or attained else None)
+            if fmt:
+                cell.number_format = fmt
+            if attained:
+                look.attained_style(cell, attained[0])
+            if isinstance(value, str):
+                longest = max(longest, look.row_height(value, headers[j - 1][1]))
+        ws.row_dimensions[r].height = max(18.0, longest)
+        r += 1
+    if footnote:
+        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
+        look.put(ws, r + 1, 1, footnote, font=look.NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
+            border=False)
+        ws.row_dimensions[r + 1].height = 27 if len(footnote) > 80 else 15
+    ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
+    look.print_setup(ws, f"{hr}:{hr}")
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size = 9
+
+
+# The 漏报 sheet's sections (docs/rules.md, '漏报, 退回待改, 待核实'): category -> heading
+MISSED_SECTIONS = (
+    ("missed", "一、漏报项目（计入漏报数）"),
+    ("returned", "二、退回待改项目（已报送但被退回，不计漏报，请尽快更正后重报）"),
+    ("unconfirmed", "三、待核实项目（本单位库中有名称相近项目，不计漏报，请核实）"),
+)
+LIBRARY_TITLES = {"reserve": "储备库", "dispatch": "调度库"}
+
+
+def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequence[dict], unit_key) -> None:
+    """One section per category, each numbered from 1; a 退回待改 row names the rejected library row
+    (library, file, row) in 备注, a 待核实 row its 疑似对应在库项目."""
+    ordered = sorted(missed, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
+                                            str(m.get("project_code") or "")))
+    ncols = 11
+    rows = []
+    for category, heading in MISSED_SECTIONS:
+        items = [m for m in ordered if (m.get("category") or "missed") == category]
+        rows.append([(f"{heading}：{len(items)}个", None)] + [(None, None)] * (ncols - 1))
+        for i, m in enumerate(items, start=1):
+            sim = look.as_number(m.get("candidate_similarity"))
+            remark = None
+            if category == "returned":
+                remark = (f"已在{LIBRARY_TITLES.get(m.get('returned_list'), m.get('returned_list') or '')}报送"
+                          f"（{m.get('returned_file')} 第{m.get('returned_row_number')}行），被退回")
+            rows.append([(i, look.COUNT), (m.get("unit"), None), (m.get("project_code"), None),
+                         (m.get("project_name"), None), (m.get("owner"), None),
+                         (look.as_number(m.get("total_investment")), look.AMOUNT), (m.get("sources"), None),
+                         (m.get("source_date"), None), (m.get("candidate_name"), None),
+                         (sim, look.RATE if sim else None), (remark, None)])
+    _write_list_sheet(ws, f"{look.CITY}工业重点项目漏报项目清单（{look.quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 25), ("项目名称", 40), ("建设单位", 28),
+                       ("总投资（万元）", 12), ("来源清单", 11), ("立项/签约日期", 12), ("疑似对应在库项目", 40),
+                       ("相似度", 8), ("备注", 30)], rows, "本季度无漏报项目",
+                      footnote="注：来源清单：签约=市商务局签约清单，立项=市行政审批局立项清单，能源=市能源局能源类清单；"
+                               "一个项目列一行，多个来源以顿号分隔。退回待改：本单位储备库/调度库中报送了该项目，但该行"
+                               "因数据问题被退回（见退回清单），不计漏报；待核实：本单位储备库/调度库中有名称相近"
+                               "（相似度≥90%）的项目，可能为同一项目名称填写不一致，请核实，不计漏报。"
+                               "未报送调度库的单位不计漏报。")
+
+
+def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregistered: Sequence[dict],
+                             unit_key) -> None:
+    ordered = sorted(unregistered, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
+                                                  str(m.get("project_code") or "")))
+    rows = [[(i, look.COUNT), (m.get("unit"), None), (m.get("project_code"), None), (m.get("project_name"), None),
+             (m.get("nature"), None), (m.get("status"), None), (m.get("start_date"), None),
+             (look.as_number(m.get("total_investment")), look.AMOUNT)]
+            for i, m in enumerate(ordered, start=1)]
+    _write_list_sheet(ws, f"{look.CITY}工业重点项目未入统项目清单（{look.quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("县（市、区）", 12), ("项目代码", 26), ("项目名称", 46), ("建设性质", 11),
+                       ("开工状态", 11), ("开工时间", 12), ("总投资（万元）", 14)], rows, "本季度无未入统项目",
+                      footnote="注：调度库中已开复工（新开工、续建、复工、竣工/投产）但未列入市统计局入统清单的项目。")
+
+
+def write_targets_sheet(ws: Worksheet, quarter: str, header: dict, targets: Sequence[dict]) -> None:
+    fmts = {"亿元": look.AMOUNT, "个": look.COUNT, "%": look.RATE}
+    rows = []
+    for i, t in enumerate(targets, start=1):
+        fmt = fmts.get(t.get("shown_unit"), look.AMOUNT)
+        attained = look.as_int(t.get("attained"))
+        measure = look.MEASURE_LABELS.get(t["measure"], t["measure"])
+        rows.append([(i, look.COUNT), (t.get("label") or t["indicator"], None), (measure, None),
+                     (look.as_number(t.get("target_shown")), fmt), (look.as_number(t.get("actual_shown")), fmt),
+                     ("无法判断" if attained is None else ("完成" if attained else "未完成"), None, attained),
+                     (look.as_number(t.get("progress")), look.RATE), (t.get("note"), None)])
+    _write_list_sheet(ws, f"{look.CITY}工业重点项目全市目标完成情况（{look.quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("指标", 30), ("口径", 10), ("目标", 12), ("实际", 12), ("是否完成", 9),
+                       ("完成进度", 9), ("说明", 30)],
+                      rows, "本年度未设全市目标（无目标配置）",
+                      footnote="注：实际值为截至本季度末的累计数，与通报表“全市合计”行一致；年度目标按全年计；"
+                               "完成进度=实际/目标（金额、个数）；空白表示无法计算；无法判断：数据不全（原因见说明），不作完成认定。",
+                      unit_text="金额单位：亿元")
+
+
+def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dict, n_units: int) -> None:
+    ncols = 16
+    ws.merge_cells(start_row=look.TITLE_ROW, start_column=1, end_row=look.TITLE_ROW, end_column=ncols)
+    look.put(ws, look.TITLE_ROW, 1, f"{look.CITY}工业重点项目建设情况图表（{look.quarter_label(quarter)}）",
+            font=look.TITLE_FONT,
+        alignment=Alignment(horizontal="center", vertical="center"), border=False)
+    header_block(ws, quarter, header, ncols, None)
+    if n_units == 0:
+        return
+    first, last = FIRST_DATA_ROW, FIRST_DATA_ROW + n_units - 1
+    # Unit names are text: categories as a string reference (set_categories would make a numRef).
+    cats = str(Reference(main, min_col=COL["unit"], min_row=first, max_row=last))
+
+    def categorise(chart) -> None:
+        for series in chart.series:
+            series.cat = AxDataSource(strRef=StrRef(f=cats))
+
+    growth = BarChart()
+    growth.type = "col"
+    growth.title = "各县（市、区）工业投资同比增速与目标增速"
+    growth.y_axis.title = "增速"
+    growth.y_axis.number_format = "0%"
+    growth.add_data(Reference(main, min_col=COL["industrial_growth"], min_row=first, max_row=last),
+                    titles_from_data=False)
+    categorise(growth)
+    growth.series[0].tx = SeriesLabel(v="工业投资同比增速")
+    target = LineChart()
+    target.add_data(Reference(main, min_col=COL["target_growth"], min_row=first, max_row=last), titles_from_data=False)
+    target.series[0].tx = SeriesLabel(v="目标增速")
+    target.series[0].marker.symbol = "dash"
+    target.series[0].marker.size = 12
+    target.series[0].graphicalProperties.line.noFill = True
+    target.series[0].marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    target.series[0].marker.graphicalProperties.line.solidFill = "C00000"  # visible over the bars
+    categorise(target)
+    growth += target
+    growth.x_axis.delete = False
+    growth.y_axis.delete = False
+    growth.x_axis.tickLblPos = "low"  # unit names below the plot, not across negative bars
+    growth.legend.position = "b"
+    growth.width, growth.height = 26, 10
+    ws.add_chart(growth, "A4")
+
+    # Horizontal bars: one unit per line, its label at the bar's end, so labels never overlap.
+    rate = BarChart()
+    rate.type = "bar"
+    rate.title = "各县（市、区）开复工率"
+    rate.y_axis.title = "开复工率"
+    rate.y_axis.number_format = "0%"
+    rate.y_axis.scaling.min = 0
+    rate.y_axis.scaling.max = 1.1
+    rate.y_axis.majorUnit = 0.2
+    rate.x_axis.scaling.orientation = "maxMin"  # the plan's order from top to bottom
+    rate.y_axis.crosses = "max"  # ... with the percentage axis at the bottom
+    rate.add_data(Reference(main, min_col=COL["start_rate"], min_row=first, max_row=last), titles_from_data=False)
+    rate.series[0].tx = SeriesLabel(v="开复工率")
+    categorise(rate)
+    rate.dataLabels = DataLabelList()
+    rate.dataLabels.showVal = True
+    rate.dataLabels.showSerName = False
+    rate.dataLabels.showCatName = False
+    rate.dataLabels.showLegendKey = False
+    rate.dataLabels.numFmt = "0.0%"
+    rate.dataLabels.position = "outEnd"
+    rate.gapWidth = 60
+    rate.x_axis.delete = False
+    rate.y_axis.delete = False
+    rate.legend = None
+    rate.width, rate.height = 26, 14
+    ws.add_chart(rate, "A26")
+
+    look.print_setup(ws, "")
+    ws.page_setup.fitToHeight = 1

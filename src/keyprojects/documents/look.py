@@ -1,0 +1,228 @@
+"""The look of the office's workbooks (bulletin, ranking, 退回清单, monthly dispatch): names and dates
+of a quarter, fonts and fills, safe cell writing, print set-up, titles, and deterministic bytes."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import math
+import zipfile
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from keyprojects.documents.files import restamp_zip
+from keyprojects.quarters import parse_quarter, quarter_end
+
+CITY = "忻州市"
+# the rows of a sheet's title block
+TITLE_ROW, SUBTITLE_ROW, HEADER_INFO_ROW, HEADER_ROW1, HEADER_ROW2 = 1, 2, 3, 4, 5
+CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+AMOUNT = "#,##0.00"
+COUNT = "0"
+RATE = "0.0%"
+
+MEASURE_LABELS = {"amount": "金额（亿元）", "growth": "增速", "count": "个数", "share": "占比"}
+
+# Characters that make a spreadsheet (or a CSV export of it) treat text as a formula.
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+FONT = "宋体"
+TITLE_FONT = Font(name="黑体", size=16, bold=True)
+SUBTITLE_FONT = Font(name=FONT, size=11)
+HEADER_FONT = Font(name=FONT, size=10, bold=True)
+BODY_FONT = Font(name=FONT, size=10)
+TOTAL_FONT = Font(name=FONT, size=10, bold=True)
+NOTE_FONT = Font(name=FONT, size=9)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+TOTAL_FILL = PatternFill("solid", fgColor="D9D9D9")
+GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
+GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")  # Excel's "good" green
+BAD_FILL = PatternFill("solid", fgColor="FFC7CE")   # Excel's "bad" red
+GOOD_FONT_COLOR = "006100"
+BAD_FONT_COLOR = "9C0006"
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+
+
+# --------------------------------------------------------------------------------------------
+# Names and dates
+
+
+def quarter_label(quarter: str) -> str:
+    """``2022Q1`` -> ``2022年第一季度``."""
+    y, n = parse_quarter(quarter)
+    return f"{y}年第{CN_QUARTER[n]}季度"
+
+
+def bulletin_filename(quarter: str) -> str:
+    return f"{CITY}工业重点项目{quarter_label(quarter)}通报.xlsx"
+
+
+def cutoff_label(quarter: str) -> str:
+    """``2022Q1`` -> ``截至2022年3月31日``."""
+    d = quarter_end(quarter)
+    return f"截至{d.year}年{d.month}月{d.day}日"
+
+
+def normal_quarter(quarter: str) -> str:
+    y, n = parse_quarter(quarter)
+    return f"{y}Q{n}"
+
+
+# --------------------------------------------------------------------------------------------
+# Safe cell writing
+
+
+def safe_text(value: object) -> str:
+    """Text for a cell: characters XML cannot hold removed (they would make the file unreadable)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
+        font: Font = BODY_FONT, alignment: Alignment | None = None, border: bool = True):
+    """Write one cell. Strings are always plain text (data_type 's'): never a formula, never a link.
+
+    openpyxl turns a string starting with '=' into a formula; forcing ``data_type = 's'`` after the
+    assignment stores it as a shared string instead, and ``quotePrefix`` keeps Excel from turning it
+    into a formula when somebody edits the cell.
+    """
+    cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        if value is not None:
+            raise ValueError(f"cell {cell.coordinate} lies inside a merged range")
+    elif value is None:
+        cell.value = None
+    elif isinstance(value, bool):
+        cell.value = int(value)
+    elif isinstance(value, (int, float)):
+        cell.value = value
+    else:
+        text = safe_text(value)
+        cell.value = text
+        cell.data_type = "s"
+        if text.startswith(FORMULA_LEAD):
+            cell.quotePrefix = True
+    fmt = number_format if number_format and not isinstance(cell.value, str) else None
+    align = alignment or (LEFT if isinstance(cell.value, str) else RIGHT)
+    # Setting a style attribute makes openpyxl hash the style object to find its index in the
+    # workbook; the same (prior style, font, alignment, border, format) always gives the same style
+    # indices, so they are worked out once per workbook and copied (long sheets have ~10^5 cells).
+    cache = ws.parent.__dict__.setdefault("_kp_style_cache", {})
+    prior = cell._style  # None on a merged cell never styled
+    key = (None if prior is None else tuple(prior), id(font), id(align), border, fmt)
+    hit = cache.get(key)
+    if hit is None:
+        if fmt:
+            cell.number_format = fmt
+        cell.font = font
+        cell.alignment = align
+        if border:
+            cell.border = BORDER
+        cache[key] = (copy.copy(cell._style), font, align)  # font and alignment kept alive: ids stay theirs
+    else:
+        cell._style = copy.copy(hit[0])
+    return cell
+
+
+def as_number(value: object) -> float | None:
+    """A figure from the warehouse as a float (None stays None; Decimal and NaN handled)."""
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def as_int(value: object) -> int | None:
+    f = as_number(value)
+    return None if f is None else int(round(f))
+
+
+def print_setup(ws: Worksheet, title_rows: str) -> None:
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.oddFooter.center.size = 9
+    ws.evenFooter.center.text = "第 &P 页 共 &N 页"
+
+
+def write_title(ws: Worksheet, text: str, subtitle_left: str, subtitle_right: str | None, ncols: int) -> None:
+    """A merged title row and a subtitle row (left text, optional right text); used by the monthly
+    dispatch workbook (dispatch_workbook.py)."""
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
+    put(ws, TITLE_ROW, 1, text, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
+        border=False)
+    ws.row_dimensions[TITLE_ROW].height = 30
+    if subtitle_right is None:
+        ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=ncols)
+        put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
+            border=False)
+        return
+    split = max(1, ncols // 2)
+    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=split)
+    put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
+        border=False)
+    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=split + 1, end_row=SUBTITLE_ROW, end_column=ncols)
+    put(ws, SUBTITLE_ROW, split + 1, subtitle_right, font=SUBTITLE_FONT,
+        alignment=Alignment(horizontal="right"), border=False)
+
+
+def header_cell(ws: Worksheet, row: int, col: int, text: str) -> None:
+    c = put(ws, row, col, text, font=HEADER_FONT, alignment=CENTER)
+    c.fill = HEADER_FILL
+
+
+def attained_style(cell, attained: int | None) -> None:
+    if attained is None:
+        return
+    good = bool(attained)
+    cell.fill = GOOD_FILL if good else BAD_FILL
+    f = cell.font
+    cell.font = Font(name=f.name, size=f.size, bold=f.bold, color=GOOD_FONT_COLOR if good else BAD_FONT_COLOR)
+
+
+def row_height(text: str, width: float, line: float = 15.0) -> float:
+    """A row height that shows wrapped text whole (Excel does not re-fit rows of generated files).
+
+    A CJK character takes about two width units of the column, a Latin letter or digit about one."""
+    units = sum(2.0 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
+    lines = max(1, math.ceil(units / max(1.0, width - 2)))
+    return max(18.0, line * lines + 4)
+
+
+def fixed_moment(quarter: str) -> dt.datetime:
+    """The file's created/modified stamp: the quarter's last day, so reruns give identical files."""
+    d = quarter_end(quarter)
+    return dt.datetime(d.year, d.month, d.day, 0, 0, 0)
+
+
+def workbook_bytes(wb: Workbook, moment: dt.datetime) -> bytes:
+    """The workbook as bytes with fixed document and zip timestamps (openpyxl's save() stamps now)."""
+    wb.properties.created = moment
+    wb.properties.modified = moment
+    wb.properties.creator = "keyprojects"
+    wb.properties.lastModifiedBy = "keyprojects"
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return restamp_zip(raw.getvalue(), moment)

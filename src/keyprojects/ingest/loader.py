@@ -1,0 +1,330 @@
+"""Read -> validate -> load for one list of one quarter (the unit of work of the quarterly DAG).
+
+The steps, one function each: ``discover`` -> ``read_list`` -> ``validate_list`` -> ``partition_rows``
+(pure: which row goes where) -> ``write_partition`` -> the caller's ``report``; ``load_list`` chains them.
+
+Nothing is lost: every row read is loaded (``stg_<list>``), rejected (``rejected_rows``) or skipped
+(``skipped_rows``), and all of them are kept in ``raw_rows``; every file is in ``load_audit``.
+The (quarter, list) partition of each table is replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from keyprojects import LISTS, RULES, db
+from keyprojects.ingest import staging, validation
+from keyprojects.ingest.readers import FileFault, FileRead, read_file, sha256_of
+from keyprojects.ingest.staging import COLUMNS as STAGING_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# a list is read, validated and written this many data rows at a time (whole files; see read_parts):
+# memory holds one part, and each part pays GX's fixed cost of a validation (~0.5 s) once
+PART_ROWS = 50_000
+
+
+@dataclass
+class ListLoad:
+    """What a list's load did; also returned to Airflow as the task's XCom (``as_dict``)."""
+    quarter: str
+    list: str
+    status: str                      # loaded | missing | failed (some file failed)
+    files: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_skipped: dict[str, int] = field(default_factory=dict)
+    rows_rejected: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def list_files(inbox: Path, quarter: str, list_name: str) -> tuple[list[Path], list[Path]] | None:
+    """The list's data files in read order and the other files found beside them (not read, but
+    reported), or None when its folder has not arrived. Hidden files and Excel lock files (~$…) are
+    not files of the list."""
+    folder = Path(inbox) / quarter / list_name
+    if not folder.is_dir():
+        return None
+    found = sorted(
+        (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("~$")
+         and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
+        key=lambda p: p.relative_to(folder).as_posix(),
+    )
+    return ([p for p in found if p.suffix.lower() in DATA_SUFFIXES],
+            [p for p in found if p.suffix.lower() not in DATA_SUFFIXES])
+
+
+@dataclass
+class Arrival:
+    """What the discover step found for a list: its folder, its data files (None when the folder has not
+    arrived) and the other files beside them."""
+    folder: Path
+    files: list[Path] | None
+    others: list[Path]
+
+
+@dataclass
+class ListRead:
+    """What the read step gave: the files read, the files that failed as a whole (name, sha256, fault)
+    and the files that are not lists (name, sha256). ``files_found`` is None when the folder has not
+    arrived, else the number of data files."""
+    folder: str
+    files_found: int | None
+    reads: list[FileRead] = field(default_factory=list)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Partition:
+    """The rows of one (quarter, list) partition of each table the load replaces."""
+    staged: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    raw: list[dict] = field(default_factory=list)
+    audit: list[dict] = field(default_factory=list)
+
+
+def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
+    """Step 1: the list's folder and files (see ``list_files``)."""
+    found = list_files(inbox, quarter, list_name)
+    files, others = found if found is not None else (None, [])
+    return Arrival(folder=Path(inbox) / quarter / list_name, files=files, others=others)
+
+
+def read_list(arrival: Arrival, list_name: str) -> ListRead:
+    """Step 2: read every data file; a whole-file fault is kept with the file's name and checksum."""
+    parts = list(read_parts(arrival, list_name, part_rows=None))
+    out = parts[0]
+    for part in parts[1:]:
+        out.reads += part.reads
+        out.failed += part.failed
+    return out
+
+
+def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_ROWS) -> Iterator[ListRead]:
+    """Step 2, a part at a time: the files in read order, grouped into parts of at least ``part_rows``
+    data rows (the last may hold fewer; None: one part). The first part carries the files that are not
+    lists and ``files_found``; a whole-file fault is kept with the file's name and checksum."""
+    def rel(path: Path) -> str:
+        return path.relative_to(arrival.folder).as_posix()
+
+    def new_part(first: bool) -> ListRead:
+        return ListRead(folder=str(arrival.folder), files_found=None if arrival.files is None else len(arrival.files),
+                        ignored=[(rel(p), sha256_of(p)) for p in arrival.others] if first else [])
+
+    part, rows = new_part(True), 0
+    for path in arrival.files or ():
+        try:
+            read = read_file(path, list_name, display_name=rel(path))
+        except FileFault as fault:
+            part.failed.append((rel(path), sha256_of(path), str(fault)))
+            continue
+        part.reads.append(read)
+        rows += len(read.frame)
+        if part_rows is not None and rows >= part_rows:
+            yield part
+            part, rows = new_part(False), 0
+    if part.reads or part.failed or part.ignored or not arrival.files:
+        yield part
+
+
+def validate_list(read: ListRead, list_name: str, expectations_dir: Path,
+                  seen: validation.Seen | None = None
+                  ) -> tuple[pd.DataFrame | None, validation.Verdict]:
+    """Step 3: the rows of all files read, in read order, and the verdict of the list's suite on them
+    (``seen``: the projects of the list's earlier parts, see ``validation.validate``)."""
+    frames = [r.frame for r in read.reads if len(r.frame)]
+    if not frames:
+        return None, validation.Verdict()
+    import pandas as pd
+
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame, validation.validate(frame, list_name, expectations_dir, seen=seen)
+
+
+def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataFrame | None,
+                   verdict: validation.Verdict, *, run_id: str | None = None, loaded_at: str | None = None,
+                   part: Partition | None = None) -> tuple[ListLoad, Partition]:
+    """Step 4 (pure): every row read goes to exactly one of staged / rejected / skipped, and all of them to
+    raw; every file (and a missing list) gets its audit row. Returns the load's summary and the rows
+    (appended to ``part``'s lists when given: ``load_list`` passes lists that write as they fill)."""
+    out = ListLoad(quarter=quarter, list=list_name, status="loaded")
+    part = Partition() if part is None else part
+    base = {"quarter": quarter, "list": list_name, "run_id": run_id}
+
+    def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
+                  loaded: int = 0, rejected: int = 0, skipped: int = 0) -> dict:
+        return {**base, "file": file, "sha256": sha256, "status": status, "rows_read": read, "rows_loaded": loaded,
+                "rows_rejected": rejected, "rows_skipped": skipped, "message": message, "loaded_at": loaded_at}
+
+    for name, sha in read.ignored:
+        out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
+        part.audit.append(audit_row(name, sha, "ignored", out.warnings[-1]))
+    if not read.files_found:
+        out.status = "missing"
+        why = "folder not found" if read.files_found is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
+        out.errors.append(f"list {list_name} for {quarter} has not arrived ({read.folder}: {why})")
+        part.audit.append(audit_row("", None, "missing", out.errors[-1]))
+    for name, sha, fault in read.failed:
+        out.status = "failed"
+        out.errors.append(f"{quarter}/{list_name}/{fault}")
+        part.audit.append(audit_row(name, sha, "failed", fault))
+
+    sha = {r.file: r.sha256 for r in read.reads}
+    per_file = {r.file: {"loaded": 0, "rejected": 0} for r in read.reads}
+    columns = list(frame.columns) if frame is not None else []
+    raw_cols = [c for c in columns if c.endswith("_raw")]
+    raw_names = [c[:-4] for c in raw_cols]
+    staged_cols = [c for c in STAGING_COLUMNS if c in columns]
+    # column by column into plain Python values (tolist), then row by row: no per-row dict of 50 keys
+    values = {c: [v if v is None or v.__class__ is str else clean_cell(v) for v in frame[c].tolist()]
+              for c in {*raw_cols, *staged_cols}} if columns else {}
+    files = frame["_file"].tolist() if columns else []
+    sheets = frame["_sheet"].tolist() if columns else []
+    rownums = frame["_row"].tolist() if columns else []
+    raw_rows = zip(*(values[c] for c in raw_cols), strict=True) if raw_cols else ((),) * len(files)
+    staged_rows = zip(*(values[c] for c in staged_cols), strict=True) if staged_cols else ((),) * len(files)
+    blank = dict.fromkeys(STAGING_COLUMNS)
+    for i, (file, raw_vals, staged_vals) in enumerate(zip(files, raw_rows, staged_rows, strict=True)):
+        lineage = {"file": file, "sheet": sheets[i], "row_number": int(rownums[i])}
+        rule = verdict.rule(i)
+        cells = {n: v for n, v in zip(raw_names, raw_vals, strict=True) if v is not None}
+        part.raw.append({**base, **lineage, "disposition": "rejected" if rule else "loaded", "reason": rule,
+                         "cells": json.dumps(cells, ensure_ascii=False), "sha256": sha[file]})
+        if rule:
+            part.rejected.append({**base, **lineage, **validation.rejection(frame, i, verdict)})
+            per_file[file]["rejected"] += 1
+            out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
+        else:
+            staged = dict(zip(staged_cols, staged_vals, strict=True))
+            part.staged.append({**blank, **staged, **lineage, "quarter": quarter, "sha256": sha[file],
+                                "run_id": run_id})
+            per_file[file]["loaded"] += 1
+    for r in read.reads:
+        for s in r.skipped:
+            part.skipped.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
+                                 "reason": s.reason, "text": s.text})
+            part.raw.append({**base, "file": s.file, "sheet": s.sheet, "row_number": s.row_number,
+                             "disposition": "skipped", "reason": s.reason,
+                             "cells": json.dumps({"text": s.text}, ensure_ascii=False), "sha256": r.sha256})
+            out.rows_skipped[s.reason] = out.rows_skipped.get(s.reason, 0) + 1
+        notes = "; ".join(f"sheet {k} ignored: {v}" for k, v in r.ignored_sheets.items()) or None
+        n_skip = len(r.skipped)
+        part.audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read,
+                                    loaded=per_file[r.file]["loaded"], rejected=per_file[r.file]["rejected"],
+                                    skipped=n_skip))
+        out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
+        out.rows_read += r.rows_read
+    out.rows_loaded = sum(n["loaded"] for n in per_file.values())
+    out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
+    return out, part
+
+
+def write_partition(engine: Engine, quarter: str, list_name: str, part: Partition) -> None:
+    """Step 5: replace the (quarter, list) partition of every table in one transaction."""
+    where = {"quarter": quarter, "list": list_name}
+    with engine.begin() as conn:
+        db.replace_partition(conn, staging.table(list_name), {"quarter": quarter}, part.staged)
+        db.replace_partition(conn, "rejected_rows", where, part.rejected)
+        db.replace_partition(conn, "skipped_rows", where, part.skipped)
+        db.replace_partition(conn, "raw_rows", where, part.raw)
+        db.replace_partition(conn, "load_audit", where, part.audit)
+
+
+def clean_cell(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    return v
+
+
+def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expectations_dir: Path,
+              run_id: str | None = None, loaded_at: str | None = None, report: Callable | None = None,
+              part_rows: int | None = PART_ROWS) -> ListLoad:
+    """Read every file of the list, validate the rows and replace the (quarter, list) partition:
+    discover -> read -> validate -> partition rows -> write -> report.
+
+    The list goes through those steps a part at a time (files in read order, ``part_rows`` data rows or
+    more per part; see ``read_parts``), all parts inside one transaction that first deletes the
+    partition: memory holds one part, never the whole list, and the warehouse sees all or nothing."""
+    if list_name not in LISTS:
+        raise ValueError(f"unknown list {list_name!r}")
+    arrival = discover(inbox, quarter, list_name)
+    out: ListLoad | None = None
+    verdict = validation.Verdict()       # the parts' GX results, for the report
+    rejected: list[dict] = []            # for the report
+    seen = validation.Seen()
+    where = {"quarter": quarter, "list": list_name}
+    tables = {"staged": staging.table(list_name), "rejected": "rejected_rows",
+              "skipped": "skipped_rows", "raw": "raw_rows", "audit": "load_audit"}
+    with engine.begin() as conn:
+        for key, table in tables.items():
+            db.replace_partition(conn, table, {"quarter": quarter} if key == "staged" else where, [])
+        sink = Partition(**{key: _Writing(conn, table) for key, table in tables.items()})
+        sink.rejected.keep = rejected
+        for read in read_parts(arrival, list_name, part_rows):
+            frame, part_verdict = validate_list(read, list_name, expectations_dir, seen=seen)
+            load, _ = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
+                                     loaded_at=loaded_at, part=sink)
+            del frame, read  # before the next part is read
+            out = load if out is None else _merge(out, load)
+            verdict.results += part_verdict.results
+        for rows in vars(sink).values():
+            rows.flush()
+    if report is not None:  # step 6: the list's report, written by the caller's writer (a document)
+        out.report = str(report(out, verdict, rejected, run_id))
+    return out
+
+
+class _Writing(list):
+    """Rows bound for one table, inserted (in the caller's transaction) every ``every`` rows: a part's
+    rows are never all in memory at once. ``keep``, if set, also keeps every row (the report's)."""
+
+    def __init__(self, conn, table: str, every: int = 2000):
+        super().__init__()
+        self.conn, self.table, self.every, self.keep = conn, table, every, None
+
+    def append(self, row: dict) -> None:
+        super().append(row)
+        if self.keep is not None:
+            self.keep.append(row)
+        if len(self) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        db.insert_rows(self.conn, self.table, self)
+        self.clear()
+
+
+def _merge(a: ListLoad, b: ListLoad) -> ListLoad:
+    """The summary of two parts of one list's load (``b`` read after ``a``)."""
+    if b.status == "failed":
+        a.status = "failed"
+    a.files += b.files
+    a.rows_read += b.rows_read
+    a.rows_loaded += b.rows_loaded
+    for k, v in b.rows_skipped.items():
+        a.rows_skipped[k] = a.rows_skipped.get(k, 0) + v
+    rejected = {k: a.rows_rejected.get(k, 0) + b.rows_rejected.get(k, 0) for k in RULES}
+    a.rows_rejected = {k: v for k, v in rejected.items() if v}
+    a.errors += b.errors
+    a.warnings += b.warnings
+    return a

@@ -1,0 +1,88 @@
+"""``python -m keyprojects.cli status [QUARTER]``: a quarter's state from the warehouse's own records.
+
+Per quarter: the lists and unit libraries arrived and missing with receipt times (``inbox_arrivals``,
+written when the run stopped waiting; before any run, the inbox itself), rows rejected per list
+(``load_audit``), the last run and its state (``run_history``: the package does not read Airflow's
+database; a run killed before its end stays ``running`` there — Airflow's UI has the last word),
+open alerts and the bulletin's path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from keyprojects import LISTS, db
+from keyprojects.ingest import arrivals
+from keyprojects.operations import alerts, history
+
+
+def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> dict:
+    rows = db.fetch(engine, """
+        select list, unit, status, files, first_received, last_received, deadline, run_id
+        from inbox_arrivals where quarter = :q""", q=quarter)
+    source = "recorded by the last run"
+    if not rows:   # no run yet: look at the inbox (names only, no reading)
+        source = "inbox now (no run has recorded arrivals)"
+        for name, files in arrivals.quarter_files(inbox, quarter).items():
+            times = sorted(f.mtime for f in files)
+            rows.append({"list": name, "unit": None, "status": "arrived" if files else "missing",
+                         "files": len(files), "first_received": times[0] if times else None,
+                         "last_received": times[-1] if times else None, "deadline": None, "run_id": None})
+    rejected = {r["list"]: r for r in db.fetch(engine, """
+        select list, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+               sum(rows_rejected) as rows_rejected
+        from load_audit where quarter = :q group by list""", q=quarter)}
+    bulletins = sorted((Path(output) / quarter).glob("*.xlsx"))
+    return {
+        "quarter": quarter,
+        "arrivals_source": source,
+        "deadline": next((r["deadline"] for r in rows if r["deadline"]), None),
+        "lists": [r for r in rows if r["unit"] is None],
+        "units_missing": [r for r in rows if r["unit"] is not None and r["status"] == "missing"],
+        "units_arrived": [r for r in rows if r["unit"] is not None and r["status"] == "arrived"],
+        "rejected": rejected,
+        "last_run": history.last_run(engine, quarter),
+        "open_alerts": alerts.open_alerts(engine, quarter=quarter),
+        "bulletin": str(bulletins[0]) if bulletins else None,
+    }
+
+
+def known_quarters(engine: Engine, inbox: Path) -> list[str]:
+    qs = {r["quarter"] for r in db.fetch(engine, "select distinct quarter from run_history")}
+    qs |= {r["quarter"] for r in db.fetch(engine, "select distinct quarter from load_audit")}
+    if Path(inbox).is_dir():
+        qs |= {p.name for p in Path(inbox).iterdir() if p.is_dir() and arrivals.quarters._Q.match(p.name)}
+    return sorted(qs)
+
+
+def render(st: dict) -> str:
+    out = [f"== {st['quarter']}  (arrivals: {st['arrivals_source']}"
+           + (f"; deadline {st['deadline']})" if st["deadline"] else ")")]
+    out.append(f"  {'list':11} {'status':8} {'files':>5}  {'last received (UTC)':25} {'read':>6} "
+               f"{'loaded':>6} {'rejected':>8}")
+    order = {n: i for i, n in enumerate(LISTS)}
+    for r in sorted(st["lists"], key=lambda r: order.get(r["list"], 99)):
+        a = st["rejected"].get(r["list"], {})
+        out.append(f"  {r['list']:11} {r['status']:8} {r['files']:>5}  {r['last_received'] or '-':25} "
+                   f"{a.get('rows_read', '-')!s:>6} {a.get('rows_loaded', '-')!s:>6} "
+                   f"{a.get('rows_rejected', '-')!s:>8}")
+    if st["units_arrived"] or st["units_missing"]:
+        for lib in arrivals.UNIT_LISTS:
+            got = [u for u in st["units_arrived"] if u["list"] == lib]
+            miss = [u["unit"] for u in st["units_missing"] if u["list"] == lib]
+            last = max((u["last_received"] for u in got), default=None)
+            out.append(f"  {lib} libraries: {len(got)} units arrived (latest {last or '-'}); missing: "
+                       f"{', '.join(miss) or 'none'}")
+    run = st["last_run"]
+    out.append("  last run: " + (f"{run['run_id']} {run['state']} (started {run['started_at']}, finished "
+                                 f"{run['finished_at'] or '-'})" if run else "none recorded"))
+    if run and run["state"] == "failed" and run["message"]:
+        out.append(f"    {run['message'].splitlines()[0][:200]}")
+    out.append(f"  open alerts: {len(st['open_alerts'])}")
+    for a in st["open_alerts"]:
+        what = " ".join(x for x in (a["list"], a["unit"], a["file"], a["task_id"]) if x)
+        out.append(f"    {a['created_at']} {a['kind']:18} {what}")
+    out.append(f"  bulletin: {st['bulletin'] or 'not published'}")
+    return "\n".join(out)
