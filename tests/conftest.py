@@ -87,3 +87,9 @@ def airflow_db():
     proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
     assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
     return _AF_HOME
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first (those that start Airflow's services as subprocesses: minutes each),
+    so that under pytest-xdist they run beside the rest instead of after it."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("services") else 1)
