@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -306,7 +307,7 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
     from pyinstrument import Profiler
 
     from keyprojects import LISTS, db, quarters
-    from keyprojects.documents import bulletin, notice, ranking_workbook, returns
+    from keyprojects.documents import bulletin, notice, ranking_workbook, returns, validation_report
     from keyprojects.ingest import loader, validation
     from keyprojects.warehouse import models, ranking, schema
 
@@ -328,7 +329,9 @@ def profile(inbox: Path, work: Path, rows: int) -> dict:
         e := db.make_engine(f"sqlite:///{db_path}"), schema.ensure_schema(e, ROOT / "include" / "sql"))[0])
     for name in LISTS:
         step(f"load_list {name}", loader.load_list, eng, inbox, QUARTER, name,
-             expectations_dir=ROOT / "expectations", report_dir=work / f"profile-out-{rows}" / "validation")
+             expectations_dir=ROOT / "expectations",
+             report=functools.partial(validation_report.write_validation_report,
+                                      work / f"profile-out-{rows}" / "validation"))
 
     def marts():
         with eng.begin() as conn:

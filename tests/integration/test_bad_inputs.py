@@ -330,7 +330,7 @@ def test_bad_input(name, tmp_path, monkeypatch, sqlite_engine, expectations_dir)
 
 _BIG_SCRIPT = textwrap.dedent("""
     import gc, json, sys, psutil
-    from keyprojects.readers import read_file
+    from keyprojects.ingest.readers import read_file
     proc = psutil.Process()
     gc.collect()
     before = proc.memory_info().rss

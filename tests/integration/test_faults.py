@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from keyprojects import db, runtime
 from keyprojects.ingest import loader, staging
+from keyprojects.warehouse import schema
 
 from . import badfiles as b
 
@@ -44,12 +45,12 @@ def new_warehouse(request, tmp_path):
         if admin is None:
             url = f"sqlite:///{tmp_path / f'wh{len(made)}.db'}"
         else:
-            schema = f"kp_fault_{uuid.uuid4().hex[:10]}"
+            schema_name = f"kp_fault_{uuid.uuid4().hex[:10]}"
             with admin.begin() as c:
-                c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+                c.exec_driver_sql(f'CREATE SCHEMA "{schema_name}"')
             sep = "&" if "?" in PG_URL else "?"
-            url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-            made.append(schema)
+            url = f"{PG_URL}{sep}options=-csearch_path%3D{schema_name}"
+            made.append(schema_name)
         eng = db.make_engine(url)
         schema.ensure_schema(eng, SQL)
         if admin is None:
@@ -63,8 +64,8 @@ def new_warehouse(request, tmp_path):
         eng.dispose()
     if admin is not None:
         with admin.begin() as c:
-            for schema in made:
-                c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            for schema_name in made:
+                c.exec_driver_sql(f'DROP SCHEMA "{schema_name}" CASCADE')
         admin.dispose()
 
 

@@ -4,6 +4,7 @@ rerun leaves the tables as one run does."""
 import pytest
 
 from keyprojects import LISTS
+from keyprojects.documents import validation_report
 from keyprojects.ingest import loader
 from kpgen import generate
 
@@ -56,10 +57,20 @@ def test_a_list_loaded_a_file_at_a_time_equals_one_load(sqlite_engine, inbox, ex
     kw = {"expectations_dir": expectations_dir, "run_id": "r", "loaded_at": "2022-07-01T00:00:00+00:00"}
     for name in LISTS:
         whole = loader.load_list(sqlite_engine, root, "2022Q2", name, part_rows=None,
-                                   report_dir=tmp_path / "whole", **kw)
-        parts = loader.load_list(other, root, "2022Q2", name, part_rows=1, report_dir=tmp_path / "parts", **kw)
+                                   report=report(tmp_path / "whole"), **kw)
+        parts = loader.load_list(other, root, "2022Q2", name, part_rows=1,
+                                 report=report(tmp_path / "parts"), **kw)
         assert {**parts.as_dict(), "report": None} == {**whole.as_dict(), "report": None}
         assert parts.report and loader.Path(parts.report).is_file()
     for t in TABLES:
         assert table_snapshot(other, t, "2022Q2") == table_snapshot(sqlite_engine, t, "2022Q2"), t
     assert_matches_truth(other, truth["2022Q2"])
+
+
+def report(folder):
+    """The validation report's writer into ``folder``, as runtime.load_list hands it to the loader
+    (None: no report)."""
+    if folder is None:
+        return None
+    return lambda load, verdict, rejected, run_id: validation_report.write_validation_report(
+        folder, load, verdict, rejected, run_id)

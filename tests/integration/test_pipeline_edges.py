@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from keyprojects import db, runtime
+from keyprojects.documents import validation_report
 from keyprojects.ingest import loader
 
 
@@ -24,7 +25,7 @@ def write_reserve(path, rows, header=("序号", "项目名称", "县（市、区
 
 def load(engine, inbox, list_name, expectations_dir, tmp_path=None):
     return loader.load_list(engine, inbox, "2022Q1", list_name, expectations_dir=expectations_dir, run_id="r",
-                              loaded_at="t", report_dir=tmp_path)
+                              loaded_at="t", report=report(tmp_path))
 
 
 def test_missing_list_is_reported_not_empty(sqlite_engine, tmp_path, expectations_dir):
@@ -124,3 +125,12 @@ def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
         schema.ensure_schema(eng, sql)
     assert schema.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
     assert sa.inspect(eng).has_table("int_project_rows")
+
+
+def report(folder):
+    """The validation report's writer into ``folder``, as runtime.load_list hands it to the loader
+    (None: no report)."""
+    if folder is None:
+        return None
+    return lambda load, verdict, rejected, run_id: validation_report.write_validation_report(
+        folder, load, verdict, rejected, run_id)

@@ -37,7 +37,8 @@ def test_staging_tables_follow_the_one_column_set_postgres(pg_engine):
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "include" / "sql"
-PREVIOUS_RELEASE_DDL = ROOT / "src" / "keyprojects" / "migrations" / "versions" / "0001_release_00fce12.sql"
+MIGRATIONS = ROOT / "src" / "keyprojects" / "warehouse" / "migrations"
+PREVIOUS_RELEASE_DDL = MIGRATIONS / "versions" / "0001_release_00fce12.sql"
 
 DATA = {
     "stg_dispatch": {"quarter": "2022Q1", "file": "a.xlsx", "sheet": "S", "row_number": 3, "sha256": "x",
@@ -112,21 +113,21 @@ def test_upgrade_keeps_the_data_of_the_previous_release_postgres(tmp_path):
     from tests.conftest import PG_URL, _pg_admin_engine
 
     admin = _pg_admin_engine()
-    schema = f"kp_mig_{uuid.uuid4().hex[:10]}"
+    schema_name = f"kp_mig_{uuid.uuid4().hex[:10]}"
     with admin.begin() as c:
-        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema_name}"')
     sep = "&" if "?" in PG_URL else "?"
-    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema_name}")
     try:
         _check_upgrade(eng, tmp_path)
-        with admin.connect() as c:  # everything went into the search_path's schema
+        with admin.connect() as c:  # everything went into the search_path's schema_name
             tables = {r[0] for r in c.exec_driver_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))}
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema_name,))}
         assert {migrations.VERSION_TABLE, "stg_dispatch", "extra_table"} <= tables
     finally:
         eng.dispose()
         with admin.begin() as c:
-            c.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            c.exec_driver_sql(f'DROP SCHEMA "{schema_name}" CASCADE')
         admin.dispose()
 
 
