@@ -25,7 +25,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -678,16 +678,18 @@ def build_document(quarter: str, city: dict, units: list[dict], problems: dict,
 
     # 版记: 抄送, then 印发机关 and 印发日期 between lines, at the end of the last page
     _page_break(doc)
-    for _ in range(10):
+    for _ in range(19):  # 22 lines a page: the 版记 on its last lines
         _para(doc, indent=False)
     p = _para(doc, indent=False, size=NOTE_SIZE)
     p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(NOTE_SIZE)
     _run(p, "抄送：" + "，".join(settings["copy_to"]) + "。", size=NOTE_SIZE)
     _border(p, "top", 12)
     _border(p, "bottom", 4)
-    p = _para(doc, indent=False, size=NOTE_SIZE, align=WD_ALIGN_PARAGRAPH.DISTRIBUTE)
+    p = _para(doc, indent=False, size=NOTE_SIZE, align=WD_ALIGN_PARAGRAPH.LEFT)
     p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(NOTE_SIZE)
-    _run(p, (settings.get("printed_by") or issuer) + "　　", size=NOTE_SIZE)
+    text_width = section.page_width - section.left_margin - section.right_margin
+    p.paragraph_format.tab_stops.add_tab_stop(text_width - Pt(NOTE_SIZE * 2), WD_TAB_ALIGNMENT.RIGHT)
+    _run(p, (settings.get("printed_by") or issuer) + "\t", size=NOTE_SIZE)
     _run(p, f"{signing}年　月　日", size=NOTE_SIZE, highlight=True)
     _run(p, "印发", size=NOTE_SIZE)
     _border(p, "bottom", 12)
