@@ -32,7 +32,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("seq", None, "序号", "count", 5),
-    Column("unit", None, "县（市、区）", "text", 14),
+    Column("unit", None, "县（市、区）", "text", 17),
     Column("dispatch_projects", "调度库项目", "个数", "count", 7),
     Column("dispatch_total_investment", "调度库项目", "总投资", "amount", 12),
     Column("industrial_investment", "工业投资", "本年累计", "amount", 11),
@@ -209,7 +209,7 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
             look.header_cell(ws, look.HEADER_ROW2, j, COLUMNS[j - 1].header)
         col = end + 1
     ws.row_dimensions[look.HEADER_ROW1].height = 20
-    ws.row_dimensions[look.HEADER_ROW2].height = 28
+    ws.row_dimensions[look.HEADER_ROW2].height = max(28.0, *(look.row_height(c.header, c.width) for c in COLUMNS))
 
     r = FIRST_DATA_ROW
     for i, row in enumerate(units, start=1):

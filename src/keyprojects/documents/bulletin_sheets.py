@@ -143,6 +143,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
     look.put(ws, look.TITLE_ROW, 1, f"{look.CITY}工业重点项目建设情况图表（{look.quarter_label(quarter)}）",
             font=look.TITLE_FONT,
         alignment=Alignment(horizontal="center", vertical="center"), border=False)
+    ws.row_dimensions[look.TITLE_ROW].height = 30
     header_block(ws, quarter, header, ncols, None)
     if n_units == 0:
         return

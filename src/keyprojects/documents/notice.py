@@ -382,7 +382,8 @@ def problem_paragraphs(p: dict) -> list[tuple[str, str]]:
     elif p["growth_not_computable"]:
         out.append(("（一）工业投资增速暂无法对照目标。", "部分单位因缺少上年同期入统数据，工业投资增速暂无法对照目标。"))
     else:
-        out.append(("（一）工业投资增速均达到目标。", "有增速目标的单位工业投资增速均达到目标。"))
+        out.append(("（一）工业投资增速均达到目标。",
+                    "有增速目标的单位工业投资增速均达到目标。"))
     out.append(("（二）部分单位漏报项目较多。", f"漏报项目较多的有：{_names(p['most_missed'])}。")
                if p["most_missed"] else ("（二）漏报项目。", "本季度未发现漏报项目。"))
     out.append(("（三）部分开复工项目未规范入统。", f"开复工项目未入统较多的有：{_names(p['most_unregistered'])}。")
@@ -525,7 +526,6 @@ TABLE_WIDTHS_CM = (0.9, 2.3, 1.2, 1.5, 1.5, 1.6, 1.3, 1.5, 1.5, 1.1, 1.1)
 
 
 def _cell(cell, text: str, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
-    cell.text = ""
     p = cell.paragraphs[0]
     p.alignment = align
     _font(p.add_run(text), BODY_FONT, TABLE_FONT_SIZE, bold)

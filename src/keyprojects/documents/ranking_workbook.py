@@ -105,7 +105,8 @@ def build_workbook(rows: list[dict], year: int, m: Method) -> Workbook:
         ws.column_dimensions[get_column_letter(col)].width = 12 if _in_points(ind) else 9
         ws.column_dimensions[get_column_letter(col + 1)].width = 8
         col += 2
-    tail = [("漏报项目（个）", 8), ("漏报扣分（分）", 8), ("总得分（分）", 8), ("上年位次", 7), ("位次变化", 9), ("说明", 34)]
+    tail = [("漏报项目（个）", 8), ("漏报扣分（分）", 8), ("总得分（分）", 8), ("上年位次", 7), ("位次变化", 9),
+            ("说明", 34)]
     for text, width in tail:
         ws.merge_cells(start_row=h1, start_column=col, end_row=h2, end_column=col)
         look.header_cell(ws, h1, col, text)

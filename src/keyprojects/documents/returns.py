@@ -168,8 +168,11 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
                f"{look.quarter_label(quarter)}，{look.cutoff_label(quarter)}；以下各行未被接收，请按“修改建议”更正，"
                f"于{deadline}（重报截止日期）前重新报送",
                f"{office.issuing_body()}　{office.contact()}", ncols)
-        ws.row_dimensions[2].height = max(look.row_height(ws.cell(2, 1).value, ORIGINAL_WIDTH), 30)
-        for col in (1, ncols // 2 + 1):
+        half = max(1, ncols // 2)
+        widths = (sum(w for _, w in heads[:half]), sum(w for _, w in heads[half:]))
+        ws.row_dimensions[2].height = max(look.row_height(ws.cell(2, 1).value, widths[0]),
+                                          look.row_height(ws.cell(2, half + 1).value, widths[1]))
+        for col in (1, half + 1):
             ws.cell(2, col).alignment = ws.cell(2, col).alignment.copy(wrap_text=True, vertical="center")
         for j, (text, width) in enumerate(heads, start=1):
             look.header_cell(ws, 3, j, text)
