@@ -380,7 +380,8 @@ def problem_paragraphs(p: dict) -> list[tuple[str, str]]:
     elif not p["with_target"]:
         out.append(("（一）工业投资增速目标。", "本年度未设各单位工业投资增速目标，暂不对照目标。"))
     elif p["growth_not_computable"]:
-        out.append(("（一）工业投资增速暂无法对照目标。", "部分单位因缺少上年同期入统数据，工业投资增速暂无法对照目标。"))
+        out.append(("（一）工业投资增速暂无法对照目标。",
+                    "部分单位因缺少上年同期入统数据，工业投资增速暂无法对照目标。"))
     else:
         out.append(("（一）工业投资增速均达到目标。",
                     "有增速目标的单位工业投资增速均达到目标。"))
