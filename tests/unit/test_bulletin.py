@@ -86,7 +86,7 @@ def test_header_block_and_headers(book):
     ws = book[1]["季度通报"]
     assert ws["A1"].value == "忻州市工业重点项目建设情况通报（2022年第一季度）"
     line = " ".join(str(c.value) for c in ws[2] if c.value)
-    assert "印发单位：忻州市工业项目建设领导组办公室" in line
+    assert "制表单位：忻州市工业项目建设领导组办公室" in line
     assert "数据截止日期：2022年3月31日" in line and "制表日期：2022年3月31日" in line and "单位：万元" in line
     assert "未报送调度库的单位" in ws["A3"].value and "代县" in ws["A3"].value and "忻府区" not in ws["A3"].value
     assert ws.cell(4, COL["unit"]).value == "县（市、区）"

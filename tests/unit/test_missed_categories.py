@@ -125,4 +125,4 @@ def test_notice_counts_only_missed_and_names_the_others(quarter):
 
     s3 = notice.overview_sentences(notice.read_city(quarter, Q), Q)[2]
     assert "漏报项目2个" in s3
-    assert "退回待改的项目2个" in s3 and "待核实的项目1个" in s3
+    assert "报送不规范（退回待改）的项目2个" in s3 and "待核实的项目1个" in s3  # the three counts (issue 17)

@@ -88,12 +88,19 @@ def test_ranking_equals_the_python_recomputation(sqlite_engine, tmp_path):
     for unit, row in got.items():
         r = by_unit[unit]
         for k, ind in enumerate(m.indicators):
-            assert ws.cell(r, 3 + 2 * k).value == pytest.approx(row[f"{ind.name}_value"], abs=1e-12)
+            value = row[f"{ind.name}_value"]
+            if ind.format == "points" and value is not None:  # 百分点
+                value *= 100
+            assert ws.cell(r, 3 + 2 * k).value == pytest.approx(value, abs=1e-9)
             assert ws.cell(r, 4 + 2 * k).value == pytest.approx(row[f"{ind.name}_points"], abs=1e-12)
         c = 3 + 2 * len(m.indicators)
         assert ws.cell(r, c + 2).value == row["score"]
         assert ws.cell(r, 1).value == (row["rank"] if row["ranked"] else "—")
         assert ws.cell(r, c + 3).value == row["previous_rank"]
+        assert ws.cell(r, c + 1).value == (-row["deduction"] if row["deduction"] else row["deduction"])
+        mark = ("先进" if row["ranked"] and row["rank"] <= 3 else
+                "后进" if row["ranked"] and row["rank"] > sum(x["ranked"] for x in got.values()) - 3 else None)
+        assert (mark is None) or (ws.cell(r, c + 5).value or "").startswith(mark), (unit, mark)
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("考评方法") for t in texts) and any("权重30分" in t for t in texts)
     assert wb["得分图表"]._charts

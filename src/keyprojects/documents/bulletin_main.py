@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("seq", None, "序号", "count", 5),
-    Column("unit", None, "县（市、区）", "text", 14),
+    Column("unit", None, "县（市、区）", "text", 17),
     Column("dispatch_projects", "调度库项目", "个数", "count", 7),
     Column("dispatch_total_investment", "调度库项目", "总投资", "amount", 12),
     Column("industrial_investment", "工业投资", "本年累计", "amount", 11),
@@ -104,7 +105,7 @@ def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, kind: str
         elif c.key == "unit":
             value = row.get("unit")
         elif c.key == "note":
-            value = row.get("note") or None
+            value = unit_note(row.get("note")) if kind == "unit" else (row.get("note") or None)
         elif c.key == "growth_attained":
             value = None if attained is None else ("达标" if attained else "未达标")
         elif c.kind == "count":
@@ -121,24 +122,50 @@ def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, kind: str
             cell.fill = look.TOTAL_FILL
     look.attained_style(ws.cell(r, COL["industrial_growth"]), attained)
     look.attained_style(ws.cell(r, COL["growth_attained"]), attained)
-    ws.row_dimensions[r].height = look.row_height(str(row.get("note") or ""), COLUMNS[COL["note"] - 1].width)
+    ws.row_dimensions[r].height = look.row_height(str(ws.cell(r, COL["note"]).value or ""),
+                                                  COLUMNS[COL["note"] - 1].width)
+
+
+# The unit mart's 说明 clause for projects without cluster words (030_bulletin_unit_quarter.sql): the
+# same words in many rows, so the sheet gives them once, in a note under the table, with the counts.
+CLUSTER_CLAUSE = re.compile(r"(?:^|；)(\d+)个项目未填所属产业集群，集群项目数无法计算")
+
+
+def unit_note(note: str | None) -> str | None:
+    """A unit row's 说明 without the cluster clause (said once under the table)."""
+    return CLUSTER_CLAUSE.sub("", note or "").strip("；") or None
+
+
+def cluster_note(units: Sequence[dict]) -> str | None:
+    """The one note for the units with projects lacking cluster words, with their counts."""
+    found = [(u["unit"], m[1]) for u in units if (m := CLUSTER_CLAUSE.search(u.get("note") or ""))]
+    if not found:
+        return None
+    return ("以下单位有项目未填所属产业集群，其集群项目数、占比无法计算（空白）："
+            + "、".join(f"{unit}（{n}个）" for unit, n in found) + "。")
 
 
 def header_block(ws: Worksheet, quarter: str, header: dict, ncols: int, unit_text: str | None,
                   not_reported: Sequence[str] = ()) -> None:
-    """Title, then 印发单位 | 数据截止日期 | 制表日期 | 单位, then (main sheet) who has not reported."""
+    """Title, then 制表单位 | 数据截止日期 | 制表日期 | 单位, then (main sheet) who has not reported.
+    Set the sheet's column widths first: a part wider than its third of the row wraps, and the row
+    is made tall enough to show it whole (never clipped at the cell's edge)."""
     issuer = header.get("issuer") or config.bulletin()["issuer"]
     cutoff = _cn_date(header.get("data_cutoff")) or _cn_date(quarter_end(quarter).isoformat())
     made = _cn_date(header.get("tabulated_on")) or cutoff
     third = max(1, ncols // 3)
-    spans = [(1, third, f"印发单位：{issuer}", "left"),
+    spans = [(1, third, f"制表单位：{issuer}", "left"),
              (third + 1, 2 * third, f"数据截止日期：{cutoff}", "center"),
              (2 * third + 1, ncols, f"制表日期：{made}" + (f"    {unit_text}" if unit_text else ""), "right")]
+    height = 18.0
     for start, end, text, how in spans:
         if end > start:
             ws.merge_cells(start_row=look.SUBTITLE_ROW, start_column=start, end_row=look.SUBTITLE_ROW, end_column=end)
+        width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(start, end + 1))
+        height = max(height, look.row_height(text, width))
         look.put(ws, look.SUBTITLE_ROW, start, text, font=look.SUBTITLE_FONT,
-                alignment=Alignment(horizontal=how), border=False)
+                alignment=Alignment(horizontal=how, vertical="center", wrap_text=True), border=False)
+    ws.row_dimensions[look.SUBTITLE_ROW].height = height
     if not_reported:
         ws.merge_cells(start_row=look.HEADER_INFO_ROW, start_column=1, end_row=look.HEADER_INFO_ROW, end_column=ncols)
         look.put(ws, look.HEADER_INFO_ROW, 1,
@@ -157,6 +184,8 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
         alignment=Alignment(horizontal="center", vertical="center"), border=False)
     ws.row_dimensions[look.TITLE_ROW].height = 30
     not_reported = [u["unit"] for u in units if u.get("dispatch_status") == "not_received"]
+    for c in COLUMNS:
+        ws.column_dimensions[get_column_letter(COL[c.key])].width = c.width
     header_block(ws, quarter, header, ncols, "单位：万元", not_reported)
 
     # Two header rows: a group header merged over its columns, single headers merged downwards.
@@ -180,7 +209,7 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
             look.header_cell(ws, look.HEADER_ROW2, j, COLUMNS[j - 1].header)
         col = end + 1
     ws.row_dimensions[look.HEADER_ROW1].height = 20
-    ws.row_dimensions[look.HEADER_ROW2].height = 28
+    ws.row_dimensions[look.HEADER_ROW2].height = max(28.0, *(look.row_height(c.header, c.width) for c in COLUMNS))
 
     r = FIRST_DATA_ROW
     for i, row in enumerate(units, start=1):
@@ -195,15 +224,16 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
             city_row = r
         r += 1
 
-    # 开复工率 / 规范入统率 at a glance: red (low) to green (high) over the units.
+    # 开复工率 / 规范入统率 at a glance: the lowest unit red, the median yellow, the highest green,
+    # so the worst stands out however high the rates are.
     if units:
         for key in ("start_rate", "registration_rate"):
             letter = get_column_letter(COL[key])
             ws.conditional_formatting.add(
                 f"{letter}{FIRST_DATA_ROW}:{letter}{last_unit_row}",
-                ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
-                               mid_type="num", mid_value=0.5, mid_color="FFEB84",
-                               end_type="num", end_value=1, end_color="63BE7B"))
+                ColorScaleRule(start_type="min", start_color="F8696B",
+                               mid_type="percentile", mid_value=50, mid_color="FFEB84",
+                               end_type="max", end_color="63BE7B"))
 
     notes = [
         "注：1. 金额单位为万元；增速、比率以百分比显示。",
@@ -214,14 +244,22 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
          "调度库项目数，规范入统率=已入统/应入统（开复工项目数），占比=项目数/调度库项目数，增速=本年累计/上年同期-1，"
          "均由合计数计算。"),
         "5. 漏报项目、未入统项目明细见《漏报项目》《未入统项目》工作表，全市目标完成情况见《全市目标》工作表。",
+        ("6. 开复工率、规范入统率按各单位高低着色：最低为红色，居中为黄色，最高为绿色。"),
     ]
+    ungrouped = [u["unit"] for u in units if not u.get("zone_group")]
+    if ungrouped and any(g.get("group_kind") != "city" for g in groups):
+        notes.append(f"{len(notes) + 1}. {'、'.join(ungrouped)}不属于任何分组，未计入小计，"
+                     "故各小计之和不等于全市合计（全市合计含其数据）。")
+    clusters = cluster_note(units)
+    if clusters:
+        notes.append(f"{len(notes) + 1}. {clusters}")
     nr = r + 1
     for text in notes:
         ws.merge_cells(start_row=nr, start_column=1, end_row=nr, end_column=ncols)
         look.put(ws, nr, 1, text, font=look.NOTE_FONT, alignment=Alignment(horizontal="left", vertical="top",
                 wrap_text=True),
             border=False)
-        ws.row_dimensions[nr].height = 27 if len(text) > 90 else 15
+        ws.row_dimensions[nr].height = look.row_height(text, sum(c.width for c in COLUMNS))
         nr += 1
 
     for c in COLUMNS:

@@ -28,11 +28,12 @@ def _write_list_sheet(ws: Worksheet, title: str, quarter: str, header: dict,
             vertical="center"),
         border=False)
     ws.row_dimensions[look.TITLE_ROW].height = 30
+    for j, (_, width) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     header_block(ws, quarter, header, ncols, unit_text)
     hr = 3
-    for j, (text, width) in enumerate(headers, start=1):
+    for j, (text, _) in enumerate(headers, start=1):
         look.header_cell(ws, hr, j, text)
-        ws.column_dimensions[get_column_letter(j)].width = width
     ws.row_dimensions[hr].height = 28
     r = hr + 1
     if not rows:
@@ -142,6 +143,7 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
     look.put(ws, look.TITLE_ROW, 1, f"{look.CITY}工业重点项目建设情况图表（{look.quarter_label(quarter)}）",
             font=look.TITLE_FONT,
         alignment=Alignment(horizontal="center", vertical="center"), border=False)
+    ws.row_dimensions[look.TITLE_ROW].height = 30
     header_block(ws, quarter, header, ncols, None)
     if n_units == 0:
         return

@@ -73,17 +73,22 @@ def _table(ws, title: str, month: str, headers: Sequence[tuple[str, float]], row
            total_rows: set[int] = frozenset(), footnote: str | None = None) -> None:
     """A titled, printable table; each row a list of (value, number format) cells."""
     ncols = len(headers)
+    for j, (_, width) in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     look.write_title(ws, title, f"截至{month_end(month).year}年{month_end(month).month}月{month_end(month).day}日",
            unit_text or "", ncols)
     hr = 3
-    for j, (text, width) in enumerate(headers, start=1):
+    for j, (text, _) in enumerate(headers, start=1):
         look.header_cell(ws, hr, j, text)
-        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.row_dimensions[hr].height = max(look.row_height(text, width) for text, width in headers)
     r = hr + 1
     if not rows:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         look.put(ws, r, 1, empty_text, alignment=look.CENTER)
     for i, values in enumerate(rows):
+        # wrapped text, the row as tall as its longest cell (Excel does not re-fit generated rows)
+        ws.row_dimensions[r].height = max(
+            [18.0] + [look.row_height(v, headers[j][1]) for j, (v, _) in enumerate(values) if isinstance(v, str)])
         for j, (value, fmt) in enumerate(values, start=1):
             cell = look.put(ws, r, j, value, fmt, font=look.TOTAL_FONT if i in total_rows else look.BODY_FONT,
                        alignment=look.CENTER if j == 1 else None)
@@ -98,6 +103,7 @@ def _table(ws, title: str, month: str, headers: Sequence[tuple[str, float]], row
         ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
         look.put(ws, r + 1, 1, footnote, font=look.NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
             border=False)
+        ws.row_dimensions[r + 1].height = look.row_height(footnote, sum(w for _, w in headers))
     ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
     look.print_setup(ws, f"{hr}:{hr}")
     ws.oddHeader.center.text = title

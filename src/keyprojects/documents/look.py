@@ -12,6 +12,7 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -168,23 +169,25 @@ def print_setup(ws: Worksheet, title_rows: str) -> None:
 
 def write_title(ws: Worksheet, text: str, subtitle_left: str, subtitle_right: str | None, ncols: int) -> None:
     """A merged title row and a subtitle row (left text, optional right text); used by the monthly
-    dispatch workbook (dispatch_workbook.py)."""
+    dispatch workbook (dispatch_workbook.py). Set the column widths first: the subtitle wraps and its
+    row is made tall enough to show it whole."""
     ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
     put(ws, TITLE_ROW, 1, text, font=TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
         border=False)
     ws.row_dimensions[TITLE_ROW].height = 30
-    if subtitle_right is None:
-        ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=ncols)
-        put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
-            border=False)
-        return
-    split = max(1, ncols // 2)
-    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=1, end_row=SUBTITLE_ROW, end_column=split)
-    put(ws, SUBTITLE_ROW, 1, subtitle_left, font=SUBTITLE_FONT, alignment=Alignment(horizontal="left"),
-        border=False)
-    ws.merge_cells(start_row=SUBTITLE_ROW, start_column=split + 1, end_row=SUBTITLE_ROW, end_column=ncols)
-    put(ws, SUBTITLE_ROW, split + 1, subtitle_right, font=SUBTITLE_FONT,
-        alignment=Alignment(horizontal="right"), border=False)
+    split = ncols if subtitle_right is None else max(1, ncols // 2)
+    parts = [(1, split, subtitle_left, "left")]
+    if subtitle_right is not None:
+        parts.append((split + 1, ncols, subtitle_right, "right"))
+    height = 18.0
+    for start, end, part, how in parts:
+        if end > start:
+            ws.merge_cells(start_row=SUBTITLE_ROW, start_column=start, end_row=SUBTITLE_ROW, end_column=end)
+        put(ws, SUBTITLE_ROW, start, part, font=SUBTITLE_FONT,
+            alignment=Alignment(horizontal=how, vertical="center", wrap_text=True), border=False)
+        width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(start, end + 1))
+        height = max(height, row_height(part or "", width))
+    ws.row_dimensions[SUBTITLE_ROW].height = height
 
 
 def header_cell(ws: Worksheet, row: int, col: int, text: str) -> None:

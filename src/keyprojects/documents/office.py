@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from keyprojects import config
-from keyprojects.quarters import quarter_end
+from keyprojects.quarters import parse_quarter, quarter_end
 
 
 @config._per_config_dir
@@ -50,3 +50,20 @@ def document_date(quarter: str) -> dt.date:
 
 def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def signing_year(quarter: str) -> int:
+    """The year a quarter's 通报 is signed in: the year after a Q4, else the quarter's own year (the
+    bulletin follows the quarter's end). Used for the 发文字号 and the blank 成文日期 / 印发日期."""
+    y, n = parse_quarter(quarter)
+    return y + 1 if n == 4 else y
+
+
+def resubmit_deadline(quarter: str) -> dt.date:
+    """重报截止日期 of a quarter's 退回清单: ``[returns] resubmit_days`` after the quarter's last day."""
+    return quarter_end(quarter) + dt.timedelta(days=int(settings()["returns"]["resubmit_days"]))
+
+
+def contact() -> str:
+    """The office's contact line printed under each 退回清单's title (``[returns] contact``)."""
+    return settings()["returns"]["contact"]

@@ -132,6 +132,18 @@ def safe_filename(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name).strip() or "未命名"
 
 
+# A4 landscape at no less than about 75% scale: this many column-width units. A sheet whose original cells would make
+# it wider gives them in one wrapped column 原表内容 ("表头：值" a line), so the page stays legible.
+PAGE_WIDTH = 180
+ORIGINAL = "原表内容"
+ORIGINAL_WIDTH = 44
+
+
+def original_text(fields: list[str], cells: dict) -> str:
+    """The row's cells as sent, one "表头：值" a line (blank cells left out)."""
+    return "\n".join(f"{field_label(f)}：{cells[f]}" for f in fields if cells.get(f) is not None)
+
+
 def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
@@ -145,13 +157,23 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
         present = {f for r in items for f in r["cells"]}
         fields = [f for f in ORDER_FIELDS if f in present] + sorted(present - set(ORDER_FIELDS))
         heads = [("序号", 6), ("文件", 22), ("工作表", 10), ("行号", 6)]
-        heads += [(field_label(f), 16 if f in ("project_name", "owner", "progress", "problems") else 11)
-                  for f in fields]
+        cell_heads = [(field_label(f), 16 if f in ("project_name", "owner", "progress", "problems") else 11)
+                      for f in fields]
+        collapsed = sum(w for _, w in heads + cell_heads) + 34 + 40 > PAGE_WIDTH
+        heads += [(ORIGINAL, ORIGINAL_WIDTH)] if collapsed else cell_heads
         heads += [("问题", 34), ("修改建议", 40)]
         ncols = len(heads)
+        deadline = office.cn_date(office.resubmit_deadline(quarter))
         office.title_rows(ws, f"{look.CITY}工业重点项目{specs[list_name].title}退回清单（{sender}）",
-               f"{look.quarter_label(quarter)}，{look.cutoff_label(quarter)}；以下各行未被接收，请按“修改建议”更正后重新报送",
-               office.issuing_body(), ncols)
+               f"{look.quarter_label(quarter)}，{look.cutoff_label(quarter)}；以下各行未被接收，请按“修改建议”更正，"
+               f"于{deadline}（重报截止日期）前重新报送",
+               f"{office.issuing_body()}　{office.contact()}", ncols)
+        half = max(1, ncols // 2)
+        widths = (sum(w for _, w in heads[:half]), sum(w for _, w in heads[half:]))
+        ws.row_dimensions[2].height = max(look.row_height(ws.cell(2, 1).value, widths[0]),
+                                          look.row_height(ws.cell(2, half + 1).value, widths[1]))
+        for col in (1, half + 1):
+            ws.cell(2, col).alignment = ws.cell(2, col).alignment.copy(wrap_text=True, vertical="center")
         for j, (text, width) in enumerate(heads, start=1):
             look.header_cell(ws, 3, j, text)
             ws.column_dimensions[get_column_letter(j)].width = width
@@ -160,12 +182,18 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
             problem, suggestion = explain(r["rule"], r["field"], r["value"])
             if r.get("in_bureau_list"):
                 suggestion = f"{IN_BUREAU_LIST}。{suggestion}"
-            values = [i, r["file"], r["sheet"], r["row_number"]] + [r["cells"].get(f) for f in fields]
+            values = [i, r["file"], r["sheet"], r["row_number"]]
+            if collapsed:
+                values.append(original_text(fields, r["cells"]))
+            else:
+                values += [r["cells"].get(f) for f in fields]
             values += [f"{rule_label(r['rule'])}：{problem}", suggestion]
+            height = 18.0
             for j, v in enumerate(values, start=1):
                 look.put(ws, row, j, v, "0" if j in (1, 4) else None, alignment=look.CENTER if j in (1, 4) else None)
-            longest = max(len(problem) + 10, len(suggestion))
-            ws.row_dimensions[row].height = max(18.0, 13.5 * (-(-longest // 18)) + 3)
+                if isinstance(v, str):
+                    height = max(height, sum(look.row_height(part, heads[j - 1][1]) - 4 for part in v.split("\n")) + 4)
+            ws.row_dimensions[row].height = height
         ws.freeze_panes = ws.cell(4, 1).coordinate
         look.print_setup(ws, "3:3")
         ws.oddHeader.center.text = f"退回清单（{sender}，{look.quarter_label(quarter)}）"
