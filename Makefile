@@ -30,7 +30,8 @@ demo: inbox
 	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
 	@# ends with the bulletin, the 2022 ranking, the 2022Q4 draft 通报 and 退回清单 paths
 	@$(PY) -m keyprojects.cli summary
-	@echo "Airflow's UI (admin/admin, DAG runs and their logs): bin/airflow standalone, then http://127.0.0.1:8080/"
+	@echo "Airflow's UI (the runs above, their tasks and logs): bin/airflow standalone, then http://127.0.0.1:8080/"
+	@echo "  (user admin; standalone prints the password and keeps it in .airflow/simple_auth_manager_passwords.json.generated)"
 
 # every test, in parallel (pytest-xdist: one worker per core, a test file's tests on one worker so
 # that its fixtures are built once; each worker has its own Airflow home, warehouses, PostgreSQL
