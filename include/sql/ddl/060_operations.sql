@@ -100,3 +100,25 @@ create table if not exists alerts (
     emailed integer not null default 0
 );
 create index if not exists ix_alerts_period on alerts (quarter, month, status);
+
+-- Deliveries (contract.md): one row per document version (sha256) and recipient, never replaced
+-- by a rerun (a version already sent is not sent again). document: the file's path under
+-- KP_OUTPUT; addressee: the office, unit, bureau or department; recipient: an address, or the
+-- addressee when it has no contact. status: sent (by SMTP) | written (to the outbox) | failed
+-- (after the retries; retried by the next run) | no_contact. sent_at: wall-clock (metadata).
+create table if not exists deliveries (
+    period text not null,
+    document text not null,
+    recipient text not null,
+    sha256 text not null,
+    status text not null,
+    sent_at text,
+    error text,
+    addressee text,
+    kind text,
+    subject text,
+    correction integer not null default 0,
+    message_file text,
+    run_id text
+);
+create index if not exists ix_deliveries_period on deliveries (period, document, recipient);

@@ -166,6 +166,11 @@ def overview_sentences(city: dict, quarter: str) -> list[str]:
     return [s1, s2, s3]
 
 
+def overview_text(conn_or_engine, quarter: str) -> str:
+    """The draft 通报's 一、总体情况 paragraph as plain text (the office's delivery email body)."""
+    return "".join(overview_sentences(read_city(conn_or_engine, quarter), quarter))
+
+
 def set_aside_phrase(figures: dict) -> str:
     """How many 漏报 candidates are not counted as 漏报: 退回待改 and 待核实 (empty when none)."""
     parts = []
