@@ -2,7 +2,9 @@
 -- runs and alerts. Written by keyprojects.arrivals / operations / alerts (issue 9).
 
 -- Every run's per-file audit rows (load_audit keeps only the latest run of a quarter and list),
--- with the file's receipt time: its modification time in the inbox (file_mtime, ISO UTC).
+-- with the file's receipt time: its modification time in the inbox (file_mtime, ISO UTC), the same
+-- in China time (received_at, 'YYYY-MM-DD HH:MM:SS') and its China-time day as a day number
+-- (received_day: days since 1970-01-01, so that days late is a portable subtraction).
 create table if not exists load_history (
     quarter text not null,
     list text not null,
@@ -17,6 +19,8 @@ create table if not exists load_history (
     units text,
     file_size bigint,
     file_mtime text,
+    received_at text,
+    received_day integer,
     run_id text not null,
     loaded_at text
 );
