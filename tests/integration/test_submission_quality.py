@@ -136,3 +136,21 @@ def test_check_marts_reconciles_and_catches_a_lost_row(env):
         with eng.begin() as conn:
             conn.exec_driver_sql("update submission_quality set rows_loaded = rows_loaded + 1 "
                                  "where quarter = '2022Q4' and sender = '市商务局'")
+
+
+def test_bulletin_sheet_names_late_and_silent_senders(env):
+    from keyprojects.documents import bulletin
+
+    path = bulletin.write_bulletin(env["engine"], Q, env["base"] / "out")
+    ws = openpyxl.load_workbook(path)["报送质量"]
+    assert [c.value for c in ws[3]][:5] == ["序号", "报送单位", "清单", "报送时间", "报送情况"]
+    shown = {(r[1], r[2]): r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)}
+    n = db.fetch(env["engine"], "select count(*) as n from submission_quality where quarter = :q", q=Q)[0]["n"]
+    assert len(shown) == n
+    assert shown[(env["late_unit"], "调度库")][3:5] == ("2023-01-18 10:00:00", "逾期3天")
+    assert shown[(env["truth"]["silent_units"]["dispatch"], "调度库")][4] == "未报送"
+    assert shown[("市商务局", config.list_specs()["signed"].title)][4] == "按时"
+    # units first in the plan's order, then the bureaus
+    senders = list(dict.fromkeys(k[0] for k in shown))
+    units = [u.name for u in config.units()]
+    assert senders[:len(units)] == units and senders[-4:] == ["市商务局", "市行政审批局", "市能源局", "市统计局"]
