@@ -37,7 +37,8 @@ def test_staging_tables_follow_the_one_column_set_postgres(pg_engine):
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = ROOT / "include" / "sql"
-PREVIOUS_RELEASE_DDL = ROOT / "src" / "keyprojects" / "warehouse" / "migrations" / "versions" / "0001_release_00fce12.sql"
+PREVIOUS_RELEASE_DDL = ROOT / "src" / "keyprojects" / "warehouse" / "migrations" / "versions" / \
+    "0001_release_00fce12.sql"
 
 DATA = {
     "stg_dispatch": {"quarter": "2022Q1", "file": "a.xlsx", "sheet": "S", "row_number": 3, "sha256": "x",
