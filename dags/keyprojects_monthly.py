@@ -28,7 +28,10 @@ Processes one **month** of the 13710 platform's progress exports (the monthly di
   `build_monthly` rebuilds `progress_month`, `progress_review`, `problems`, `problems_month`,
   `department_month`, `progress_unit_month` and `early_warnings` from all loaded months (so the
   order of runs does not matter); `publish_dispatch` writes the workbook and updates the Asset
-  `keyprojects_monthly_dispatch`.
+  `keyprojects_monthly_dispatch` (and writes each 责任单位's open problems to `问题清单/<责任单位>.xlsx`);
+  `deliver_documents` sends each 责任单位 its problems and the office the workbook
+  (`config/contacts.toml`), through `kp_smtp` or into `$KP_OUTPUT/<YYYY>-<MM>/outbox/`, each
+  document version once (`deliveries`).
 * **Where to look**: `$KP_OUTPUT/<YYYY>-<MM>/忻州市工业重点项目<YYYY>年<M>月调度通报.xlsx`;
   `load_audit` / `rejected_rows` where `list = 'progress'` and `quarter` = the month.
 * **Rerun / backfill**: `bin/airflow dags test keyprojects_monthly --conf '{"month": "2022-03"}'`;
@@ -88,8 +91,19 @@ def keyprojects_monthly():
         outlet_events[DISPATCH].extra = {"month": month, "path": path}
         return path
 
+    @task(multiple_outputs=False)
+    def deliver_documents(month: str, _published: str, run_id=None) -> dict:
+        from airflow.sdk import get_current_context
+        from keyprojects_alerts import send_alerts, smtp_settings
+
+        from keyprojects import runtime
+
+        got = runtime.deliver_month(month, smtp=smtp_settings(), run_id=run_id)
+        send_alerts(got.pop("alerts"), get_current_context())  # delivery_failed: never fails the run
+        return got
+
     month = resolve_month()
-    publish_dispatch(month, build_monthly(month, load_progress(month)))
+    deliver_documents(month, publish_dispatch(month, build_monthly(month, load_progress(month))))
 
 
 monthly = keyprojects_monthly()

@@ -44,6 +44,9 @@ Processes one **quarter** of Xinzhou's industrial key-project lists.
     publish_ranking(quarter, rank_year(quarter, checked_marts))
     draft_notice(quarter, checked_marts)
     publish_returns(quarter, checked_marts)
+  then `deliver_documents` sends the bulletin, the draft 通报 (and on Q4 the ranking) to the office and
+  each 退回清单 to its sender (`config/contacts.toml`), through the connection `kp_smtp`, or without
+  it as `.eml` files in `$KP_OUTPUT/<quarter>/outbox/`; each document version once (`deliveries`).
 * **Alerts**: a task that fails for good, a late list or unit and failed mart checks are written to
   the warehouse's `alerts` table and the task log, and emailed when the connection `kp_smtp` exists.
   `python -m keyprojects.cli status 2022Q1` shows the quarter's arrivals, rejections, last run
@@ -193,6 +196,19 @@ def keyprojects_quarterly():
 
         return runtime.publish_returns(quarter)
 
+    # Delivery (after every publishing task; skipped ranking is fine, a failed publish is not): the
+    # documents to the office and each 退回清单 to its sender, by kp_smtp or into the outbox.
+    @task(trigger_rule="none_failed", multiple_outputs=False)
+    def deliver_documents(quarter: str, run_id=None) -> dict:
+        from airflow.sdk import get_current_context
+        from keyprojects_alerts import send_alerts, smtp_settings
+
+        from keyprojects import runtime
+
+        got = runtime.deliver_quarter(quarter, smtp=smtp_settings(), run_id=run_id)
+        send_alerts(got.pop("alerts"), get_current_context())  # delivery_failed: never fails the run
+        return got
+
     # What reads this quarter, once it is published: the same quarter a year later (and through
     # its Q4 run, next year's ranking), rerun only when it was already built.
     @task
@@ -222,9 +238,8 @@ def keyprojects_quarterly():
     checked_marts = check_marts(quarter, marts)
     published = publish_bulletin(quarter, checked_marts)
     ranked = rank_year(quarter, checked_marts)
-    publish_ranking(quarter, ranked)
-    draft_notice(quarter, checked_marts)
-    publish_returns(quarter, checked_marts)
+    [published, publish_ranking(quarter, ranked), draft_notice(quarter, checked_marts),
+     publish_returns(quarter, checked_marts)] >> deliver_documents(quarter)
     dependents = find_dependents(quarter)
     [published, ranked] >> dependents
     refresh_dependent.expand(dependent=dependents)

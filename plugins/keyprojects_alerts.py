@@ -57,6 +57,26 @@ def _smtp_target():
     return conn, to, sender
 
 
+def smtp_settings() -> dict | None:
+    """The ``kp_smtp`` connection as plain settings for ``keyprojects.runtime.deliver_*`` (host,
+    port, login, password, ssl, starttls, timeout, from_email), or None when it is not defined (the
+    documents then go to the period's outbox folder). SSL and STARTTLS follow the SMTP provider's
+    extras: ``disable_ssl`` (SSL is on unless set), ``disable_tls``."""
+    target = _smtp_target()
+    if target is None:
+        return None
+    conn, _to, sender = target
+    extra = conn.extra_dejson or {}
+
+    def flag(name: str) -> bool:
+        return str(extra.get(name, False)).strip().lower() in ("1", "true", "yes", "on")
+
+    ssl = not flag("disable_ssl")
+    return {"host": conn.host, "port": conn.port, "login": conn.login or None, "password": conn.password or None,
+            "ssl": ssl, "starttls": not ssl and not flag("disable_tls"), "timeout": extra.get("timeout") or 30,
+            "from_email": sender}
+
+
 def send_alerts(items, context) -> int:
     """Log, email (when kp_smtp is defined) and record each alert; returns how many were sent.
 

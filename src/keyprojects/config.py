@@ -211,3 +211,9 @@ def bulletin() -> dict:
     except FileNotFoundError:
         raw = {}
     return {"issuer": raw.get("issuer") or DEFAULT_ISSUER}
+
+
+@_per_config_dir
+def unknown_sender() -> str:
+    """The sender of rows no unit can be found for (rules.toml ``[returns] unknown_sender``)."""
+    return _load("rules.toml")["returns"]["unknown_sender"]

@@ -104,6 +104,11 @@ def test_bulletin_is_an_asset_downstream_dags_can_schedule_on():
     # issue 14 §5: what reads the quarter is refreshed once it is published and ranked
     assert dag.get_task("find_dependents").upstream_task_ids == {"resolve_quarter", "publish_bulletin", "rank_year"}
     assert dag.get_task("refresh_dependent").upstream_task_ids == {"find_dependents"}
+    # issue 18 §1: delivery after every publishing task; a skipped ranking does not stop it
+    deliver = dag.get_task("deliver_documents")
+    assert deliver.upstream_task_ids == {"resolve_quarter", "publish_bulletin", "publish_ranking", "draft_notice",
+                                         "publish_returns"}
+    assert deliver.trigger_rule == "none_failed"
 
 
 def test_monthly_dag_shape_and_interval():
@@ -116,7 +121,7 @@ def test_monthly_dag_shape_and_interval():
     from keyprojects.quarters import month_from_interval
 
     dag = runpy.run_path(str(ROOT / "dags" / "keyprojects_monthly.py"))["monthly"]
-    assert ["resolve_month", "load_progress", "build_monthly", "publish_dispatch"] == \
+    assert ["resolve_month", "load_progress", "build_monthly", "publish_dispatch", "deliver_documents"] == \
         [t.task_id for t in dag.topological_sort()]
     assert "month" in dag.params
     publish = dag.get_task("publish_dispatch")

@@ -5,7 +5,10 @@ every problem's status, deadlines, overdue flag and days, every early warning an
 per-department count equal the generator's truth; a rerun changes nothing; running the months
 out of order gives the same tables as in order; a month without exports publishes nothing."""
 
+import email
+import email.policy
 import runpy
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -50,6 +53,13 @@ def env(tmp_path_factory, airflow_db):
     mp.undo()
 
 
+def book_problems(book) -> list[dict]:
+    """The 问题清单 sheet's rows (县, 项目, 责任单位, 办理状态), as the office reads them."""
+    ws = book["问题清单"]
+    return [{"unit": r[1], "department": r[5], "status": r[11]} for r in ws.iter_rows(min_row=4, values_only=True)
+            if isinstance(r[0], int) and r[11] and not str(r[11]).startswith("待交办")]
+
+
 def run(dag, month):
     dr = dag.test(run_conf={"month": month})
     assert str(dr.state).endswith("success"), f"run for {month} ended {dr.state}"
@@ -89,11 +99,36 @@ def test_months_match_truth_rerun_and_out_of_order(env):
     red = [row for row in ws.iter_rows(min_row=4) if row[0].fill.fgColor.rgb in ("00FFC7CE", "FFFFC7CE")]
     assert len(red) == len(overdue) and all(isinstance(row[12].value, int) and row[12].value > 0 for row in red)
 
-    # a rerun changes nothing: tables and workbook bytes
+    # delivery (issue 18 §1), no kp_smtp: the office's workbook and each 责任单位's open problems as
+    # .eml files in the month's outbox, with the files' bytes attached
+    outbox = env["output"] / MONTHS[-1] / "outbox"
+    mails = {}
+    for p in sorted(outbox.glob("*.eml")):
+        msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        mails[msg["To"].addresses[0].addr_spec] = msg
+    office = mails.pop("office@xinzhou-kp.example")
+    assert {a.get_filename(): a.get_content() for a in office.iter_attachments()} == {
+        book_path.name: book_path.read_bytes()}
+    folder = env["output"] / MONTHS[-1] / "问题清单"
+    open_by_department = Counter(p["department"] for p in book_problems(book) if p["department"])
+    assert {p.stem for p in folder.glob("*.xlsx")} == set(open_by_department)
+    assert mails and all(len(list(m.iter_attachments())) == 1 for m in mails.values())
+    for m in mails.values():
+        [att] = m.iter_attachments()
+        assert att.get_content() == (folder / att.get_filename()).read_bytes()
+        department = att.get_filename()[:-5]
+        assert f"未办结问题{open_by_department[department]}个" in m.get_body().get_content()
+    deliveries = db.fetch(eng, "select * from deliveries where period = :m", m=MONTHS[-1])
+    assert {d["status"] for d in deliveries} == {"written"} and len(deliveries) == len(mails) + 1
+
+    # a rerun changes nothing: tables, workbook bytes, deliveries
     before, payload = monthly_snapshot(eng), book_path.read_bytes()
+    n_deliveries = db.fetch(eng, "select count(*) as n from deliveries")[0]["n"]
     run(dag, MONTHS[-1])
     assert monthly_snapshot(eng) == before
     assert book_path.read_bytes() == payload
+    assert db.fetch(eng, "select count(*) as n from deliveries")[0]["n"] == n_deliveries
+    assert len(list(outbox.glob("*.eml"))) == len(mails) + 1
 
     # out of order, straight through the package: the same tables
     other = db.make_engine(f"sqlite:///{env['base'] / 'shuffled.db'}")

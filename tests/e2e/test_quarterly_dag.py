@@ -3,6 +3,8 @@
 Two quarters a year apart, so the later one has growth figures; the run is repeated to show that a
 rerun changes nothing."""
 
+import email
+import email.policy
 import json
 import runpy
 from pathlib import Path
@@ -64,12 +66,29 @@ def test_quarterly_runs_match_truth_and_rerun_changes_nothing(env):
     tables = ["load_audit", "rejected_rows", "skipped_rows", "raw_rows", "bulletin_unit_quarter", "missed_reports",
               "unregistered_projects", "city_targets"] + [f"stg_{name}" for name in LISTS]
     before = {t: table_snapshot(eng, t, q) for t in tables}
+    # delivery (issue 18 §1), no kp_smtp: .eml files in the quarter's outbox, the office's with the
+    # bulletin and the draft 通报, each sender with a contact its 退回清单; the rest no_contact
+    outbox = env["output"] / q / "outbox"
+    mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox.glob("*.eml")]
+    by_to = {m["To"].addresses[0].addr_spec: m for m in mails}
+    office = {a.get_filename() for a in by_to["office@xinzhou-kp.example"].iter_attachments()}
+    assert {p.name for p in (env["output"] / q).glob("*.xlsx")} | {p.name for p in (env["output"] / q).glob(
+        "*.docx")} == office
+    returned = {p.stem for p in (env["output"] / q / "退回清单").glob("*.xlsx")}
+    delivered = {r["addressee"]: r["status"] for r in db.fetch(
+        eng, "select addressee, status from deliveries where period = :q and kind = 'returns'", q=q)}
+    assert set(delivered) == returned and set(delivered.values()) <= {"written", "no_contact"}
+    assert "written" in delivered.values()
+    n_deliveries = db.fetch(eng, "select count(*) as n from deliveries")[0]["n"]
     book = next((env["output"] / q).glob("*.xlsx"))
     cells_before = [[c.value for c in row] for ws in openpyxl.load_workbook(book) for row in ws.iter_rows()]
     run(dag, q)
     assert {t: table_snapshot(eng, t, q) for t in tables} == before
     cells_after = [[c.value for c in row] for ws in openpyxl.load_workbook(book) for row in ws.iter_rows()]
     assert cells_after == cells_before
+    # the rerun wrote the same bytes: nothing delivered again
+    assert db.fetch(eng, "select count(*) as n from deliveries")[0]["n"] == n_deliveries
+    assert len(list(outbox.glob("*.eml"))) == len(mails)
 
     # growth is known for the later quarter, not for the first
     first = db.fetch(eng, "SELECT industrial_growth, note FROM bulletin_unit_quarter WHERE quarter = :q",

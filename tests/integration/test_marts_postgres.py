@@ -11,7 +11,7 @@ pytestmark = pytest.mark.postgres
 TABLES = ("bulletin_unit_quarter", "missed_reports", "unregistered_projects", "city_targets", "int_match_review",
           "int_project_quarter", "bulletin_group_quarter", "unit_submissions", "missed_projects", "bulletin_quarter",
           "int_cluster_review", "int_project_first_source", "int_library_candidate", "int_rejected_library_rows",
-          "int_missed_candidates")
+          "int_missed_candidates", "submission_quality")
 
 
 def _snapshot(eng):

@@ -79,7 +79,7 @@ def mart(engine, table, **where):
 def test_path_and_sheets(book, tmp_path):
     path, wb = book
     assert path == tmp_path / "out" / Q / FILE
-    assert wb.sheetnames == ["季度通报", "漏报项目", "未入统项目", "全市目标", "图表"]
+    assert wb.sheetnames == ["季度通报", "漏报项目", "未入统项目", "全市目标", "图表", "报送质量"]
 
 
 def test_header_block_and_headers(book):

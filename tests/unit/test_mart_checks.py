@@ -32,7 +32,7 @@ def test_built_marts_pass_every_check(built):
     summary = check(built)
     assert summary["checks"] == ["city_equals_city_targets", "city_equals_sum_of_units",
                                  "counts_reconcile_with_staging", "one_row_per_unit", "rates_between_0_and_1",
-                                 "statuses_known"]
+                                 "statuses_known", "submission_quality_reconciles"]
 
 
 @pytest.mark.parametrize("sql, name", [
@@ -43,6 +43,7 @@ def test_built_marts_pass_every_check(built):
     ("UPDATE city_targets SET actual = actual + 1 WHERE indicator = 'industrial_investment' AND measure = 'amount'",
      "city_equals_city_targets"),
     ("UPDATE bulletin_unit_quarter SET dispatch_projects = 2 WHERE unit = '忻府区'", "counts_reconcile_with_staging"),
+    ("DELETE FROM submission_quality WHERE sender = '忻府区' AND list = 'dispatch'", "submission_quality_reconciles"),
 ])
 def test_a_corrupt_mart_fails_naming_the_check(built, sql, name):
     corrupt(built, sql)

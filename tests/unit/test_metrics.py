@@ -35,7 +35,8 @@ def load(engine, quarter, rows_by_list):
             db.replace_partition(conn, "raw_rows", {"quarter": quarter, "list": list_name}, raw)
             db.replace_partition(conn, f"stg_{list_name}", {"quarter": quarter}, rows)
             db.replace_partition(conn, "load_audit", {"quarter": quarter, "list": list_name}, [
-                {"quarter": quarter, "list": list_name, "file": f"{list_name}.xlsx", "status": "loaded"}])
+                {"quarter": quarter, "list": list_name, "file": f"{list_name}.xlsx", "status": "loaded",
+                 "rows_read": len(raw), "rows_loaded": len(raw)}])
 
 
 def build(engine, quarter):

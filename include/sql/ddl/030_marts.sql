@@ -93,3 +93,34 @@ create table if not exists city_targets (
 );
 create index if not exists ix_city_targets on city_targets (quarter);
 -- ranking_unit_year: see 040_ranking.sql
+
+-- 报送质量 (contract.md): each sender's reporting of the quarter, one row per sender and list
+-- (model 070). sender_kind: unit | bureau | unknown (library rows no unit is found for).
+-- received_at: China time of the latest receipt of its current files; on_time / days_late against
+-- the deadline (KP_LIST_DEADLINE_DAYS after the quarter's end, midnight UTC+8); on_time 0 and
+-- days_late NULL when nothing was received. rejection_rate: rejected / (loaded + rejected).
+-- top_rule: its most frequent rejection rule. missed_reports / unregistered_projects: the unit's
+-- counts (NULL for bureaus), on each of its rows.
+create table if not exists submission_quality (
+    quarter text not null,
+    sender text not null,
+    list text not null,
+    sender_kind text not null,
+    received_at text,
+    on_time integer,
+    days_late integer,
+    files integer not null,
+    resubmissions integer not null,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null,
+    rows_skipped integer not null,
+    rejection_rate double precision,
+    top_rule text,
+    top_rule_rows integer,
+    missed_reports integer,
+    unregistered_projects integer,
+    run_id text,
+    primary key (quarter, sender, list)
+);
+create index if not exists ix_submission_quality on submission_quality (quarter);

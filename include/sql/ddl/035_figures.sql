@@ -16,11 +16,12 @@ create table if not exists cfg_target (
     primary key (year, indicator, measure)
 );
 
--- The lists (config/lists.toml): their Chinese titles and canonical order, for the notes.
+-- The lists (config/lists.toml): their Chinese titles, canonical order and sender (source).
 create table if not exists cfg_list (
     list text not null primary key,
     title text not null,
-    list_order integer not null
+    list_order integer not null,
+    source text
 );
 
 -- The zone groups of the plan, in bulletin order (config/units.toml).

@@ -2,7 +2,9 @@
 -- runs and alerts. Written by keyprojects.arrivals / operations / alerts (issue 9).
 
 -- Every run's per-file audit rows (load_audit keeps only the latest run of a quarter and list),
--- with the file's receipt time: its modification time in the inbox (file_mtime, ISO UTC).
+-- with the file's receipt time: its modification time in the inbox (file_mtime, ISO UTC), the same
+-- in China time (received_at, 'YYYY-MM-DD HH:MM:SS') and its China-time day as a day number
+-- (received_day: days since 1970-01-01, so that days late is a portable subtraction).
 create table if not exists load_history (
     quarter text not null,
     list text not null,
@@ -17,6 +19,8 @@ create table if not exists load_history (
     units text,
     file_size bigint,
     file_mtime text,
+    received_at text,
+    received_day integer,
     run_id text not null,
     loaded_at text
 );
@@ -100,3 +104,25 @@ create table if not exists alerts (
     emailed integer not null default 0
 );
 create index if not exists ix_alerts_period on alerts (quarter, month, status);
+
+-- Deliveries (contract.md): one row per document version (sha256) and recipient, never replaced
+-- by a rerun (a version already sent is not sent again). document: the file's path under
+-- KP_OUTPUT; addressee: the office, unit, bureau or department; recipient: an address, or the
+-- addressee when it has no contact. status: sent (by SMTP) | written (to the outbox) | failed
+-- (after the retries; retried by the next run) | no_contact. sent_at: wall-clock (metadata).
+create table if not exists deliveries (
+    period text not null,
+    document text not null,
+    recipient text not null,
+    sha256 text not null,
+    status text not null,
+    sent_at text,
+    error text,
+    addressee text,
+    kind text,
+    subject text,
+    correction integer not null default 0,
+    message_file text,
+    run_id text
+);
+create index if not exists ix_deliveries_period on deliveries (period, document, recipient);

@@ -37,6 +37,7 @@ from keyprojects.documents.bulletin_main import (
 from keyprojects.documents.bulletin_sheets import (
     write_charts_sheet,
     write_missed_sheet,
+    write_quality_sheet,
     write_targets_sheet,
     write_unregistered_sheet,
 )
@@ -62,6 +63,14 @@ def read_quarter(conn, quarter: str) -> dict[str, list[dict]]:
         "unregistered": fetch(conn, "select unit, project_code, project_name, nature, status, start_date, "
                                     "total_investment from unregistered_projects where quarter = :quarter",
                               quarter=quarter),
+        # 报送质量: units in plan order, then the unknown sender, then the bureaus in list order
+        "quality": fetch(conn, """
+            select q.*, l.title as list_title from submission_quality as q
+            inner join cfg_list as l on q.list = l.list
+            left join cfg_unit as u on q.sender = u.unit and u.year = :year
+            where q.quarter = :quarter
+            order by case q.sender_kind when 'unit' then 0 when 'unknown' then 1 else 2 end,
+                     u.unit_order, l.list_order, q.sender""", quarter=quarter, year=int(quarter[:4])),
         "targets": fetch(conn, "select indicator, label, measure, target_shown, actual_shown, shown_unit, attained, "
                                "progress, note from city_targets where quarter = :quarter "
                                "order by indicator_order, measure_order", quarter=quarter),
@@ -106,6 +115,7 @@ def build_workbook(data: dict[str, list[dict]], quarter: str) -> Workbook:
     write_unregistered_sheet(wb.create_sheet("未入统项目"), quarter, header, data["unregistered"], unit_key)
     write_targets_sheet(wb.create_sheet("全市目标"), quarter, header, data["targets"])
     write_charts_sheet(wb.create_sheet("图表"), main, quarter, header, len(units))
+    write_quality_sheet(wb.create_sheet("报送质量"), quarter, header, data.get("quality", []))
     wb.active = 0
     return wb
 

@@ -1,4 +1,4 @@
-"""The bulletin's attached sheets: 漏报项目, 未入统项目, 全市目标 and 图表."""
+"""The bulletin's attached sheets: 漏报项目, 未入统项目, 全市目标, 图表 and 报送质量."""
 
 from __future__ import annotations
 
@@ -211,3 +211,37 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
 
     look.print_setup(ws, "")
     ws.page_setup.fitToHeight = 1
+
+
+def _timeliness(q: dict) -> tuple[str | None, bool | None]:
+    """报送情况 and its colour: 按时 (green), 逾期N天 / 未报送 (red), unknown receipt time (plain)."""
+    if not q["files"]:
+        return "未报送", False
+    if q["on_time"] is None:
+        return "已报送（时间不详）", None
+    return ("按时", True) if q["on_time"] else (f"逾期{q['days_late']}天", False)
+
+
+def write_quality_sheet(ws: Worksheet, quarter: str, header: dict, quality: Sequence[dict]) -> None:
+    """报送质量: each sender's reporting of the quarter (``submission_quality``), so that the 通报 can
+    name late or careless senders."""
+    from keyprojects.documents.returns import rule_label
+
+    rows = []
+    for i, q in enumerate(quality, start=1):
+        status, ok = _timeliness(q)
+        top = f"{rule_label(q['top_rule']) or q['top_rule']}（{q['top_rule_rows']}行）" if q["top_rule"] else None
+        rows.append([(i, look.COUNT), (q["sender"], None), (q["list_title"], None), (q["received_at"], None),
+                     (status, None, ok) if ok is not None else (status, None),
+                     (q["files"], look.COUNT), (q["resubmissions"], look.COUNT), (q["rows_read"], look.COUNT),
+                     (q["rows_loaded"], look.COUNT), (q["rows_rejected"], look.COUNT),
+                     (q["rows_skipped"], look.COUNT), (q["rejection_rate"], look.RATE), (top, None),
+                     (q["missed_reports"], look.COUNT), (q["unregistered_projects"], look.COUNT)])
+    _write_list_sheet(ws, f"{look.CITY}工业重点项目报送质量（{look.quarter_label(quarter)}）", quarter, header,
+                      [("序号", 5), ("报送单位", 14), ("清单", 10), ("报送时间", 17), ("报送情况", 10),
+                       ("文件数", 6), ("重报次数", 6), ("读取行数", 7), ("接收行数", 7), ("退回行数", 7),
+                       ("跳过行数", 7), ("退回率", 7), ("主要退回原因", 18), ("漏报项目", 7), ("未入统项目", 7)],
+                      rows, "本季度无报送记录", unit_text="",
+                      footnote="注：报送时间为文件最后一次送达时间（北京时间），截止时间为季度末后规定天数的24时；"
+                               "退回率＝退回行数÷（接收行数＋退回行数）；跳过行数为空行、小计、说明等非数据行；"
+                               "漏报、未入统项目为该县（市、区）本季度数。")

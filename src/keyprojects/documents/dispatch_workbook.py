@@ -254,3 +254,41 @@ def write_dispatch(conn_or_engine, month: str, output_dir: Path) -> Path:
         raise LookupError(f"no progress loaded for {month}: nothing to publish")
     payload = look.workbook_bytes(build_workbook(data, month), dt.datetime.combine(month_end(month), dt.time()))
     return write_atomic(Path(output_dir) / month / dispatch_filename(month), payload)
+
+
+PROBLEMS_FOLDER = "问题清单"
+
+
+def department_problems(data: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The month's open problems per 责任单位 (department), as the 问题清单 sheet lists them: still
+    reported and already assigned (待交办 problems are the office's, not yet the department's)."""
+    out: dict[str, list[dict]] = {}
+    for p in data["problems"]:
+        if p["not_reported"] or p["pending_days"] is not None or not p["department"]:
+            continue
+        out.setdefault(p["department"], []).append(p)
+    return out
+
+
+def department_filename(department: str) -> str:
+    return ("".join("_" if ch in '\\/:*?"<>|' else ch for ch in department).strip() or "未命名") + ".xlsx"
+
+
+def write_department_problems(conn_or_engine, month: str, output_dir: Path) -> dict[str, dict]:
+    """One small workbook per 责任单位 with its open and overdue problems of the month:
+    ``<output_dir>/<YYYY-MM>/问题清单/<责任单位>.xlsx`` (older ones removed first; a rerun writes the
+    same bytes). Returns {department: {"path", "open", "overdue"}}."""
+    data = read_month(conn_or_engine, month)
+    folder = Path(output_dir) / month / PROBLEMS_FOLDER
+    if folder.exists():
+        for old in folder.glob("*.xlsx"):
+            old.unlink()
+    moment = dt.datetime.combine(month_end(month), dt.time())
+    out = {}
+    for department, problems in sorted(department_problems(data).items()):
+        wb = Workbook()
+        write_problems_sheet(wb.active, month, problems)
+        wb.active.title = "问题清单"
+        path = write_atomic(folder / department_filename(department), look.workbook_bytes(wb, moment))
+        out[department] = {"path": path, "open": len(problems), "overdue": sum(1 for p in problems if p["overdue"])}
+    return out

@@ -349,6 +349,11 @@ def overview_sentences(city: dict, quarter: str) -> list[str]:
     return out
 
 
+def overview_text(conn_or_engine, quarter: str) -> str:
+    """The draft 通报's 一、总体情况 paragraph as plain text (the office's delivery email body)."""
+    return "".join(overview_sentences(read_city(conn_or_engine, quarter), quarter))
+
+
 def set_aside_phrase(figures: dict) -> str:
     """The other two counts beside 漏报: 报送不规范（退回待改） and 待核实 (empty when none)."""
     parts = []

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from keyprojects import config, db
 
-KINDS = ("failed", "check_failed", "late_list", "unit_not_reported")
+KINDS = ("failed", "check_failed", "late_list", "unit_not_reported", "delivery_failed")
 LATE_KINDS = ("late_list", "unit_not_reported")
 FAILURE_KINDS = ("failed", "check_failed")
 
@@ -31,6 +31,7 @@ _KIND_TEXT = {
     "check_failed": ("数据检查未通过", "mart checks failed"),
     "late_list": ("清单逾期未报", "list late"),
     "unit_not_reported": ("单位逾期未报", "unit not reported"),
+    "delivery_failed": ("文件发送失败", "delivery failed"),
 }
 
 
@@ -129,6 +130,22 @@ def failure_alert(*, task_id: str, error: str, quarter: str | None, month: str |
     return compose(kind, quarter=quarter, month=month, file=file, report=report, task_id=task_id,
                    reason_zh=f"任务 {task_id} 失败：{error}",
                    reason_en=f"task {task_id} failed: {error}")
+
+
+def delivery_alerts(failed: list[dict], *, quarter: str | None = None, month: str | None = None,
+                    report: str | None = None) -> list[Alert]:
+    """``delivery_failed`` alerts for the messages that could not be sent after their retries
+    (``keyprojects.operations.delivery.Result.failed``); the next run sends them again."""
+    out = []
+    for f in failed:
+        docs = "、".join(f["documents"])
+        out.append(compose(
+            "delivery_failed", quarter=quarter, month=month, unit=f["addressee"], file=docs, report=report,
+            reason_zh=f"发给{f['addressee']}（{f['recipient']}）的邮件多次重试后仍发送失败：{f['error']}；"
+                      "已发布的文件不受影响，下次运行将重新发送。",
+            reason_en=f"the message to {f['addressee']} <{f['recipient']}> could not be sent after its retries: "
+                      f"{f['error']}; the published documents stand and the next run sends it again."))
+    return out
 
 
 def record(conn: Connection, alert: Alert, *, dag_id: str | None, run_id: str | None, created_at: str,

@@ -67,6 +67,15 @@ def start_run(conn: Connection, quarter: str, run_id: str, dag_id: str | None, s
          "finished_at": None}])
 
 
+def china_receipt(mtime: str | None) -> tuple[str | None, int | None]:
+    """A file's receipt time (ISO UTC) in China time ('YYYY-MM-DD HH:MM:SS') and its China-time
+    day as a day number (days since 1970-01-01): the deadline is midnight UTC+8."""
+    if not mtime:
+        return None, None
+    local = dt.datetime.fromisoformat(mtime).astimezone(arrivals.CHINA)
+    return local.strftime("%Y-%m-%d %H:%M:%S"), (local.date() - dt.date(1970, 1, 1)).days
+
+
 def record_loads(conn: Connection, inbox: Path, quarter: str, list_name: str, run_id: str,
                  units_by_sha: dict[str, list[str]] | None = None) -> int:
     """Copy this run's ``load_audit`` rows of (quarter, list) into ``load_history`` with each file's
@@ -82,7 +91,9 @@ def record_loads(conn: Connection, inbox: Path, quarter: str, list_name: str, ru
         if path is not None and path.is_file():
             size, mtime = arrivals.file_stat(path)
         units = (units_by_sha or {}).get(r["sha256"] or "")
+        received_at, received_day = china_receipt(mtime)
         out.append({**r, "run_id": run_id, "file_size": size, "file_mtime": mtime,
+                    "received_at": received_at, "received_day": received_day,
                     "units": json.dumps(units, ensure_ascii=False) if units is not None else None})
     return db.replace_partition(
         conn, "load_history", {"quarter": quarter, "list": list_name, "run_id": run_id}, out)

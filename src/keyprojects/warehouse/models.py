@@ -13,14 +13,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from keyprojects import LISTS, config, db, quarters
+from keyprojects import LISTS, config, db, quarters, settings
 from keyprojects.warehouse import matching, schema
 
 # Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
 MART_TABLES = ("int_project_quarter", "int_project_first_source", "int_library_candidate", "unit_submissions",
                "int_cluster_review", "int_missed_candidates", "missed_reports", "missed_projects",
                "unregistered_projects", "bulletin_unit_quarter", "bulletin_group_quarter", "city_targets",
-               "int_attainment", "bulletin_quarter")
+               "int_attainment", "bulletin_quarter", "submission_quality")
 YIYUAN = 10000.0  # 万元: 亿元以上
 MEASURES = ("amount", "growth", "count", "share")
 
@@ -62,8 +62,8 @@ def refresh_config_tables(conn: Connection, year: int) -> None:
     _replace_all(conn, "cfg_status", [{"status": s, "started": int(s in started)}
                                       for s in sorted(set(config.vocab()["status"].values()))])
     specs = config.list_specs()
-    _replace_all(conn, "cfg_list", [{"list": n, "title": specs[n].title, "list_order": i + 1}
-                                    for i, n in enumerate(LISTS)])
+    _replace_all(conn, "cfg_list", [{"list": n, "title": specs[n].title, "list_order": i + 1,
+                                     "source": specs[n].source} for i, n in enumerate(LISTS)])
     _replace_all(conn, "cfg_bulletin", [{"issuer": config.bulletin()["issuer"]}])
 
 
@@ -118,7 +118,12 @@ def build_marts(conn: Connection, quarter: str, sql_dir: Path, run_id: str | Non
               "yiyuan": YIYUAN, "threshold": config.list_specs()["approved"].threshold, "run_id": run_id,
               "near_miss_threshold": config.matching()["near_miss_threshold"],
               "cutoff": quarters.quarter_end(quarter).isoformat(),
-              "tabulated_on": max(quarters.quarter_end(quarter), run_date or dt.date.min).isoformat()}
+              "tabulated_on": max(quarters.quarter_end(quarter), run_date or dt.date.min).isoformat(),
+              # submission_quality: the lists' deadline (KP_LIST_DEADLINE_DAYS after the quarter's end,
+              # midnight UTC+8) as a day number, and the sender of rows no unit can be found for
+              "deadline_day": (quarters.quarter_end(quarter) - dt.date(1970, 1, 1)).days
+              + settings.load().deadline_days,
+              "unknown_sender": config.unknown_sender()}
     run_models(conn, sql_dir, params)
     missing = [r["list"] for r in db.fetch(
         conn, "select list from cfg_list where list not in (select list from load_audit "

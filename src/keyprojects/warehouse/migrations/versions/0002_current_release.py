@@ -79,6 +79,12 @@ def upgrade() -> None:
             for column in columns:
                 sql_type = "integer" if column.endswith(("_reports", "_row_number")) else "text"
                 migrations.add_column_if_missing(conn, table, column, sql_type)
+    # submission_quality (issue 18 §3): receipt times in China time; the lists' senders
+    for table, column, sql_type in (("load_history", "received_at", "text"),
+                                    ("load_history", "received_day", "integer"),
+                                    ("cfg_list", "source", "text")):
+        if sa.inspect(conn).has_table(table):
+            migrations.add_column_if_missing(conn, table, column, sql_type)
     migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
     migrations.apply_statements(conn, statements)
 
