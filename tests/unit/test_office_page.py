@@ -245,3 +245,20 @@ def test_the_plugin_links_the_page_from_the_ui():
     p = _plugin().KeyprojectsLinksPlugin()
     [view] = p.external_views
     assert view["href"] == "/keyprojects/office/" and view["destination"] == "nav" and view["name"] == "报送情况"
+
+
+@pytest.mark.postgres
+def test_the_pages_queries_run_on_postgres(pg_engine, tmp_path):
+    from keyprojects.operations import office_page as op
+    from keyprojects.warehouse import schema
+
+    schema.ensure_schema(pg_engine, ROOT / "include" / "sql")
+    fill(pg_engine, tmp_path)
+    page = op.quarter_page(pg_engine, tmp_path, "2022Q4", dt.date(2023, 1, 10), 15)
+    assert page["missing_units"] == ["偏关县"] and page["late_units"] == ["代县"]
+    assert page["last_run"]["state"] == "failed" and len(page["alerts"]) == 1
+    month = op.month_page(pg_engine, tmp_path, "2022-12")
+    assert month["not_reported"] == ["河曲县"] and month["departments"][0]["overdue_problems"] == 2
+    assert [r["first"] for r in op.unit_history(pg_engine, "2022Q4", "代县")["runs"]] == [True, False]
+    periods = op.periods(pg_engine, None, tmp_path)
+    assert [q["period"] for q in periods["quarters"]] == ["2022Q4"] and periods["months"][0]["period"] == "2022-12"
