@@ -12,5 +12,12 @@ COPY include ./include
 COPY expectations ./expectations
 ENV KP_HOME=/opt/keyprojects AIRFLOW__CORE__DAGS_FOLDER=/opt/keyprojects/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=/opt/keyprojects/plugins AIRFLOW__CORE__LOAD_EXAMPLES=False
-RUN useradd --create-home --uid 50000 airflow && mkdir -p /opt/airflow && chown airflow /opt/airflow
-USER airflow
+# The official image's convention: user airflow (50000) in group 0, and what Airflow writes
+# group-writable, so that the compose file's AIRFLOW_UID (any uid, group 0) can run it.
+# Logins: the FAB auth manager (apache-airflow-providers-fab, in requirements.lock); the compose
+# file selects it, bin/airflow keeps SimpleAuthManager for the local demo.
+ENV AIRFLOW__CORE__AUTH_MANAGER=airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager \
+    KP_CONFIG_DIR=/opt/keyprojects/src/keyprojects/config
+RUN useradd --create-home --uid 50000 --gid 0 airflow && mkdir -p /opt/airflow/logs \
+    && chown -R airflow:0 /opt/airflow && chmod -R g+rwX /opt/airflow
+USER 50000:0

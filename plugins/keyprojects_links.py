@@ -12,6 +12,16 @@ server under ``/keyprojects``. It serves, read-only, the run's quarter folder un
 The quarter is the run's own (the ``resolve_quarter`` task's result, else the ``quarter`` parameter).
 Access needs the same right as reading the DAG's runs (the UI's session cookie or a bearer token),
 and only files inside the quarter's folder are served: no path traversal, no symlinks out.
+
+The same app serves the office's page, 报送情况 (read-only, in Chinese; the queries and the HTML are
+``keyprojects.operations.office_page``), linked from the UI's navigation (an external view):
+
+* ``/keyprojects/office/``                      → the quarters and months
+* ``/keyprojects/office/2022Q4``, ``/2022-12``  → one quarter, one month
+* ``/keyprojects/office/2022Q4/unit/代县``       → a unit's receipts and figures per run
+* ``/keyprojects/office/files/<period>/<file>``  → a document of the period (xlsx, docx, html, eml)
+
+It asks for the right to read DAG runs (the FAB role 办公室/Office has it, and cannot trigger).
 """
 
 
@@ -24,6 +34,7 @@ from airflow.plugins_manager import AirflowPlugin
 from airflow.sdk import BaseOperatorLink
 
 PREFIX = "/keyprojects"
+OFFICE = "/office"
 DAGS = {"keyprojects_quarterly"}
 QUARTER_TASK = "resolve_quarter"
 BULLETIN_TASK = "publish_bulletin"
@@ -159,12 +170,77 @@ def create_app():
             return FileResponse(target, media_type="text/html; charset=utf-8")
         return FileResponse(target, filename=target.name)
 
+    _office_routes(app)
     return app
+
+
+def _office_routes(app) -> None:
+    """报送情况: thin routes over ``keyprojects.operations.office_page``."""
+    import datetime as dt
+
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+    from airflow.api_fastapi.core_api.security import requires_access_dag
+    from fastapi import Depends, HTTPException
+    from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+    read_runs = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
+    base = PREFIX + OFFICE
+
+    def page(template: str, build):
+        from keyprojects.operations import office_page as op
+
+        s = op.page_settings()
+        with op.page_engine(s) as eng:
+            try:
+                data = build(op, s, eng)
+            except (KeyError, ValueError) as exc:
+                raise HTTPException(404, f"没有这一期或这个单位：{exc}") from exc
+        return HTMLResponse(op.render(template, base=_base_url() + base, **data))
+
+    @app.get(OFFICE, dependencies=read_runs, include_in_schema=False)
+    def office_root():
+        return RedirectResponse(_base_url() + base + "/")
+
+    @app.get(OFFICE + "/", dependencies=read_runs, response_class=HTMLResponse)
+    def office_index():
+        return page("office_index.html", lambda op, s, eng: {"periods": op.periods(eng, s.inbox, s.output)})
+
+    @app.get(OFFICE + "/files/{period}/{path:path}", dependencies=read_runs)
+    def office_file(period: str, path: str):
+        from keyprojects import settings
+        from keyprojects.operations import office_page as op
+
+        try:
+            target = op.document_path(settings.load().output, period, path)
+        except op.NotServable as exc:
+            raise HTTPException(404, str(exc)) from exc
+        if target.suffix == ".html":
+            return FileResponse(target, media_type="text/html; charset=utf-8")
+        return FileResponse(target, filename=target.name)
+
+    @app.get(OFFICE + "/{period}", dependencies=read_runs, response_class=HTMLResponse)
+    def office_period(period: str):
+        from keyprojects.operations import office_page as op
+
+        today = dt.datetime.now(op.CHINA).date()   # the days left are shown as of today, China time
+        if op.is_quarter(period):
+            return page("office_quarter.html", lambda op, s, eng: {
+                "page": op.quarter_page(eng, s.output, period, today, s.deadline_days)})
+        if op.is_month(period):
+            return page("office_month.html", lambda op, s, eng: {"page": op.month_page(eng, s.output, period)})
+        raise HTTPException(404, f"{period!r} 不是季度（2022Q4）或月份（2022-12）")
+
+    @app.get(OFFICE + "/{period}/unit/{unit}", dependencies=read_runs, response_class=HTMLResponse)
+    def office_unit(period: str, unit: str):
+        return page("office_unit.html", lambda op, s, eng: {"page": op.unit_history(eng, period, unit)})
 
 
 class KeyprojectsLinksPlugin(AirflowPlugin):
     name = "keyprojects_links"
     global_operator_extra_links = [ValidationReportLink(), BulletinLink(), ReturnsLink()]
+    # the office's page in the UI's navigation, shown inside the UI (same origin: the login holds)
+    external_views = [{"name": "报送情况", "href": PREFIX + OFFICE + "/", "destination": "nav",
+                       "url_route": "keyprojects-office", "category": "keyprojects"}]
 
     @property
     def fastapi_apps(self):  # built only where the API server asks for it

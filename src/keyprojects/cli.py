@@ -79,8 +79,15 @@ def status(args) -> int:
     eng = db.make_engine(s.warehouse_url)
     try:
         schema.ensure_schema(eng, s.sql)
+        if args.quarter and st.office_page.is_month(args.quarter.strip()):
+            print(st.render_month(st.month_status(eng, s.inbox, s.output, args.quarter.strip())))
+            return 0
         if args.quarter:
-            quarters.parse_quarter(args.quarter)
+            try:
+                quarters.parse_quarter(args.quarter)
+            except ValueError:
+                print(f"status: {args.quarter!r} is neither a quarter (2022Q1) nor a month (2022-03)", file=sys.stderr)
+                return 2
             wanted = [args.quarter.strip().upper()]
         else:
             wanted = st.known_quarters(eng, s.inbox)
@@ -102,8 +109,8 @@ def main(argv=None) -> int:
         fn=init_db
     )
     sp = sub.add_parser("status", help="per quarter: lists and units arrived/missing, rejections, last run, "
-                                       "open alerts, bulletin")
-    sp.add_argument("quarter", nargs="?", help="e.g. 2022Q1 (default: every quarter known)")
+                                       "open alerts, bulletin; per month: exports, overdue problems, deliveries")
+    sp.add_argument("quarter", nargs="?", help="a quarter (2022Q1) or a month (2022-03); default: every quarter")
     sp.set_defaults(fn=status)
     args = p.parse_args(argv)
     return args.fn(args)

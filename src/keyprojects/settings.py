@@ -29,6 +29,7 @@ VARIABLES = {
     "KP_SENSOR_POKE_SECONDS": "poke_seconds",
     "KP_ALERT_TO": "alert_to",
     "KP_ALERT_FROM": "alert_from",
+    "KP_OFFICE_WAREHOUSE_URL": "office_warehouse_url",
 }
 DEFAULT_DEADLINE_DAYS = 15
 DEFAULT_POKE_SECONDS = 1800
@@ -48,6 +49,7 @@ class Settings:
     poke_seconds: int = DEFAULT_POKE_SECONDS    # KP_SENSOR_POKE_SECONDS: between looks at the inbox
     alert_to: tuple[str, ...] = ()              # KP_ALERT_TO: comma-separated alert email recipients
     alert_from: str | None = None               # KP_ALERT_FROM: alert email sender
+    office_warehouse_url: str | None = None     # KP_OFFICE_WAREHOUSE_URL: the office page's (read-only) URL
 
 
 def _env(name: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -115,4 +117,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         poke_seconds=_whole("KP_SENSOR_POKE_SECONDS", DEFAULT_POKE_SECONDS, 1, env),
         alert_to=tuple(a.strip() for a in (_env("KP_ALERT_TO", env) or "").split(",") if a.strip()),
         alert_from=_env("KP_ALERT_FROM", env),
+        office_warehouse_url=_env("KP_OFFICE_WAREHOUSE_URL", env),
     )

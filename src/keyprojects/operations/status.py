@@ -1,10 +1,12 @@
-"""``python -m keyprojects.cli status [QUARTER]``: a quarter's state from the warehouse's own records.
+"""``python -m keyprojects.cli status [QUARTER | MONTH]``: a period's state from the warehouse's own records.
 
 Per quarter: the lists and unit libraries arrived and missing with receipt times (``inbox_arrivals``,
 written when the run stopped waiting; before any run, the inbox itself), rows rejected per list
 (``load_audit``), the last run and its state (``run_history``: the package does not read Airflow's
 database; a run killed before its end stays ``running`` there — Airflow's UI has the last word),
-open alerts and the bulletin's path.
+open alerts and the bulletin's path. Per month (``2022-03``): the 13710 exports received, the
+problems overdue per 责任单位, the units that did not report, deliveries and open alerts. Every time is
+shown in China time (UTC+8).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, db
 from keyprojects.ingest import arrivals
-from keyprojects.operations import alerts, history
+from keyprojects.operations import alerts, history, office_page
+from keyprojects.operations.office_page import china_time
 
 
 def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> dict:
@@ -50,22 +53,56 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
 
 
 def known_quarters(engine: Engine, inbox: Path) -> list[str]:
-    qs = {r["quarter"] for r in db.fetch(engine, "select distinct quarter from run_history")}
-    qs |= {r["quarter"] for r in db.fetch(engine, "select distinct quarter from load_audit")}
-    if Path(inbox).is_dir():
-        qs |= {p.name for p in Path(inbox).iterdir() if p.is_dir() and arrivals.quarters._Q.match(p.name)}
-    return sorted(qs)
+    """Quarters only: month folders and the months' progress loads (in ``load_audit`` too) are not."""
+    return office_page.known_quarters(engine, inbox)
+
+
+def month_status(engine: Engine, inbox: Path, output: Path, month: str) -> dict:
+    page = office_page.month_page(engine, output, month)
+    folder = Path(inbox) / month / "progress"
+    inbox_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
+        if folder.is_dir() else []
+    return {**page, "inbox_files": inbox_files}
+
+
+def render_month(st: dict) -> str:
+    out = [f"== {st['period']}  (13710 exports)"]
+    if st["files"]:
+        for f in st["files"]:
+            out.append(f"  {f['file']}: {f['status']}, read {f['rows_read']}, loaded {f['rows_loaded']}, "
+                       f"rejected {f['rows_rejected']} (loaded {f['loaded_at'] or '-'} China time)")
+    else:
+        out.append("  exports loaded: none" + (f"; in the inbox: {', '.join(st['inbox_files'])}"
+                                                if st["inbox_files"] else " (nothing in the inbox either)"))
+    overdue = sum(d["overdue_problems"] for d in st["departments"])
+    out.append(f"  problems: {sum(d['open_problems'] for d in st['departments'])} open, {overdue} overdue")
+    for d in st["departments"]:
+        if d["overdue_problems"]:
+            out.append(f"    {d['department'] or '(no department)'}: {d['overdue_problems']} overdue "
+                       f"of {d['open_problems']} open")
+    if st["units_known"]:
+        out.append(f"  units not reported: {', '.join(st['not_reported']) or 'none'}")
+    dl = st["deliveries"]
+    out.append("  deliveries: " + ("not recorded (no deliveries table yet)" if dl is None else
+                                   f"{len(dl)}" + "".join(f"\n    {d['document']} -> {d['recipient']}: {d['status']}"
+                                                           f" {d['sent_at'] or ''}" for d in dl)))
+    out.append(f"  open alerts: {len(st['alerts'])}")
+    for a in st["alerts"]:
+        out.append(f"    {a['created_at']} {a['kind']:18} {a['unit'] or ''}")
+    out.append("  dispatch workbook: " + (next((d["path"] for d in st["documents"] if d["path"].endswith(".xlsx")),
+                                               None) or "not published"))
+    return "\n".join(out)
 
 
 def render(st: dict) -> str:
     out = [f"== {st['quarter']}  (arrivals: {st['arrivals_source']}"
-           + (f"; deadline {st['deadline']})" if st["deadline"] else ")")]
-    out.append(f"  {'list':11} {'status':8} {'files':>5}  {'last received (UTC)':25} {'read':>6} "
+           + (f"; deadline {china_time(st['deadline'])} China time)" if st["deadline"] else ")")]
+    out.append(f"  {'list':11} {'status':8} {'files':>5}  {'last received (China)':25} {'read':>6} "
                f"{'loaded':>6} {'rejected':>8}")
     order = {n: i for i, n in enumerate(LISTS)}
     for r in sorted(st["lists"], key=lambda r: order.get(r["list"], 99)):
         a = st["rejected"].get(r["list"], {})
-        out.append(f"  {r['list']:11} {r['status']:8} {r['files']:>5}  {r['last_received'] or '-':25} "
+        out.append(f"  {r['list']:11} {r['status']:8} {r['files']:>5}  {china_time(r['last_received']) or '-':25} "
                    f"{a.get('rows_read', '-')!s:>6} {a.get('rows_loaded', '-')!s:>6} "
                    f"{a.get('rows_rejected', '-')!s:>8}")
     if st["units_arrived"] or st["units_missing"]:
@@ -73,16 +110,17 @@ def render(st: dict) -> str:
             got = [u for u in st["units_arrived"] if u["list"] == lib]
             miss = [u["unit"] for u in st["units_missing"] if u["list"] == lib]
             last = max((u["last_received"] for u in got), default=None)
-            out.append(f"  {lib} libraries: {len(got)} units arrived (latest {last or '-'}); missing: "
+            out.append(f"  {lib} libraries: {len(got)} units arrived (latest {china_time(last) or '-'}); missing: "
                        f"{', '.join(miss) or 'none'}")
     run = st["last_run"]
-    out.append("  last run: " + (f"{run['run_id']} {run['state']} (started {run['started_at']}, finished "
-                                 f"{run['finished_at'] or '-'})" if run else "none recorded"))
+    out.append("  last run: " + (f"{run['run_id']} {run['state']} (started {china_time(run['started_at'])}, "
+                                 f"finished {china_time(run['finished_at']) or '-'}, China time)"
+                                 if run else "none recorded"))
     if run and run["state"] == "failed" and run["message"]:
         out.append(f"    {run['message'].splitlines()[0][:200]}")
     out.append(f"  open alerts: {len(st['open_alerts'])}")
     for a in st["open_alerts"]:
         what = " ".join(x for x in (a["list"], a["unit"], a["file"], a["task_id"]) if x)
-        out.append(f"    {a['created_at']} {a['kind']:18} {what}")
+        out.append(f"    {china_time(a['created_at'])} {a['kind']:18} {what}")
     out.append(f"  bulletin: {st['bulletin'] or 'not published'}")
     return "\n".join(out)
