@@ -34,11 +34,12 @@ demo: inbox
 	@echo "  (user admin; standalone prints the password and keeps it in .airflow/simple_auth_manager_passwords.json.generated)"
 
 # every test, in parallel (pytest-xdist: one worker per core, a test file's tests on one worker so
-# that its fixtures are built once; each worker has its own Airflow home, warehouses, PostgreSQL
+# that its fixtures are built once, in collection order: tests/conftest.py puts the slowest first;
+# each worker has its own Airflow home, warehouses, PostgreSQL
 # schemas and ports), the 15 slowest listed at the end
 TEST_WORKERS ?= auto
 test: venv
-	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 # ruff (with its Airflow rules AIR) on the Python, sqlfluff (.sqlfluff) on the warehouse SQL
 lint: venv
