@@ -35,7 +35,7 @@ def iter_sheets(data: bytes, path: Path, name: str, ignored: dict, found=None):
     fmt = found.format
     if fmt in ("xlsx", "xlsb", "ods"):
         _check_zip(data, name)
-        yield from _calamine_sheets(data, name, ignored)
+        yield from _calamine_sheets(data, name, ignored, ods=fmt == "ods")
     elif fmt == "xls":
         yield from _calamine_sheets(data, name, ignored)
     elif fmt == "csv":
@@ -96,7 +96,7 @@ def _check_zip(data: bytes, name: str) -> None:
                                   "possible zip bomb")
 
 
-def _calamine_sheets(data: bytes, name: str, ignored: dict):
+def _calamine_sheets(data: bytes, name: str, ignored: dict, ods: bool = False):
     try:
         import python_calamine as pc
     except ImportError as exc:  # pragma: no cover - dependency missing
@@ -123,6 +123,7 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
             name, f"the file cannot be opened as a workbook (damaged or unsupported): {_plain(exc)}"
         ) from None
 
+    ods_merged = None
     for sheet_name in sheet_names:
         meta = metas.get(sheet_name)
         typ = str(getattr(meta, "typ", "WorkSheet"))
@@ -133,6 +134,12 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
             sheet = wb.get_sheet_by_name(sheet_name)
             grid = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or ())
+            if ods and not merged:   # calamine gives an .ods file's values, not its merged cells
+                if ods_merged is None:
+                    from keyprojects.ingest.readers import ods as _ods
+
+                    ods_merged = _ods.merged_ranges(data)
+                merged = ods_merged.get(sheet_name, [])
         except pc.PasswordError:
             raise FileFault(
                 name, "the sheet is password-protected (encrypted) and cannot be read", sheet_name

@@ -118,23 +118,21 @@ def sheets(data: bytes, name: str):
     except (lxml.etree.ParserError, ValueError) as exc:
         raise FileFault(name, f"the web page cannot be parsed: {exc}") from None
     tables = [t for t in doc.iter("table") if not t.xpath(".//table")]
-    found, names = 0, set()
+    titled, names = False, set()
     for i, table in enumerate(tables):
         grid, merged = _table_grid(table)
-        if not any(v for row in grid for v in row):
-            continue
-        if found == 0:
+        if not titled and any(v for row in grid for v in row):
+            titled = True
             above = _title_lines(doc, table)
             if above:
                 width = max(len(grid[0]) if grid else 1, 1)
                 grid = [line + [""] * (width - 1) for line in above] + grid
                 merged = [((r0 + len(above), c0), (r1 + len(above), c1)) for (r0, c0), (r1, c1) in merged]
-        found += 1
         caption = table.find("caption")
         title = (caption.text_content().strip()[:31] if caption is not None else "") or f"表{i + 1}"
         if title in names:
             title = f"{title}（{i + 1}）"
         names.add(title)
         yield title, grid, None, merged
-    if not found:
+    if not tables:
         raise FileFault(name, "the web page holds no table; save the list itself as .xlsx and send it again")
