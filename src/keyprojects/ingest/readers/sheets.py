@@ -31,10 +31,11 @@ _TRAILING_BRACKETS = re.compile(r"[(（][^()（）]*[)）]$")
 # a note under the table: a note word (填表说明, 说明, 注, 备注, 审核, 制表, 填报人, 联系电话, 单位负责人 …),
 # maybe numbered or bracketed, then a colon, a space, a digit or the end -- or any short label and a
 # colon (审定：…, 主要负责人：…); not a closed list of exact prefixes (docs/rules.md)
-_NOTE_WORDS = ("填表说明|填报说明|编制说明|说明|附注|注|备注|审核人|审核|审定|审批人|复核|制表人|制表|填表人|填表|填报人|"
-               "填报|报送人|经办人|联系人|联系电话|联系方式|电话|手机|单位负责人|主要负责人|分管负责人|负责人|"
+_NOTE_WORDS = ("填表说明|填报说明|编制说明|说明|附注|注|备注|审核人|审核|审定|审批人|复核|制表人|制表|"
+               "填表人|填表|填报人|填报|报送人|经办人|联系人|联系电话|联系方式|电话|手机|单位负责人|主要负责人|分管负责人|负责人|"
                "统计负责人|分管领导|主管领导|领导签字|签字|盖章|日期|填报日期|填表日期|报送日期|制表日期")
-_NOTE_RE = re.compile(rf"^[\[【(（]?\d{{0,2}}[.、．)）]?(?:{_NOTE_WORDS})[】)）]?(?:[:：\s\d一二三四五六七八九十(（]|$)")
+_NOTE_RE = re.compile(rf"^[\[【(（]?\d{{0,2}}[.、．)）]?(?:{_NOTE_WORDS})[】)）]?"
+                      r"(?:[:：\s\d一二三四五六七八九十(（]|$)")
 _LABEL_COLON_RE = re.compile(r"^[\u4e00-\u9fff]{1,8}[:：]")
 _DATE_LINE_RE = re.compile(r"^(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})$")
 _TOTAL_WORDS = ("合计", "总计")
@@ -138,8 +139,9 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
                 # the note, any other amount or code makes the row data
                 first_val = vals[0]
                 text = config.squash(_cell_text(first_val))
-                if (closed and first_col not in data_cols) or (note_prefixes and text.startswith(note_prefixes)) or is_note_text(text) \
-                        or len(vals) == 1 and first_val.__class__ in (dt.date, dt.datetime):
+                if (closed and first_col not in data_cols) or is_note_text(text) \
+                        or (note_prefixes and text.startswith(note_prefixes)) \
+                        or (len(vals) == 1 and first_val.__class__ in (dt.date, dt.datetime)):
                     reason = "note"
         if reason is None:
             seen_data = True
