@@ -90,7 +90,10 @@ def _zip(data: bytes, ext: str) -> Detected:
             names = zf.namelist()
             mimetype = zf.read("mimetype")[:100].decode("ascii", "replace") if "mimetype" in names else ""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, KeyError):
-        return Detected("xlsx")   # the reader's zip check names the damage
+        if ext in SPREADSHEET_SUFFIXES:
+            return Detected("xlsx")   # the reader's zip check names the damage
+        return _not_table("zip", "损坏的压缩包或 Office 文件，不是可读的表格",
+                          "a damaged zip archive or Office file, not a readable table")
     lower = {n.lower() for n in names}
     if "xl/workbook.bin" in lower:
         return Detected("xlsb")
@@ -126,13 +129,14 @@ _MAGIC = (
      "a 7z archive, which is not read; unpack it into the list's folder"),
 )
 
-_MARKUP_HEAD = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|table|"
+_MARKUP_HEAD = re.compile(rb"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+(?!html)[^\[>]*(?:\[.*?\])?\s*>\s*)?"
+                          rb"(?:<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|table|"
                           rb"style|title|div|\?mso-application|workbook|ss:workbook|[a-z])", re.I | re.S)
 
 
-def _text_head(data: bytes) -> bytes:
-    """The first 4 KiB as ASCII-compatible bytes (UTF-16 decoded), BOM and leading blanks removed."""
-    head = data[:4096]
+def _text_head(data: bytes, size: int = 4096) -> bytes:
+    """The first ``size`` bytes as ASCII-compatible bytes (UTF-16 decoded), BOM and leading blanks removed."""
+    head = data[:size]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             head = head.decode("utf-16", "ignore").encode("utf-8", "ignore")
@@ -144,6 +148,20 @@ def _text_head(data: bytes) -> bytes:
 def _looks_delimited(text: bytes) -> bool:
     lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
     return sum(1 for ln in lines if b"\t" in ln or b"," in ln) >= min(2, len(lines)) > 0
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' for UTF-16 text saved without a BOM (most of its ASCII characters leave
+    a NUL in every other byte), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2 and len(data) == len(sample):
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 4 * even and odd >= len(sample) // 16:
+        return "utf-16-le"
+    if even > 4 * odd and even >= len(sample) // 16:
+        return "utf-16-be"
+    return None
 
 
 def looks_like_text(data: bytes) -> bool:
@@ -163,10 +181,13 @@ def detect(data: bytes, name: str) -> Detected:
     for magic, fmt, zh, en in _MAGIC:
         if data.startswith(magic):
             return _not_table(fmt, zh, en)
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        data = data[:65536].decode(utf16, "ignore").encode("utf-8")
     if not looks_like_text(data):
         return _not_table("binary", "无法识别的二进制文件，不是表格", "an unrecognised binary file, not a table")
     head = _text_head(data)
-    low = head[:2048].lower()
+    low = _text_head(data, 65536).lower()
     if _MARKUP_HEAD.match(head):
         if b"urn:schemas-microsoft-com:office:spreadsheet" in low and b"<table" not in low \
                 or b"progid=\"excel.sheet\"" in low and b"<workbook" in low:

@@ -154,22 +154,8 @@ def _plain(exc: Exception) -> str:
     return msg[:300]
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' for UTF-16 text saved without a BOM (most of its ASCII characters leave
-    a NUL in every other byte), else None."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2 and len(data) == len(sample):
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd > 4 * even and odd >= len(sample) // 16:
-        return "utf-16-le"
-    if even > 4 * odd and even >= len(sample) // 16:
-        return "utf-16-be"
-    return None
-
-
 def _decode_text(data: bytes, name: str) -> str:
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else detect.utf16_without_bom(data)
     if encoding:
         try:
             return data.decode(encoding)

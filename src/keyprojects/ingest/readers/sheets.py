@@ -134,7 +134,7 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
                 closed = True
             first_col = next(c for c, v in enumerate(row) if not (fcols and c in fcols) and not _blank(v))
             if reason is None and not any(c != first_col and c < len(row) and not (fcols and c in fcols)
-                                          and not _blank(row[c]) for c in data_cols):
+                                          and _data_value(row[c]) for c in data_cols):
                 # the note may stand in any column (the code column, under a blank 序号): its own cell is
                 # the note, any other amount or code makes the row data
                 first_val = vals[0]
@@ -161,6 +161,14 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
         skipped=skipped,
         rows_read=len(frame) + len(skipped),
     )
+
+
+def _data_value(v) -> bool:
+    """A value that makes a row data: anything but a blank or a note's own text (审核：张三 | 制表：李四
+    may stand under an amount column)."""
+    if v.__class__ is str:
+        return bool(v.strip()) and not is_note_text(config.squash(v))
+    return not _blank(v)
 
 
 def _is_total(row: list, label_cols: list[int], fcols) -> bool:
