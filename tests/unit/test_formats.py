@@ -63,8 +63,8 @@ def test_html_table_saved_as_xls_gbk_title_spans_footer(tmp_path):
 
 def test_html_utf8_bom_two_tables_are_two_sheets(tmp_path):
     def table(caption, start):
-        body = "".join(f"<tr><td>{i}</td><td>忻州示范项目{i:04d}号</td><td>代县</td><td>某公司</td><td>{600 + i}</td></tr>"
-                       for i in range(start, start + 2))
+        body = "".join(f"<tr><td>{i}</td><td>忻州示范项目{i:04d}号</td><td>代县</td><td>某公司</td>"
+                       f"<td>{600 + i}</td></tr>" for i in range(start, start + 2))
         head = "".join(f"<td>{h}</td>" for h in HEADER)
         return f"<table><caption>{caption}</caption><tr>{head}</tr>{body}</table>"
     page = f"<!DOCTYPE html><html><body><p>单位：万元</p>{table('新建', 1)}{table('续建', 3)}</body></html>"
@@ -87,7 +87,8 @@ def _ss_cell(v, index=None, across=0, down=0, typ="String"):
 
 
 def _ss_book(sheets: dict[str, list[str]], prolog: str = "") -> bytes:
-    body = "".join(f'<Worksheet ss:Name="{n}"><Table>{"".join(rows)}</Table></Worksheet>' for n, rows in sheets.items())
+    body = "".join(f'<Worksheet ss:Name="{n}"><Table>{"".join(rows)}</Table></Worksheet>'
+                   for n, rows in sheets.items())
     return (f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<?mso-application progid="Excel.Sheet"?>'
             '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
             'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">' + body + "</Workbook>").encode("utf-8")
@@ -108,7 +109,8 @@ def test_spreadsheetml_index_gaps_merges_string_numbers_two_sheets(tmp_path):
         "<Row>" + _ss_cell("注：项目代码以平台为准", across=4) + "</Row>",
     ]
     second = ["<Row>" + "".join(_ss_cell(h) for h in HEADER) + "</Row>",
-              "<Row>" + "".join(_ss_cell(v) for v in ("3", "忻州示范项目0003号", "原平市", "某公司", "603")) + "</Row>"]
+              "<Row>" + "".join(_ss_cell(v) for v in ("3", "忻州示范项目0003号", "原平市", "某公司", "603"))
+              + "</Row>"]
     path = tmp_path / "平台导出.xls"
     path.write_bytes(_ss_book({"新建": first, "续建": second}))
     read = read_file(path, "reserve")
@@ -135,7 +137,8 @@ def test_spreadsheetml_entity_bomb_is_refused(tmp_path):
                                                        ("清单.txt", "\t", "utf-16")])
 def test_delimited_text_named_xls_or_txt(tmp_path, name, sep, encoding):
     lines = [sep.join(HEADER), sep.join(["1", "忻州示范项目0001号", "五台县", "某公司", "601"]),
-             sep.join(["2", "忻州示范项目0002号", "五台县", "某公司", "602.5"]), sep.join(["合计", "", "", "", "1203.5"]),
+             sep.join(["2", "忻州示范项目0002号", "五台县", "某公司", "602.5"]),
+             sep.join(["合计", "", "", "", "1203.5"]),
              "填报人：王五" + sep * 4]
     path = tmp_path / name
     path.write_bytes("\r\n".join(lines).encode(encoding))
@@ -156,7 +159,8 @@ def test_ods_with_merged_unit_cells(tmp_path):
     covered = "<table:covered-table-cell/>"
     body = ('<table:table table:name="代县储备库">'
             + row(*(cell(h, None) for h in HEADER))
-            + row(cell(1, None), cell("忻州示范项目0001号", None), cell("代县", (2, 1)), cell("甲公司", None), cell(601.25, None))
+            + row(cell(1, None), cell("忻州示范项目0001号", None), cell("代县", (2, 1)), cell("甲公司", None),
+                  cell(601.25, None))
             + row(cell(2, None), cell("忻州示范项目0002号", None), covered, cell("乙公司", None), cell("602", None))
             + row(cell("单位负责人：赵六", (1, 5)), covered, covered, covered, covered)
             + "</table:table>")
@@ -173,7 +177,8 @@ def test_ods_with_merged_unit_cells(tmp_path):
     path.write_bytes(buf.getvalue())
     read = read_file(path, "reserve")
     assert read.format == "ods"
-    assert _rows(read) == [("代县储备库", 2, "忻州示范项目0001号", 601.25), ("代县储备库", 3, "忻州示范项目0002号", 602.0)]
+    assert _rows(read) == [("代县储备库", 2, "忻州示范项目0001号", 601.25),
+                           ("代县储备库", 3, "忻州示范项目0002号", 602.0)]
     assert list(read.frame["unit"]) == ["代县", "代县"]      # the merged unit cell covers row 3
     assert _skips(read) == [("代县储备库", 4, "note")]
 
@@ -216,7 +221,8 @@ def test_detect_names_what_a_file_is():
         assert found.tabular == (fmt in ("xlsx", "xlsb")), name
         if not found.tabular:
             assert found.reason_zh and found.reason_en, name
-    assert detect.detect(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"), "x.doc").format == "doc"
+    word = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le")
+    assert detect.detect(word, "x.doc").format == "doc"
     for name in ("~$代县.xlsx", ".~lock.代县.xlsx#", "Thumbs.db", ".DS_Store", "sub/.hidden.xlsx"):
         assert detect.hidden_or_lock(name), name
     assert not detect.hidden_or_lock("代县储备库.xlsx")
