@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, RULES, db
 from keyprojects.ingest import staging, validation
-from keyprojects.ingest.readers import FileFault, FileRead, read_file, sha256_of
+from keyprojects.ingest.readers import FileFault, FileRead, detect, read_file, sha256_of
 from keyprojects.ingest.staging import COLUMNS as STAGING_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+DATA_SUFFIXES = detect.DATA_SUFFIXES
 # a list is read, validated and written this many data rows at a time (whole files; see read_parts):
 # memory holds one part, and each part pays GX's fixed cost of a validation (~0.5 s) once
 PART_ROWS = 50_000
@@ -46,6 +46,7 @@ class ListLoad:
     rows_rejected: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ignored: list[dict] = field(default_factory=list)   # file, format, reason_zh, reason_en, quiet
     report: str | None = None
 
     def as_dict(self) -> dict:
@@ -53,19 +54,28 @@ class ListLoad:
 
 
 def list_files(inbox: Path, quarter: str, list_name: str) -> tuple[list[Path], list[Path]] | None:
-    """The list's data files in read order and the other files found beside them (not read, but
-    reported), or None when its folder has not arrived. Hidden files and Excel lock files (~$…) are
-    not files of the list."""
+    """The list's data files in read order (named as a spreadsheet, text or web page: ``DATA_SUFFIXES``)
+    and the other files found beside them (read too when their content is a table, else ignored and
+    reported), or None when its folder has not arrived. Hidden files, office lock files (~$…,
+    .~lock…#) and Thumbs.db / .DS_Store are not files of the list (``hidden_files``)."""
     folder = Path(inbox) / quarter / list_name
     if not folder.is_dir():
         return None
-    found = sorted(
-        (p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("~$")
-         and not any(part.startswith(".") for part in p.relative_to(folder).parts)),
-        key=lambda p: p.relative_to(folder).as_posix(),
-    )
+    found = [p for p in _all_files(folder) if not detect.hidden_or_lock(p.relative_to(folder).as_posix())]
     return ([p for p in found if p.suffix.lower() in DATA_SUFFIXES],
             [p for p in found if p.suffix.lower() not in DATA_SUFFIXES])
+
+
+def hidden_files(folder: Path) -> list[Path]:
+    """The hidden, lock and system files of a list folder: in load_audit as ignored, never alerted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [p for p in _all_files(folder) if detect.hidden_or_lock(p.relative_to(folder).as_posix())]
+
+
+def _all_files(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
 
 
 @dataclass
@@ -75,18 +85,36 @@ class Arrival:
     folder: Path
     files: list[Path] | None
     others: list[Path]
+    hidden: list[Path] = field(default_factory=list)
 
 
 @dataclass
 class ListRead:
-    """What the read step gave: the files read, the files that failed as a whole (name, sha256, fault)
-    and the files that are not lists (name, sha256). ``files_found`` is None when the folder has not
+    """What the read step gave: the files read, the files that failed as a whole (name, sha256, fault,
+    format) and the files ignored (``Ignored``). ``files_found`` is None when the folder has not
     arrived, else the number of data files."""
     folder: str
     files_found: int | None
     reads: list[FileRead] = field(default_factory=list)
-    failed: list[tuple[str, str, str]] = field(default_factory=list)
-    ignored: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    first: bool = True      # the first part of a list read in parts (read_parts)
+
+
+@dataclass
+class Ignored:
+    """A file of a list folder that is not read: its content is not a table (``quiet``: a hidden, lock
+    or system file, not the sender's, never alerted)."""
+    file: str
+    sha256: str | None
+    format: str | None
+    reason_zh: str
+    reason_en: str
+    quiet: bool = False
+
+    @property
+    def reason(self) -> str:
+        return f"{self.reason_zh} / {self.reason_en}"
 
 
 @dataclass
@@ -103,7 +131,8 @@ def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
     """Step 1: the list's folder and files (see ``list_files``)."""
     found = list_files(inbox, quarter, list_name)
     files, others = found if found is not None else (None, [])
-    return Arrival(folder=Path(inbox) / quarter / list_name, files=files, others=others)
+    folder = Path(inbox) / quarter / list_name
+    return Arrival(folder=folder, files=files, others=others, hidden=hidden_files(folder))
 
 
 def read_list(arrival: Arrival, list_name: str) -> ListRead:
@@ -125,14 +154,20 @@ def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_RO
 
     def new_part(first: bool) -> ListRead:
         return ListRead(folder=str(arrival.folder), files_found=None if arrival.files is None else len(arrival.files),
-                        ignored=[(rel(p), sha256_of(p)) for p in arrival.others] if first else [])
+                        ignored=[Ignored(rel(p), sha256_of(p), None, "隐藏文件、锁文件或系统文件，不是报送文件",
+                                         "a hidden, office lock or system file, not a sender's file", quiet=True)
+                                 for p in arrival.hidden] if first else [], first=first)
 
     part, rows = new_part(True), 0
-    for path in arrival.files or ():
+    for path in [*(arrival.files or ()), *arrival.others]:
         try:
             read = read_file(path, list_name, display_name=rel(path))
         except FileFault as fault:
-            part.failed.append((rel(path), sha256_of(path), str(fault)))
+            if fault.not_a_table and path.suffix.lower() not in detect.SPREADSHEET_SUFFIXES:
+                part.ignored.append(Ignored(rel(path), sha256_of(path), fault.format, fault.reason_zh,
+                                            fault.reason_en))
+            else:
+                part.failed.append((rel(path), sha256_of(path), str(fault), fault.format))
             continue
         part.reads.append(read)
         rows += len(read.frame)
@@ -168,22 +203,32 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
     base = {"quarter": quarter, "list": list_name, "run_id": run_id}
 
     def audit_row(file: str, sha256: str | None, status: str, message: str | None, *, read: int = 0,
-                  loaded: int = 0, rejected: int = 0, skipped: int = 0) -> dict:
-        return {**base, "file": file, "sha256": sha256, "status": status, "rows_read": read, "rows_loaded": loaded,
-                "rows_rejected": rejected, "rows_skipped": skipped, "message": message, "loaded_at": loaded_at}
+                  loaded: int = 0, rejected: int = 0, skipped: int = 0, fmt: str | None = None) -> dict:
+        return {**base, "file": file, "sha256": sha256, "status": status, "format": fmt, "rows_read": read,
+                "rows_loaded": loaded, "rows_rejected": rejected, "rows_skipped": skipped, "message": message,
+                "loaded_at": loaded_at}
 
-    for name, sha in read.ignored:
-        out.warnings.append(f"{name}: not read: only {', '.join(DATA_SUFFIXES)} files are lists")
-        part.audit.append(audit_row(name, sha, "ignored", out.warnings[-1]))
-    if not read.files_found:
+    for ig in read.ignored:
+        if not ig.quiet:
+            out.warnings.append(f"{ig.file}: not read (ignored): {ig.reason}")
+        out.ignored.append({"file": ig.file, "format": ig.format, "reason_zh": ig.reason_zh,
+                            "reason_en": ig.reason_en, "quiet": ig.quiet})
+        part.audit.append(audit_row(ig.file, ig.sha256, "ignored", ig.reason, fmt=ig.format))
+    if read.first and not read.reads and not read.failed:
         out.status = "missing"
-        why = "folder not found" if read.files_found is None else f"folder holds no {'/'.join(DATA_SUFFIXES)} file"
+        shown = [ig for ig in read.ignored if not ig.quiet]
+        if read.files_found is None:
+            why = "folder not found"
+        elif shown:
+            why = "only files that are not lists: " + "; ".join(f"{ig.file} ({ig.reason_en})" for ig in shown)
+        else:
+            why = "folder holds no list file"
         out.errors.append(f"list {list_name} for {quarter} has not arrived ({read.folder}: {why})")
         part.audit.append(audit_row("", None, "missing", out.errors[-1]))
-    for name, sha, fault in read.failed:
+    for name, sha, fault, fmt in read.failed:
         out.status = "failed"
         out.errors.append(f"{quarter}/{list_name}/{fault}")
-        part.audit.append(audit_row(name, sha, "failed", fault))
+        part.audit.append(audit_row(name, sha, "failed", fault, fmt=fmt))
 
     sha = {r.file: r.sha256 for r in read.reads}
     per_file = {r.file: {"loaded": 0, "rejected": 0} for r in read.reads}
@@ -227,8 +272,9 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
         n_skip = len(r.skipped)
         part.audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read,
                                     loaded=per_file[r.file]["loaded"], rejected=per_file[r.file]["rejected"],
-                                    skipped=n_skip))
-        out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file], "skipped": n_skip})
+                                    skipped=n_skip, fmt=r.format))
+        out.files.append({"file": r.file, "format": r.format, "rows_read": r.rows_read, **per_file[r.file],
+                          "skipped": n_skip})
         out.rows_read += r.rows_read
     out.rows_loaded = sum(n["loaded"] for n in per_file.values())
     out.rows_rejected = {k: out.rows_rejected[k] for k in RULES if k in out.rows_rejected}
@@ -327,4 +373,5 @@ def _merge(a: ListLoad, b: ListLoad) -> ListLoad:
     a.rows_rejected = {k: v for k, v in rejected.items() if v}
     a.errors += b.errors
     a.warnings += b.warnings
+    a.ignored += b.ignored
     return a

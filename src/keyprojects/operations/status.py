@@ -4,7 +4,8 @@ Per quarter: the lists and unit libraries arrived and missing with receipt times
 written when the run stopped waiting; before any run, the inbox itself), rows rejected per list
 (``load_audit``), the last run and its state (``run_history``: the package does not read Airflow's
 database; a run killed before its end stays ``running`` there — Airflow's UI has the last word),
-open alerts and the bulletin's path.
+the files not read (``load_audit`` status ``ignored``, with their format and reason), open alerts and the
+bulletin's path.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
         select list, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
                sum(rows_rejected) as rows_rejected
         from load_audit where quarter = :q group by list""", q=quarter)}
+    ignored = db.fetch(engine, """
+        select list, file, format, message from load_audit
+        where quarter = :q and status = 'ignored' order by list, file""", q=quarter)
     bulletins = sorted((Path(output) / quarter).glob("*.xlsx"))
     return {
         "quarter": quarter,
@@ -43,6 +47,7 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
         "units_missing": [r for r in rows if r["unit"] is not None and r["status"] == "missing"],
         "units_arrived": [r for r in rows if r["unit"] is not None and r["status"] == "arrived"],
         "rejected": rejected,
+        "ignored": ignored,
         "last_run": history.last_run(engine, quarter),
         "open_alerts": alerts.open_alerts(engine, quarter=quarter),
         "bulletin": str(bulletins[0]) if bulletins else None,
@@ -75,6 +80,10 @@ def render(st: dict) -> str:
             last = max((u["last_received"] for u in got), default=None)
             out.append(f"  {lib} libraries: {len(got)} units arrived (latest {last or '-'}); missing: "
                        f"{', '.join(miss) or 'none'}")
+    if st.get("ignored"):
+        out.append(f"  files not read (ignored): {len(st['ignored'])}")
+        for r in st["ignored"]:
+            out.append(f"    {r['list']}/{r['file']} [{r['format'] or '?'}]: {(r['message'] or '')[:160]}")
     run = st["last_run"]
     out.append("  last run: " + (f"{run['run_id']} {run['state']} (started {run['started_at']}, finished "
                                  f"{run['finished_at'] or '-'})" if run else "none recorded"))
