@@ -103,7 +103,8 @@ def test_gbk_named_member_of_a_windows_zip_loads_with_archive_and_member_in_line
 
 def test_utf8_flagged_member_names_work_too(tmp_path, sqlite_engine):
     inbox = tmp_path / "inbox"
-    put(inbox / Q / "dispatch" / "全部.zip", zip_of({"sub/忻府区调度库.xlsx": dispatch_book("忻府区", [900])}, utf8=True))
+    member = {"sub/忻府区调度库.xlsx": dispatch_book("忻府区", [900])}
+    put(inbox / Q / "dispatch" / "全部.zip", zip_of(member, utf8=True))
     got = load(sqlite_engine, inbox, "dispatch")
     assert got.rows_loaded == 1
     assert staged(sqlite_engine, "dispatch")[0]["file"] == "全部.zip!/sub/忻府区调度库.xlsx"

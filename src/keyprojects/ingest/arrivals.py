@@ -79,9 +79,9 @@ def deadline(quarter: str, days: int) -> dt.datetime:
 def file_senders(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
     """Who sent the file's rows (the one definition of received; see the module's docstring), cached
     by sha256 and list in ``inbox_file_units``."""
-    hit = db.fetch(conn, "select units, rows from inbox_file_units where sha256 = :s and list = :l",
+    hit = db.fetch(conn, "select units, data_rows from inbox_file_units where sha256 = :s and list = :l",
                    s=sha256, l=f.list)
-    if hit and hit[0]["rows"] is not None:
+    if hit and hit[0]["data_rows"] is not None:
         return json.loads(hit[0]["units"])
     from keyprojects.ingest.readers import FileFault, read_file
 
@@ -102,7 +102,7 @@ def file_senders(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
         units, error = [], str(exc)
     db.replace_partition(conn, "inbox_file_units", {"sha256": sha256, "list": f.list}, [
         {"sha256": sha256, "list": f.list, "units": json.dumps(units, ensure_ascii=False), "error": error,
-         "rows": rows}])
+         "data_rows": rows}])
     return units
 
 

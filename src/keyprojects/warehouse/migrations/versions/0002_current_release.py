@@ -80,7 +80,7 @@ def upgrade() -> None:
                 sql_type = "integer" if column.endswith(("_reports", "_row_number")) else "text"
                 migrations.add_column_if_missing(conn, table, column, sql_type)
     # archives, drop folder, resends and one meaning of received (issue 16 §4-5)
-    for table, column, sql_type in (("inbox_file_units", "rows", "integer"),
+    for table, column, sql_type in (("inbox_file_units", "data_rows", "integer"),
                                     ("inbox_arrivals", "submission", "text")):
         if sa.inspect(conn).has_table(table):
             migrations.add_column_if_missing(conn, table, column, sql_type)
