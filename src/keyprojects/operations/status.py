@@ -21,7 +21,7 @@ from keyprojects.operations import alerts, history
 
 def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> dict:
     rows = db.fetch(engine, """
-        select list, unit, status, files, first_received, last_received, deadline, run_id
+        select list, unit, status, files, first_received, last_received, deadline, run_id, submission
         from inbox_arrivals where quarter = :q""", q=quarter)
     source = "recorded by the last run"
     if not rows:   # no run yet: look at the inbox (names only, no reading)
@@ -30,7 +30,8 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
             times = sorted(f.mtime for f in files)
             rows.append({"list": name, "unit": None, "status": "arrived" if files else "missing",
                          "files": len(files), "first_received": times[0] if times else None,
-                         "last_received": times[-1] if times else None, "deadline": None, "run_id": None})
+                         "last_received": times[-1] if times else None, "deadline": None, "run_id": None,
+                         "submission": None})
     rejected = {r["list"]: r for r in db.fetch(engine, """
         select list, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
                sum(rows_rejected) as rows_rejected
@@ -65,14 +66,15 @@ def known_quarters(engine: Engine, inbox: Path) -> list[str]:
 def render(st: dict) -> str:
     out = [f"== {st['quarter']}  (arrivals: {st['arrivals_source']}"
            + (f"; deadline {st['deadline']})" if st["deadline"] else ")")]
-    out.append(f"  {'list':11} {'status':8} {'files':>5}  {'last received (UTC)':25} {'read':>6} "
+    out.append(f"  {'list':11} {'status':8} {'files':>5}  {'last received (UTC+8)':25} {'read':>6} "
                f"{'loaded':>6} {'rejected':>8}")
     order = {n: i for i, n in enumerate(LISTS)}
     for r in sorted(st["lists"], key=lambda r: order.get(r["list"], 99)):
         a = st["rejected"].get(r["list"], {})
         out.append(f"  {r['list']:11} {r['status']:8} {r['files']:>5}  {r['last_received'] or '-':25} "
                    f"{a.get('rows_read', '-')!s:>6} {a.get('rows_loaded', '-')!s:>6} "
-                   f"{a.get('rows_rejected', '-')!s:>8}")
+                   f"{a.get('rows_rejected', '-')!s:>8}" + (f"  {r['submission']}" if r.get("submission") == "逾期报送"
+                                                          else ""))
     if st["units_arrived"] or st["units_missing"]:
         for lib in arrivals.UNIT_LISTS:
             got = [u for u in st["units_arrived"] if u["list"] == lib]

@@ -79,8 +79,10 @@ def _ignored_summary(ignored: dict[str, str]) -> str:
 
 
 def read_file(path: Path, list_name: str, display_name: str | None = None,
-              fields: tuple[str, ...] | None = None) -> FileRead:
+              fields: tuple[str, ...] | None = None, data: bytes | None = None) -> FileRead:
     """Read every sheet of ``path`` for list ``list_name``; raise FileFault for a whole-file fault.
+
+    With ``data``, those are the file's bytes and ``path`` only names it (a member of an archive).
 
     With ``fields``, only those fields of the frame are converted (the rows, skips and faults are
     the same): the inbox check reads the unit libraries for their unit column only."""
@@ -91,7 +93,7 @@ def read_file(path: Path, list_name: str, display_name: str | None = None,
         raise ValueError(f"unknown list {list_name!r}; expected one of {', '.join(specs)}")
     required = specs[list_name].required
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         raise FileFault(name, "file not found") from None
     except OSError as exc:

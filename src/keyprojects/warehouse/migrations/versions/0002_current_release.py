@@ -83,6 +83,11 @@ def upgrade() -> None:
     # issue 16: the detected format of every file
     if sa.inspect(conn).has_table("load_audit"):
         migrations.add_column_if_missing(conn, "load_audit", "format", "text")
+    # archives, drop folder, resends and one meaning of received (issue 16 §4-5)
+    for table, column, sql_type in (("inbox_file_units", "data_rows", "integer"),
+                                    ("inbox_arrivals", "submission", "text")):
+        if sa.inspect(conn).has_table(table):
+            migrations.add_column_if_missing(conn, table, column, sql_type)
     migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
     migrations.apply_statements(conn, statements)
 
