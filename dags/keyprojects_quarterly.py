@@ -120,9 +120,14 @@ def keyprojects_quarterly():
 
     @task(max_active_tis_per_dag=2, multiple_outputs=False)
     def load_list(list_name: str, quarter: str, run_id=None) -> dict:
+        from airflow.sdk import get_current_context
+        from keyprojects_alerts import send_alerts
+
         from keyprojects import runtime
 
-        return runtime.load_list(quarter, list_name, run_id=run_id)
+        result = runtime.load_list(quarter, list_name, run_id=run_id)
+        send_alerts(result.pop("alerts", []), get_current_context())  # ignored_file: table, log, email
+        return result
 
     @task(multiple_outputs=False)
     def check_loads(loads: list[dict]) -> dict:

@@ -57,10 +57,21 @@ def load_list(quarter: str, list_name: str, run_id: str | None = None) -> dict:
     for e in r["errors"] + r["warnings"]:
         log.warning("%s", e)
     r.pop("files", None)
-    if run_id:
-        from keyprojects.operations import history
+    from dataclasses import asdict
 
-        with _warehouse() as (s, eng), eng.begin() as conn:
+    from keyprojects.ingest import arrivals
+    from keyprojects.operations import alerts
+
+    # the caller (the DAG's task) sends these: a file that stands where a list was expected, not read
+    r["alerts"] = [asdict(a) for a in alerts.ignored_alerts(
+        r, alerts.report_path(s.output, quarter), arrivals.unit_in_name)]
+    with _warehouse() as (s, eng), eng.begin() as conn:
+        # this list's earlier ignored_file alerts are replaced by the ones of this load
+        alerts.close(conn, quarter=quarter, kinds=("ignored_file",), list_name=list_name,
+                     closed_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        if run_id:
+            from keyprojects.operations import history
+
             history.record_loads(conn, s.inbox, quarter, list_name, run_id, _units_by_sha(conn, list_name))
     return r
 

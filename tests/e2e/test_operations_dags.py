@@ -206,7 +206,14 @@ def test_status_shows_arrivals_rejections_last_run_alerts_and_bulletin(env, caps
     out = capsys.readouterr().out
     assert f"== {Q}" in out and "deadline" in out
     assert "energy      missing" in out and "signed      arrived" in out
-    assert "dispatch libraries: 15 units arrived" in out and "missing: 代县" in out
+    # one meaning of received (issue 16 §5): status names as missing exactly the units the bulletin calls
+    # 未报送 — 代县 (no file) and the generator's silent unit, whose empty form is no library
+    not_received = [r["unit"] for r in db.fetch(env["engine"], """
+        select s.unit from unit_submissions as s join cfg_unit as u on u.unit = s.unit and u.year = 2022
+        where s.quarter = :q and s.list = 'dispatch' and s.status = 'not_received' order by u.unit_order""", q=Q)]
+    assert "代县" in not_received and len(not_received) == 2
+    assert (f"dispatch libraries: {16 - len(not_received)} units arrived" in out
+            and f"missing: {', '.join(not_received)}" in out)
     assert "success" in out and "last run: " in out
     assert "unit_not_reported" in out and "late_list" in out and "energy" in out
     assert f"bulletin: {env['output'] / Q}" in out

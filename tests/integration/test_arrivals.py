@@ -4,6 +4,7 @@ passed in (a fake one for the future case), the alerts raised at the deadline.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pytest
@@ -34,17 +35,26 @@ def test_files_are_found_as_the_load_finds_them(inbox):
     (inbox / Q / "signed" / "说明.docx").write_bytes(b"x")
     for name in LISTS:
         assert [f.file for f in arrivals.list_files(inbox, Q, name)] == \
-            [p.relative_to(inbox / Q / name).as_posix() for p in loader.list_files(inbox, Q, name)[0]]
+            [e.file for e in loader.discover(inbox, Q, name).files or []]
+
+
+def _not_received(inbox) -> dict[str, list[str]]:
+    """The generator's truth: the units with no data row in a library (an empty form is not a library)."""
+    doc = json.loads((inbox / "_truth" / f"{Q}.json").read_text(encoding="utf-8"))
+    sent = {lib: {r["unit"] for r in doc["lists"][lib]["loaded"]}
+            for lib in arrivals.UNIT_LISTS}
+    return {lib: [u.name for u in config.units() if u.name not in sent[lib]] for lib in arrivals.UNIT_LISTS}
 
 
 def test_complete_quarter_ends_the_wait_before_the_deadline(inbox, sqlite_engine):
     before = dt.datetime(2022, 4, 2, tzinfo=UTC)         # a fake clock: the day after the quarter
     got = arrivals.check(sqlite_engine, inbox, Q, before, 15)
-    assert got.complete and got.done and not got.deadline_passed
-    assert got.lists_missing == [] and got.units_missing == {"reserve": [], "dispatch": []}
+    # the silent unit's empty form (a header, no data row) is not its library (issue 16 §5)
+    assert got.units_missing == _not_received(inbox) and got.units_missing["dispatch"]
+    assert got.lists_missing == [] and not got.complete and not got.done
     cached = db.fetch(sqlite_engine, "select count(*) as n from inbox_file_units")[0]["n"]
-    assert cached == sum(1 for f in got.files if f["list"] in arrivals.UNIT_LISTS)
-    assert alerts.late_alerts(got.as_dict(), None) == []
+    assert cached == len(got.files)
+    assert alerts.late_alerts(got.as_dict(), None) == []    # before the deadline: no alert
 
 
 def test_missing_list_or_unit_waits_until_the_deadline_then_alerts(inbox, sqlite_engine, tmp_path):
@@ -57,14 +67,17 @@ def test_missing_list_or_unit_waits_until_the_deadline_then_alerts(inbox, sqlite
     due = arrivals.deadline(Q, 15)
     # the future case, with a fake clock: the wait goes on
     got = arrivals.check(sqlite_engine, part, Q, due - dt.timedelta(seconds=1), 15)
-    assert not got.done and got.lists_missing == ["signed"] and got.units_missing["reserve"] == ["代县"]
+    silent = _not_received(inbox)   # the units whose only file is an empty form
+    want = {"reserve": [u.name for u in config.units() if u.name == "代县" or u.name in silent["reserve"]],
+            "dispatch": silent["dispatch"]}
+    assert not got.done and got.lists_missing == ["signed"] and got.units_missing == want
     # at the deadline, and for any past quarter under the real clock: no wait at all
     assert arrivals.check(sqlite_engine, part, Q, due, 15).done
     got = arrivals.check(sqlite_engine, part, Q, dt.datetime.now(UTC), 15)
     assert got.done and got.deadline_passed
     raised = alerts.late_alerts(got.as_dict(), alerts.report_path(tmp_path / "out", Q))
-    assert [(a.kind, a.list, a.unit) for a in raised] == [("late_list", "signed", None),
-                                                          ("unit_not_reported", "reserve", "代县")]
+    assert [(a.kind, a.list, a.unit) for a in raised] == [("late_list", "signed", None)] + [
+        ("unit_not_reported", lib, u) for lib in ("reserve", "dispatch") for u in want[lib]]
     for a in raised:
         assert Q in a.subject and "Reason:" in a.message and "原因:" in a.message
         assert a.message.endswith(f"{Q}/validation/index.html")
@@ -73,8 +86,8 @@ def test_missing_list_or_unit_waits_until_the_deadline_then_alerts(inbox, sqlite
         arrivals.record(conn, got, "run1")
     rows = db.fetch(sqlite_engine, "select list, unit, status from inbox_arrivals where quarter = :q", q=Q)
     assert len(rows) == len(LISTS) + 2 * len(config.units())
-    assert {(r["list"], r["unit"]) for r in rows if r["status"] == "missing"} == {("signed", None),
-                                                                                 ("reserve", "代县")}
+    assert {(r["list"], r["unit"]) for r in rows if r["status"] == "missing"} == {("signed", None)} | {
+        (lib, u) for lib in ("reserve", "dispatch") for u in want[lib]}
 
 
 def test_a_naive_clock_is_refused(inbox, sqlite_engine):

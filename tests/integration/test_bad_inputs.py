@@ -162,15 +162,15 @@ CASES: dict[str, Case] = {
         "reserve", lambda d: b.write(d / "cut.csv", b.csv_bytes([b.RESERVE_HEADER, *b.reserve_rows()],
                                                                   "utf-8")[:-4]),
         loaded=2, rejected={"below_threshold": 1}),
-    "csv_named_xlsx": Case("reserve", lambda d: _csv(d, "list.xlsx", "utf-8"),
-                           ("list.xlsx", "plain text", "rename it to .csv")),
+    # issue 16: read by its content (a text table named .xlsx is read as one)
+    "csv_named_xlsx": Case("reserve", lambda d: _csv(d, "list.xlsx", "utf-8"), loaded=3),
     "xlsx_named_csv": Case("reserve", lambda d: b.write(d / "list.csv", _good_bytes(d)), loaded=3),
     "pdf_named_xlsx": Case("reserve", lambda d: b.write(d / "scan.xlsx", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
                                                         b"1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
                            ("scan.xlsx", "PDF document")),
     "html_named_xls": Case("reserve", lambda d: b.write(d / "export.xls", "<html><table><tr><td>项目名称"
                                                         "</td></tr></table></html>".encode()),
-                           ("export.xls", "web page")),
+                           ("export.xls", "no recognisable header")),
     "zip_that_is_not_a_workbook": Case(
         "reserve", lambda d: b.write(d / "notes.xlsx", b"") and _zip_notes(d / "notes.xlsx"),
         ("notes.xlsx", "cannot be opened as a workbook")),

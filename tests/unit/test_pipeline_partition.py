@@ -34,8 +34,8 @@ def test_every_row_goes_to_exactly_one_place():
     frame = _frame(ROWS)
     skipped = [SkippedRow("a.xlsx", "S", 4, "subtotal", "合计 | 600")]
     read = loader.ListRead(folder="inbox/2022Q1/dispatch", files_found=2, reads=[_read(frame, skipped)],
-                             failed=[("b.xlsx", "bbb", "b.xlsx: the file is empty (0 bytes)")],
-                             ignored=[("notes.docx", "ccc")])
+                             failed=[("b.xlsx", "bbb", "b.xlsx: the file is empty (0 bytes)", "empty")],
+                             ignored=[loader.Ignored("notes.docx", "ccc", "docx", "Word 文档", "a Word document")])
     verdict = validation.Verdict(faults={1: [("bad_number", "total_investment")]})
 
     load, part = loader.partition_rows("2022Q1", "dispatch", read, frame, verdict, run_id="r1", loaded_at="t")
@@ -44,8 +44,11 @@ def test_every_row_goes_to_exactly_one_place():
     assert (load.rows_read, load.rows_loaded) == (3, 1)
     assert load.rows_rejected == {"bad_number": 1} and load.rows_skipped == {"subtotal": 1}
     assert load.errors == ["2022Q1/dispatch/b.xlsx: the file is empty (0 bytes)"]
-    assert load.warnings == ["notes.docx: not read: only .xlsx, .xlsm, .xls, .csv files are lists"]
-    assert load.files == [{"file": "a.xlsx", "rows_read": 3, "loaded": 1, "rejected": 1, "skipped": 1}]
+    assert load.warnings == ["notes.docx: not read (ignored): Word 文档 / a Word document"]
+    assert load.ignored == [{"file": "notes.docx", "format": "docx", "reason_zh": "Word 文档",
+                             "reason_en": "a Word document", "quiet": False}]
+    assert load.files == [{"file": "a.xlsx", "format": None, "rows_read": 3, "loaded": 1, "rejected": 1,
+                           "skipped": 1}]
 
     [staged] = part.staged
     assert set(staged) == set(loader.STAGING_COLUMNS)
@@ -61,12 +64,13 @@ def test_every_row_goes_to_exactly_one_place():
     assert json.loads(part.raw[1]["cells"])["total_investment"] == "abc"
     assert [(a["file"], a["status"], a["rows_loaded"]) for a in part.audit] == [
         ("notes.docx", "ignored", 0), ("b.xlsx", "failed", 0), ("a.xlsx", "loaded", 1)]
+    assert [a["format"] for a in part.audit] == ["docx", "empty", None]
     assert part.audit[-1]["message"] == "sheet 图表 ignored: not a worksheet"
     assert all(a["loaded_at"] == "t" and a["run_id"] == "r1" for a in part.audit)
 
 
 def test_a_list_that_has_not_arrived_is_missing_not_empty():
-    for found, why in ((None, "folder not found"), (0, "folder holds no .xlsx/.xlsm/.xls/.csv file")):
+    for found, why in ((None, "folder not found"), (0, "folder holds no list file")):
         read = loader.ListRead(folder="inbox/2022Q1/energy", files_found=found)
         load, part = loader.partition_rows("2022Q1", "energy", read, None, validation.Verdict())
         assert load.status == "missing" and load.rows_read == 0

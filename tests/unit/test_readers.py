@@ -545,14 +545,17 @@ def test_fault_zip_bomb_ratio(tmp_path):
 
 
 def test_fault_html_saved_as_xls_and_unsupported_and_empty(tmp_path):
+    # a web page named .xls is read as one (issue 16); this one has no list header
     html = tmp_path / "export.xls"
     html.write_text("<html><table><tr><td>项目名称</td></tr></table></html>", encoding="utf-8")
-    with pytest.raises(FileFault, match="web page"):
+    with pytest.raises(FileFault, match="no recognisable header") as exc:
         read_file(html, "reserve")
+    assert exc.value.format == "html" and not exc.value.not_a_table
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(b"%PDF-1.4\x00\x01")
-    with pytest.raises(FileFault, match="unsupported file format '.pdf'"):
+    with pytest.raises(FileFault, match="PDF document, not a table") as exc:
         read_file(pdf, "reserve")
+    assert exc.value.format == "pdf" and exc.value.not_a_table and "PDF" in exc.value.reason_zh
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
     with pytest.raises(FileFault, match="empty"):

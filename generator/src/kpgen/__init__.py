@@ -42,6 +42,24 @@ def _calibrated_world(seed: int, quarters: list[str], rows_per_quarter: int, fau
     return build_world(seed, first, last, per_year)
 
 
+def received_at(folder: Path, quarter: str, days: int = 5) -> float:
+    """Give every file under ``folder`` one receipt time (its modification time): ``days`` days after the
+    quarter's end, 09:00 China time, before the default deadline. A list's files arrive together (one
+    submission per sender, docs/rules.md "Resends"), and the times do not follow the wall clock."""
+    import datetime as dt
+    import os
+
+    y, n = parse_quarter(quarter)
+    end = dt.date(y + (n == 4), 1 if n == 4 else 3 * n + 1, 1) - dt.timedelta(days=1)
+    when = dt.datetime(end.year, end.month, end.day, 9, 0,
+                       tzinfo=dt.timezone(dt.timedelta(hours=8))) + dt.timedelta(days=days)
+    stamp = when.timestamp()
+    for p in folder.rglob("*"):
+        if p.is_file():
+            os.utime(p, (stamp, stamp))
+    return stamp
+
+
 def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quarter: int = 2000,
              fault_rate: float = 0.05) -> dict:
     """Write the quarters' lists and truth under ``inbox``; return {quarter: truth}.
@@ -70,6 +88,7 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
             folder.mkdir(parents=True)
             for fl in files_by_list[name]:
                 write_file(fl, folder)
+            received_at(folder, quarter)
         out[quarter] = doc
     for quarter, doc in out.items():
         y, n = parse_quarter(quarter)

@@ -338,8 +338,48 @@ def _loaded_rows(files: list[File]):
             if r.kind == "data" and truth.outcome(r) == "loaded" and id(r) not in originals and r.entry is not None]
 
 
+PLATFORM_QUARTER = 2   # every year's Q2: the 审批局's platform export (HTML .xls) and one county's .ods
+
+
+def platform_formats(ctx: Ctx, files: list[File]) -> None:
+    """In every year's second quarter, the 行政审批局 exports its list from the online approval platform
+    (an HTML table saved as .xls: ``fmt`` html) and the first county (by file name) whose reserve
+    library is one workbook saves it as .ods from WPS/LibreOffice. No random draw: the rest of the
+    quarter is generated exactly as before, and the truth (whose per-file ``format`` says html / ods)
+    is computed from these files."""
+    if ctx.q != PLATFORM_QUARTER:
+        return
+    taken = {fl.path for fl in files}
+
+    def rename(fl: File, fmt: str, suffix: str) -> None:
+        stem = fl.path.rsplit(".", 1)[0]
+        path, n = f"{stem}{suffix}", 2
+        while path in taken and path != fl.path:
+            path, n = f"{stem}（{n}）{suffix}", n + 1
+        taken.discard(fl.path)
+        taken.add(path)
+        fl.path, fl.fmt = path, fmt
+
+    if ctx.list_name == "approved":
+        for fl in files:
+            rename(fl, "html", ".xls")
+    elif ctx.list_name == "reserve":
+        counts: dict[str, int] = defaultdict(int)
+        for fl in files:
+            for sh in fl.sheets:
+                if sh.home_unit:
+                    counts[sh.home_unit] += 1
+                    break
+        for fl in sorted(files, key=lambda f: f.path):
+            unit = next((sh.home_unit for sh in fl.sheets if sh.home_unit), None)
+            if unit and counts[unit] == 1:
+                rename(fl, "ods", ".ods")
+                return
+
+
 def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[File]:
     files = plan_unit_list(ctx, entries) if ctx.list_name in ("reserve", "dispatch") else plan_bureau_list(ctx, entries)
+    platform_formats(ctx, files)
     rng = ctx.rng
     for _fl, sh, r in truth.read_order(files):
         if r.kind == "data":

@@ -78,7 +78,7 @@ class Sheet:
 @dataclass
 class File:
     path: str                  # relative to the list folder
-    fmt: str                   # xlsx | xls | csv
+    fmt: str                   # xlsx | xls | csv | html (a web page saved as .xls) | ods
     sheets: list = field(default_factory=list)
     encoding: str = "gbk"      # csv only: gbk | utf-8 | utf-8-sig
 

@@ -1,4 +1,5 @@
-"""Render ``layout.File`` objects as .xlsx (openpyxl, write-only), .xls (xlwt) and .csv (GBK/UTF-8).
+"""Render ``layout.File`` objects as .xlsx (openpyxl, write-only), .xls (xlwt), .csv (GBK/UTF-8), an HTML
+table saved as .xls (a web platform's "导出Excel", ``html``) and .ods (``ods``).
 
 Every writer produces the same grid (``sheet_grid``): title rows, the 填报单位/单位 line, one or two
 header rows, then the body rows, with merged ranges (title, two-row headers, unit column runs).
@@ -198,8 +199,116 @@ def write_xls(fl: File, path: Path) -> None:
     wb.save(str(path))
 
 
+def _exact_text(v) -> str:
+    """A cell as text, a number with every digit it has (``_csv_text`` keeps 6 decimals, as a CSV
+    export does; a platform's page shows the stored value)."""
+    if isinstance(v, float) and not v.is_integer() and "e" not in repr(v):
+        return repr(v)
+    return _csv_text(v)
+
+
+def _spans(merges) -> tuple[dict, set]:
+    """{(r, c): (rows, cols)} of each merged range's top-left cell (0-based) and the cells it covers."""
+    tops, covered = {}, set()
+    for r1, c1, r2, c2 in merges:
+        tops[(r1 - 1, c1 - 1)] = (r2 - r1 + 1, c2 - c1 + 1)
+        covered.update((r, c) for r in range(r1 - 1, r2) for c in range(c1 - 1, c2) if (r, c) != (r1 - 1, c1 - 1))
+    return tops, covered
+
+
+def write_html(fl: File, path: Path) -> None:
+    """An online platform's "导出Excel": an HTML page (GBK, charset in a meta tag) saved as .xls, one
+    ``<table>`` per sheet with the sheet's name as its caption, every cell text, merged cells as
+    colspan/rowspan."""
+    from html import escape
+
+    out = ['<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">',
+           '<head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>']
+    for sh in fl.sheets:
+        rows, merges = sheet_grid(sh, "html")
+        tops, covered = _spans(merges)
+        out.append(f"<table border=\"1\"><caption>{escape(sh.name)}</caption>")
+        for ri, r in enumerate(rows):
+            cells = []
+            for ci, v in enumerate(r):
+                if (ri, ci) in covered:
+                    continue
+                span = tops.get((ri, ci))
+                attrs = ""
+                if span and span[0] > 1:
+                    attrs += f' rowspan="{span[0]}"'
+                if span and span[1] > 1:
+                    attrs += f' colspan="{span[1]}"'
+                tag = "th" if sh.kind == "table" and sh.title_rows <= ri < sh.title_rows + sh.header_rows else "td"
+                cells.append(f"<{tag}{attrs}>{escape(_exact_text(v))}</{tag}>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
+    out.append("</body></html>")
+    path.write_bytes("\n".join(out).encode("gb18030"))
+
+
+def _ods_cell(v, span) -> str:
+    from html import escape
+
+    attrs = ""
+    if span:
+        attrs = f' table:number-rows-spanned="{span[0]}" table:number-columns-spanned="{span[1]}"'
+    if v is None or (isinstance(v, str) and not v):
+        return f"<table:table-cell{attrs}/>"
+    if isinstance(v, bool):
+        v = str(v)
+    if isinstance(v, (int, float)):
+        return (f'<table:table-cell{attrs} office:value-type="float" office:value="{_exact_text(v)}">'
+                f"<text:p>{_exact_text(v)}</text:p></table:table-cell>")
+    if isinstance(v, (dt.datetime, dt.date)):
+        iso = v.strftime("%Y-%m-%dT%H:%M:%S") if isinstance(v, dt.datetime) else v.isoformat()
+        return (f'<table:table-cell{attrs} office:value-type="date" office:date-value="{iso}">'
+                f"<text:p>{v.strftime('%Y-%m-%d')}</text:p></table:table-cell>")
+    return f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
+
+
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+_ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def write_ods(fl: File, path: Path) -> None:
+    """An OpenDocument spreadsheet as WPS or LibreOffice saves it (content.xml in a zip whose first
+    member, stored, is ``mimetype``); merged cells as spans with covered cells."""
+    from html import escape
+
+    body = []
+    for sh in fl.sheets:
+        rows, merges = sheet_grid(sh, "ods")
+        tops, covered = _spans(merges)
+        body.append(f'<table:table table:name="{escape(sh.name)}">')
+        for ri, r in enumerate(rows):
+            cells = ["<table:covered-table-cell/>" if (ri, ci) in covered else _ods_cell(v, tops.get((ri, ci)))
+                     for ci, v in enumerate(r)]
+            body.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+        body.append("</table:table>")
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS}><office:body>'
+               f'<office:spreadsheet>{"".join(body)}</office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODS_MIME}"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data, how in (("mimetype", _ODS_MIME, zipfile.ZIP_STORED),
+                                ("content.xml", content, zipfile.ZIP_DEFLATED),
+                                ("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)):
+            zi = zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0))
+            zi.compress_type = how
+            zi.external_attr = 0o600 << 16
+            zf.writestr(zi, data.encode("utf-8"))
+    path.write_bytes(buf.getvalue())
+
+
 def write_file(fl: File, folder: Path) -> Path:
     path = folder / fl.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    {"xlsx": write_xlsx, "xls": write_xls, "csv": write_csv}[fl.fmt](fl, path)
+    {"xlsx": write_xlsx, "xls": write_xls, "csv": write_csv, "html": write_html, "ods": write_ods}[fl.fmt](fl, path)
     return path

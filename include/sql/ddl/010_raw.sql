@@ -16,13 +16,17 @@ create table if not exists raw_rows (
 create index if not exists ix_raw_rows_partition on raw_rows (quarter, list);
 
 -- one row per file (or per missing list) and run: the load audit of docs/contract.md.
--- status: loaded | failed (whole-file fault, nothing loaded) | missing (the list has not arrived).
+-- status: loaded | failed (whole-file fault, nothing loaded) | missing (the list has not arrived)
+-- | ignored (not a table: a cover letter, a PDF, an image; or a hidden/lock file).
+-- format: what the file is by its content (readers/detect.py): xlsx, xlsb, ods, xls, csv, html,
+-- spreadsheetml; for a file not read: pdf, docx, doc, image, zip, text, …
 create table if not exists load_audit (
     quarter text not null,
     list text not null,
     file text not null,
     sha256 text,
     status text not null,
+    format text,
     rows_read integer not null default 0,
     rows_loaded integer not null default 0,
     rows_rejected integer not null default 0,

@@ -59,18 +59,23 @@ create table if not exists run_history (
 );
 create index if not exists ix_run_history_quarter on run_history (quarter, run_id);
 
--- The units found in an inbox file, by content (sha256) and list: the arrival check reads each
--- new file once with the product's readers and remembers what it found.
+-- The senders found in an inbox file, by content (sha256) and list: the arrival check reads each
+-- new file once with the product's readers and remembers what it found (arrivals.file_senders, the
+-- one definition of received): units = the units its data rows name (a bureau's list: the bureau),
+-- data_rows = its data rows (0: an empty template, received from no one).
 create table if not exists inbox_file_units (
     sha256 text not null,
     list text not null,
     units text not null,
-    error text
+    error text,
+    data_rows integer
 );
 create index if not exists ix_inbox_file_units on inbox_file_units (sha256, list);
 
 -- What had arrived for a quarter when its run stopped waiting: one row per list (unit NULL) and
--- one per unit library (reserve, dispatch) and unit; status arrived | missing.
+-- one per unit library (reserve, dispatch) and unit; status arrived | missing. Receipt times and
+-- the deadline in China time (UTC+8); submission 按时报送, 逾期报送 (first received after the
+-- deadline) or 未报送.
 create table if not exists inbox_arrivals (
     quarter text not null,
     list text not null,
@@ -80,7 +85,8 @@ create table if not exists inbox_arrivals (
     first_received text,
     last_received text,
     deadline text,
-    run_id text
+    run_id text,
+    submission text
 );
 create index if not exists ix_inbox_arrivals on inbox_arrivals (quarter);
 

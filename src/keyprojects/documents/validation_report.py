@@ -44,12 +44,14 @@ def write_validation_report(report_dir: Path, load, verdict, rejected: list[dict
     if load.errors:
         parts.append("<h2>File faults</h2><ul>" + "".join(f"<li class='bad'>{html.escape(e)}</li>" for e in load.errors)
                      + "</ul>")
-    if load.warnings:
-        parts.append("<h2>Files not read</h2><ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in load.warnings)
-                     + "</ul>")
-    parts.append("<h2>Files</h2>" + _table(["file", "read", "loaded", "rejected", "skipped"],
-                                             [[f["file"], f["rows_read"], f["loaded"], f["rejected"], f["skipped"]]
-                                              for f in load.files]))
+    ignored = getattr(load, "ignored", None) or []
+    if ignored:
+        parts.append("<h2>Files ignored（未读取的文件）</h2>" + _table(
+            ["file", "format", "原因", "reason"],
+            [[i["file"], i["format"] or "", i["reason_zh"], i["reason_en"]] for i in ignored]))
+    parts.append("<h2>Files</h2>" + _table(["file", "format", "read", "loaded", "rejected", "skipped"],
+                                             [[f["file"], f.get("format") or "", f["rows_read"], f["loaded"],
+                                               f["rejected"], f["skipped"]] for f in load.files]))
     parts.append("<h2>Expectations</h2>" + _table(
         ["expectation", "column", "rule", "rows checked", "unexpected", "result"],
         [[s["expectation"], s["column"], _rule(s["rule"]), s["element_count"], s["unexpected"],

@@ -6,14 +6,18 @@ all there or at the deadline, ``KP_LIST_DEADLINE_DAYS`` days (default 15) after 
 day, at midnight China time (UTC+8). The clock is the caller's: ``check(…, now=…)`` never reads the
 wall clock, so a past quarter (backfill, ``dags test``) never waits and tests use a fake clock.
 
-How a file's units are known, cheaply: a unit library is read once with the product's own readers
-(``readers.read_file``, converting the unit column only) and the distinct canonical units of its
-``unit`` column are stored by the file's sha256 and list in ``inbox_file_units``; later checks only
-hash the file. A library with no
-data rows is credited to the unit its file name names; a file the readers cannot read names no unit
-(the load reports its fault). Files are found with the same rule as the
-load (``pipeline.list_files``: data suffixes, no hidden files, no ~$ lock files), kept here without
-importing the loader so that the check and the inbox watcher stay light.
+**Received** has one definition, ``file_senders`` (issue 16 §5): a file is received from the senders
+of its data rows — for a unit library, the units its data rows name (rows read under the header, not
+skipped: loaded or rejected); for a bureau's list, the bureau when it has a data row. A library with no
+data row (an empty template, a header with 合计 0, notes only) is received from no one. The sensor,
+``inbox_arrivals`` (``cli status``, the late alerts), the resend rule of the load and the warehouse's
+``file_senders`` (read by ``unit_submissions``, hence the bulletin and the ranking) all take it from
+there. A file is read once with the product's own readers (``readers.read_file``, converting the unit
+column only); what it holds is stored by sha256 and list in ``inbox_file_units``.
+
+Files are the inbox's entries (``ingest.inbox``: list folders, the drop folder classified by content,
+archive members); receipt times are China time (UTC+8), and a list or library received after the
+deadline is 逾期报送.
 """
 
 from __future__ import annotations
@@ -27,48 +31,43 @@ from pathlib import Path
 from sqlalchemy.engine import Connection, Engine
 
 from keyprojects import LISTS, config, db, quarters
+from keyprojects.ingest import inbox as inbox_files
+from keyprojects.ingest.inbox import CHINA, DATA_SUFFIXES, Entry, file_stat
 
 log = logging.getLogger(__name__)
 
 UNIT_LISTS = ("reserve", "dispatch")
-CHINA = dt.timezone(dt.timedelta(hours=8), "UTC+8")
-DATA_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+__all__ = ["CHINA", "DATA_SUFFIXES", "Entry", "file_stat", "UNIT_LISTS", "InboxFile"]
 
 
 @dataclass(frozen=True)
 class InboxFile:
     list: str
-    file: str          # path relative to <inbox>/<quarter>/<list>/, as load_audit names it
-    path: Path
+    file: str          # lineage name (ingest.inbox), as load_audit names it
+    path: Path         # the file on disk (an archive for a member)
     size: int
-    mtime: str         # receipt time: modification time, ISO UTC
-
-
-def file_stat(path: Path) -> tuple[int, str]:
-    """(size, modification time as ISO UTC): the file's receipt time in the inbox."""
-    st = path.stat()
-    return st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    mtime: str         # receipt time, ISO in China time
+    entry: Entry | None = field(default=None, compare=False, repr=False)
 
 
 def list_files(inbox: Path, quarter: str, list_name: str) -> list[InboxFile] | None:
-    """The list's data files (as the load reads them), or None when its folder does not exist."""
-    folder = Path(inbox) / quarter / list_name
-    if not folder.is_dir():
-        return None
-    out = []
-    for p in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
-        rel = p.relative_to(folder)
-        if (not p.is_file() or p.name.startswith("~$") or any(part.startswith(".") for part in rel.parts)
-                or p.suffix.lower() not in DATA_SUFFIXES):
-            continue
-        size, mtime = file_stat(p)
-        out.append(InboxFile(list_name, rel.as_posix(), p, size, mtime))
+    """The list's data files as the load reads them (its folder's, the drop folder's classified to it,
+    archive members), or None when neither its folder nor a drop-folder file of it exists."""
+    return quarter_files(inbox, quarter, only=list_name).get(list_name)
+
+
+def quarter_files(inbox: Path, quarter: str, only: str | None = None) -> dict[str, list[InboxFile]]:
+    """Every list's data files of the quarter (an empty list when none has arrived). A drop-folder file
+    that cannot be told is counted for none (the load names it with its candidates)."""
+    from keyprojects.ingest import classify
+
+    found = inbox_files.quarter_entries(inbox, quarter)
+    by_list, _undecided = classify.assign_drop(found[None])
+    out = {}
+    for name in LISTS if only is None else (only,):
+        entries = [e for e in found[name] if e.fault is None] + by_list.get(name, [])
+        out[name] = [InboxFile(name, e.file, e.path, e.size, e.mtime, e) for e in entries]
     return out
-
-
-def quarter_files(inbox: Path, quarter: str) -> dict[str, list[InboxFile]]:
-    """Every list's data files of the quarter (an empty list when none has arrived)."""
-    return {name: list_files(inbox, quarter, name) or [] for name in LISTS}
 
 
 def deadline(quarter: str, days: int) -> dt.datetime:
@@ -77,33 +76,58 @@ def deadline(quarter: str, days: int) -> dt.datetime:
     return dt.datetime(last.year, last.month, last.day, tzinfo=CHINA)
 
 
-def file_units(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
-    """The canonical units named in a unit library's ``unit`` column (cached by sha256 and list)."""
-    hit = db.fetch(conn, "select units from inbox_file_units where sha256 = :s and list = :l",
-                          s=sha256, l=f.list)
-    if hit:
+def file_senders(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
+    """Who sent the file's rows (the one definition of received; see the module's docstring), cached
+    by sha256 and list in ``inbox_file_units``."""
+    hit = db.fetch(conn, "select units, data_rows from inbox_file_units where sha256 = :s and list = :l",
+                   s=sha256, l=f.list)
+    if hit and hit[0]["data_rows"] is not None:
         return json.loads(hit[0]["units"])
     from keyprojects.ingest.readers import FileFault, read_file
 
     known = {u.name for u in config.units()}
-    error = None
+    error, rows = None, 0
     try:
-        frame = read_file(f.path, f.list, display_name=f.file, fields=("unit",)).frame
-        units = sorted({u for u in frame["unit"].dropna() if u in known})
+        data = f.entry.read() if f.entry is not None else None
+        name = Path(f.entry.name) if f.entry is not None else f.path
+        frame = read_file(name, f.list, display_name=f.file, fields=("unit",), data=data).frame
+        rows = len(frame)
+        if f.list in UNIT_LISTS:
+            units = sorted({u for u in frame["unit"].dropna() if u in known})
+        else:
+            units = [config.list_specs()[f.list].source] if rows else []
     except FileFault as fault:
         units, error = [], str(fault)
-    if not units and error is None:   # a library with no rows: the unit sent it, its name says whose
-        units = unit_in_name(f.file)
+    except Exception as exc:   # an archive member that cannot be unpacked: the load names it
+        units, error = [], str(exc)
     db.replace_partition(conn, "inbox_file_units", {"sha256": sha256, "list": f.list}, [
-        {"sha256": sha256, "list": f.list, "units": json.dumps(units, ensure_ascii=False), "error": error}])
+        {"sha256": sha256, "list": f.list, "units": json.dumps(units, ensure_ascii=False), "error": error,
+         "data_rows": rows}])
     return units
 
 
+def file_units(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
+    """The units a unit library's data rows name (``file_senders`` of a library)."""
+    return file_senders(conn, f, sha256)
+
+
 def unit_in_name(name: str) -> list[str]:
-    """The unit a file name names (its longest matching spelling), for a library with no data rows."""
+    """The unit a file name names (its longest matching spelling). Only to say whose an ignored file
+    (a PDF, a letter) probably is in its ``ignored_file`` alert: nothing is received from a name."""
     key = config.squash(Path(name).stem)
     hits = [(len(k), unit) for k, unit in config.unit_lookup().items() if len(k) >= 2 and k in key]
     return [max(hits)[1]] if hits else []
+
+
+def entry_sha256(f: InboxFile) -> str:
+    """The sha256 of a file (of a member's bytes, for an archive member)."""
+    import hashlib
+
+    from keyprojects.ingest.readers import sha256_of
+
+    if f.entry is not None and f.entry.member is not None:
+        return hashlib.sha256(f.entry.read()).hexdigest()
+    return sha256_of(f.path)
 
 
 @dataclass
@@ -145,8 +169,6 @@ class Arrivals:
 
 def check(engine: Engine, inbox: Path, quarter: str, now: dt.datetime, deadline_days: int) -> Arrivals:
     """Look at the quarter's inbox at ``now`` (an aware datetime: the caller's clock)."""
-    from keyprojects.ingest.readers import sha256_of
-
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     quarters.parse_quarter(quarter)
@@ -161,19 +183,30 @@ def check(engine: Engine, inbox: Path, quarter: str, now: dt.datetime, deadline_
             (out.lists_arrived if files else out.lists_missing).append(name)
             seen: set[str] = set()
             for f in files:
-                sha = sha256_of(f.path)
-                units = file_units(conn, f, sha) if name in UNIT_LISTS else None
+                sha = entry_sha256(f)
+                senders = file_senders(conn, f, sha)
+                units = senders if name in UNIT_LISTS else None
                 seen.update(units or ())
                 out.files.append({"list": name, "file": f.file, "sha256": sha, "size": f.size,
-                                  "mtime": f.mtime, "units": units})
+                                  "mtime": f.mtime, "units": units, "senders": senders})
             if name in UNIT_LISTS:
                 out.units_missing[name] = [u for u in everyone if u not in seen]
     return out
 
 
+def submission(first_received: str | None, due: str) -> str:
+    """未报送 (nothing received), 逾期报送 (first received after the deadline) or 按时报送."""
+    if first_received is None:
+        return "未报送"
+    late = dt.datetime.fromisoformat(first_received) > dt.datetime.fromisoformat(due)
+    return "逾期报送" if late else "按时报送"
+
+
 def record(conn: Connection, arrivals: Arrivals, run_id: str | None) -> int:
     """Replace the quarter's ``inbox_arrivals`` rows: each list, and each unit of the libraries,
-    arrived or missing, with file counts and receipt times."""
+    arrived or missing, with file counts, receipt times (China time) beside the deadline and
+    ``submission``: 按时报送, 逾期报送 or 未报送. A unit has sent its library when a file's data rows name
+    it (``file_senders``)."""
     rows = []
     by_list: dict[str, list[dict]] = {}
     for f in arrivals.files:
@@ -184,12 +217,14 @@ def record(conn: Connection, arrivals: Arrivals, run_id: str | None) -> int:
         times = sorted(f["mtime"] for f in files)
         rows.append({**base, "list": name, "unit": None, "status": "arrived" if files else "missing",
                      "files": len(files), "first_received": times[0] if times else None,
-                     "last_received": times[-1] if times else None})
+                     "last_received": times[-1] if times else None,
+                     "submission": submission(times[0] if times else None, arrivals.deadline)})
         if name in UNIT_LISTS:
             for u in config.units():
                 mine = sorted(f["mtime"] for f in files if u.name in (f["units"] or ()))
                 rows.append({**base, "list": name, "unit": u.name,
                              "status": "arrived" if mine else "missing", "files": len(mine),
                              "first_received": mine[0] if mine else None,
-                             "last_received": mine[-1] if mine else None})
+                             "last_received": mine[-1] if mine else None,
+                             "submission": submission(mine[0] if mine else None, arrivals.deadline)})
     return db.replace_partition(conn, "inbox_arrivals", {"quarter": arrivals.quarter}, rows)

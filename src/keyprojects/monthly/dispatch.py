@@ -179,8 +179,8 @@ def load_month(engine: Engine, inbox: Path, month: str, *, expectations_dir: Pat
     base = {"quarter": month, "list": PROGRESS, "run_id": run_id}
     audit: list[dict] = []
 
-    def audit_row(file, sha, status, message, read=0, loaded=0, rejected=0, skipped=0):
-        return {**base, "file": file, "sha256": sha, "status": status, "rows_read": read,
+    def audit_row(file, sha, status, message, read=0, loaded=0, rejected=0, skipped=0, fmt=None):
+        return {**base, "file": file, "sha256": sha, "status": status, "format": fmt, "rows_read": read,
                 "rows_loaded": loaded, "rows_rejected": rejected, "rows_skipped": skipped,
                 "message": message, "loaded_at": loaded_at}
 
@@ -229,7 +229,7 @@ def load_month(engine: Engine, inbox: Path, month: str, *, expectations_dir: Pat
         notes = "; ".join(f"sheet {k} ignored: {v}" for k, v in r.ignored_sheets.items()) or None
         audit.append(audit_row(r.file, r.sha256, "loaded", notes, read=r.rows_read,
                                loaded=per_file[r.file]["loaded"], rejected=per_file[r.file]["rejected"],
-                               skipped=len(r.skipped)))
+                               skipped=len(r.skipped), fmt=r.format))
         out.files.append({"file": r.file, "rows_read": r.rows_read, **per_file[r.file],
                           "skipped": len(r.skipped)})
         out.rows_read += r.rows_read

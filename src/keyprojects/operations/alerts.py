@@ -2,7 +2,8 @@
 
 Kinds: ``failed`` (a task of the run failed for good), ``check_failed`` (the marts' checks failed:
 task ``check_marts``), ``late_list`` (a list had not arrived at the deadline), ``unit_not_reported``
-(a unit's reserve or dispatch library had not arrived at the deadline). A quarter none of whose
+(a unit's reserve or dispatch library had not arrived at the deadline), ``ignored_file`` (a file in a
+list folder whose content is not a table, so it was not read; hidden and lock files raise none). A quarter none of whose
 lists arrived fails its run: a ``failed`` alert whose message says so.
 
 An alert is ``open`` until a later run of the same period no longer has the fault: the next
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from keyprojects import config, db
 
-KINDS = ("failed", "check_failed", "late_list", "unit_not_reported", "delivery_failed")
+KINDS = ("failed", "check_failed", "late_list", "unit_not_reported", "delivery_failed", "ignored_file")
 LATE_KINDS = ("late_list", "unit_not_reported")
 FAILURE_KINDS = ("failed", "check_failed")
 
@@ -32,6 +33,7 @@ _KIND_TEXT = {
     "late_list": ("清单逾期未报", "list late"),
     "unit_not_reported": ("单位逾期未报", "unit not reported"),
     "delivery_failed": ("文件发送失败", "delivery failed"),
+    "ignored_file": ("文件无法作为清单读取", "file not read as a list"),
 }
 
 
@@ -118,6 +120,26 @@ def late_alerts(arrivals: dict, report: str | None) -> list[Alert]:
     return out
 
 
+def ignored_alerts(load: dict, report: str | None, units_in_name=None) -> list[Alert]:
+    """An ``ignored_file`` alert for every file of a list folder that is not read (its content is not a
+    table: a PDF, a Word letter, an image …), so that a sender whose only file is unreadable is told
+    so, not reported as "nothing arrived"; hidden, lock and system files (``quiet``) raise none.
+    ``units_in_name``: a function giving the units a file name names (the alert's unit)."""
+    out = []
+    for ig in load.get("ignored", ()):
+        if ig.get("quiet"):
+            continue
+        units = list(units_in_name(ig["file"])) if units_in_name else []
+        out.append(compose(
+            "ignored_file", quarter=load["quarter"], list_name=load["list"], unit=units[0] if units else None,
+            file=ig["file"], report=report,
+            reason_zh=f"收件箱 {load['quarter']}/{load['list']}/ 中的文件未读取：{ig['reason_zh']}。"
+                      "如这是报送的清单，请报送单位另存为 .xlsx 后重新报送。",
+            reason_en=f"a file in {load['quarter']}/{load['list']}/ was not read: {ig['reason_en']}. If it is "
+                      "the sender's list, ask them to save it as .xlsx and send it again."))
+    return out
+
+
 def failure_alert(*, task_id: str, error: str, quarter: str | None, month: str | None,
                   report: str | None) -> Alert:
     """The alert for a task that failed for good; ``check_failed`` for the marts' checks."""
@@ -160,14 +182,15 @@ def record(conn: Connection, alert: Alert, *, dag_id: str | None, run_id: str | 
 
 
 def close(conn: Connection, *, quarter: str | None = None, month: str | None = None, kinds=LATE_KINDS,
-          closed_at: str) -> int:
-    """Close the period's open alerts of ``kinds``; returns how many."""
+          closed_at: str, list_name: str | None = None) -> int:
+    """Close the period's open alerts of ``kinds`` (of one list with ``list_name``); returns how many."""
     col, val = ("quarter", quarter) if quarter else ("month", month)
-    params = {"v": val, "t": closed_at, **{f"k{i}": k for i, k in enumerate(kinds)}}
+    params = {"v": val, "t": closed_at, "l": list_name, **{f"k{i}": k for i, k in enumerate(kinds)}}
     marks = ", ".join(f":k{i}" for i in range(len(kinds)))
+    of_list = " and list = :l" if list_name else ""
     res = conn.execute(sa.text(
         f"update alerts set status = 'closed', closed_at = :t where {col} = :v and status = 'open' "
-        f"and kind in ({marks})"), params)
+        f"and kind in ({marks}){of_list}"), params)
     return res.rowcount or 0
 
 

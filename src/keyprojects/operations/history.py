@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from keyprojects import db
 from keyprojects.ingest import arrivals
+from keyprojects.ingest import inbox as inbox_files
 
 FIGURE_COLUMNS = ("dispatch_projects", "dispatch_total_investment", "industrial_investment",
                   "industrial_growth", "renovation_investment", "renovation_growth", "start_rate",
@@ -87,7 +88,7 @@ def record_loads(conn: Connection, inbox: Path, quarter: str, list_name: str, ru
     out = []
     for r in rows:
         size = mtime = None
-        path = Path(inbox) / quarter / list_name / r["file"] if r["file"] else None
+        path = inbox_files.locate(inbox, quarter, list_name, r["file"]) if r["file"] else None
         if path is not None and path.is_file():
             size, mtime = arrivals.file_stat(path)
         units = (units_by_sha or {}).get(r["sha256"] or "")

@@ -4,9 +4,9 @@ Per quarter: the lists and unit libraries arrived and missing with receipt times
 written when the run stopped waiting; before any run, the inbox itself), rows rejected per list
 (``load_audit``), the last run and its state (``run_history``: the package does not read Airflow's
 database; a run killed before its end stays ``running`` there — Airflow's UI has the last word),
-open alerts and the bulletin's path. Per month (``2022-03``): the 13710 exports received, the
-problems overdue per 责任单位, the units that did not report, deliveries and open alerts. Every time is
-shown in China time (UTC+8).
+the files not read (``load_audit`` status ``ignored``, with their format and reason), open alerts and the
+bulletin's path. Per month (``2022-03``): the 13710 exports received, the problems overdue per 责任单位,
+the units that did not report, deliveries and open alerts. Every time is shown in China time (UTC+8).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from keyprojects.operations.office_page import china_time
 
 def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> dict:
     rows = db.fetch(engine, """
-        select list, unit, status, files, first_received, last_received, deadline, run_id
+        select list, unit, status, files, first_received, last_received, deadline, run_id, submission
         from inbox_arrivals where quarter = :q""", q=quarter)
     source = "recorded by the last run"
     if not rows:   # no run yet: look at the inbox (names only, no reading)
@@ -32,11 +32,15 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
             times = sorted(f.mtime for f in files)
             rows.append({"list": name, "unit": None, "status": "arrived" if files else "missing",
                          "files": len(files), "first_received": times[0] if times else None,
-                         "last_received": times[-1] if times else None, "deadline": None, "run_id": None})
+                         "last_received": times[-1] if times else None, "deadline": None, "run_id": None,
+                         "submission": None})
     rejected = {r["list"]: r for r in db.fetch(engine, """
         select list, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
                sum(rows_rejected) as rows_rejected
         from load_audit where quarter = :q group by list""", q=quarter)}
+    ignored = db.fetch(engine, """
+        select list, file, format, message from load_audit
+        where quarter = :q and status = 'ignored' order by list, file""", q=quarter)
     bulletins = sorted((Path(output) / quarter).glob("*.xlsx"))
     return {
         "quarter": quarter,
@@ -46,6 +50,7 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
         "units_missing": [r for r in rows if r["unit"] is not None and r["status"] == "missing"],
         "units_arrived": [r for r in rows if r["unit"] is not None and r["status"] == "arrived"],
         "rejected": rejected,
+        "ignored": ignored,
         "last_run": history.last_run(engine, quarter),
         "open_alerts": alerts.open_alerts(engine, quarter=quarter),
         "bulletin": str(bulletins[0]) if bulletins else None,
@@ -104,7 +109,8 @@ def render(st: dict) -> str:
         a = st["rejected"].get(r["list"], {})
         out.append(f"  {r['list']:11} {r['status']:8} {r['files']:>5}  {china_time(r['last_received']) or '-':25} "
                    f"{a.get('rows_read', '-')!s:>6} {a.get('rows_loaded', '-')!s:>6} "
-                   f"{a.get('rows_rejected', '-')!s:>8}")
+                   f"{a.get('rows_rejected', '-')!s:>8}" + (f"  {r['submission']}" if r.get("submission") == "逾期报送"
+                                                          else ""))
     if st["units_arrived"] or st["units_missing"]:
         for lib in arrivals.UNIT_LISTS:
             got = [u for u in st["units_arrived"] if u["list"] == lib]
@@ -112,6 +118,10 @@ def render(st: dict) -> str:
             last = max((u["last_received"] for u in got), default=None)
             out.append(f"  {lib} libraries: {len(got)} units arrived (latest {china_time(last) or '-'}); missing: "
                        f"{', '.join(miss) or 'none'}")
+    if st.get("ignored"):
+        out.append(f"  files not read (ignored): {len(st['ignored'])}")
+        for r in st["ignored"]:
+            out.append(f"    {r['list']}/{r['file']} [{r['format'] or '?'}]: {(r['message'] or '')[:160]}")
     run = st["last_run"]
     out.append("  last run: " + (f"{run['run_id']} {run['state']} (started {china_time(run['started_at'])}, "
                                  f"finished {china_time(run['finished_at']) or '-'}, China time)"

@@ -1,10 +1,14 @@
-"""Read the units' and bureaus' spreadsheets (.xlsx/.xlsm/.xls/.csv) into one frame per file.
+"""Read the units' and bureaus' spreadsheets into one frame per file: .xlsx/.xlsm/.xlsb/.ods, binary .xls
+(and WPS .et), delimited text (.csv/.txt, or named .xls), HTML tables and Excel 2003 XML (named .xls,
+.htm/.html, .xml) -- the reader picked by the file's content (``detect``).
 
 What a file may look like (docs/domain.md, "What real files look like") and what happens to every
 row under the header (docs/rules.md, "What is a row read") is handled by the modules of this package,
 one purpose each:
 
-* ``formats``: format sniffing and guards (zip bombs, encrypted workbooks, damaged or renamed files,
+* ``detect``: what a file is, from its content (the format recorded in ``load_audit``);
+* ``htmltables``, ``spreadsheetml``: the web-page and Excel 2003 XML readers;
+* ``formats``: the reader for the detected format, and guards (zip bombs, encrypted workbooks, damaged or renamed files,
   text decoding; XML entities are never expanded, calamine refuses them),
   giving every sheet as a grid of cell values;
 * ``headers``: where the header is, which field each column holds, the amount units and reporter;
@@ -21,6 +25,7 @@ import hashlib
 from pathlib import Path
 
 from keyprojects import config
+from keyprojects.ingest.readers import detect
 from keyprojects.ingest.readers.formats import iter_sheets as _iter_sheets
 from keyprojects.ingest.readers.results import FileFault, FileRead, SheetRead, SkippedRow
 
@@ -74,8 +79,10 @@ def _ignored_summary(ignored: dict[str, str]) -> str:
 
 
 def read_file(path: Path, list_name: str, display_name: str | None = None,
-              fields: tuple[str, ...] | None = None) -> FileRead:
+              fields: tuple[str, ...] | None = None, data: bytes | None = None) -> FileRead:
     """Read every sheet of ``path`` for list ``list_name``; raise FileFault for a whole-file fault.
+
+    With ``data``, those are the file's bytes and ``path`` only names it (a member of an archive).
 
     With ``fields``, only those fields of the frame are converted (the rows, skips and faults are
     the same): the inbox check reads the unit libraries for their unit column only."""
@@ -86,26 +93,37 @@ def read_file(path: Path, list_name: str, display_name: str | None = None,
         raise ValueError(f"unknown list {list_name!r}; expected one of {', '.join(specs)}")
     required = specs[list_name].required
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         raise FileFault(name, "file not found") from None
     except OSError as exc:
         raise FileFault(name, f"cannot be read ({exc.strerror or exc})") from None
-    result = FileRead(path=path, file=name, sha256=hashlib.sha256(data).hexdigest())
     if not data:
-        raise FileFault(name, "the file is empty (0 bytes)")
+        raise FileFault(name, "the file is empty (0 bytes)", fmt="empty")
+    found = detect.detect(data, name)
+    result = FileRead(path=path, file=name, sha256=hashlib.sha256(data).hexdigest(), format=found.format)
 
     from keyprojects.ingest.readers.sheets import read_sheet as _read_sheet
 
-    for sheet_name, grid, rownums, merged in _iter_sheets(data, path, name, result.ignored_sheets):
-        sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required, fields)
-        if isinstance(sheet, str):
-            result.ignored_sheets[sheet_name] = sheet
-        else:
-            result.sheets.append(sheet)
+    try:
+        for sheet_name, grid, rownums, merged in _iter_sheets(data, path, name, result.ignored_sheets, found):
+            sheet = _read_sheet(name, sheet_name, grid, rownums, merged, required, fields)
+            if isinstance(sheet, str):
+                result.ignored_sheets[sheet_name] = sheet
+            else:
+                result.sheets.append(sheet)
+    except FileFault as fault:
+        fault.format = fault.format or found.format
+        raise
 
     if not result.sheets:
         detail = _ignored_summary(result.ignored_sheets)
-        raise FileFault(name, "no recognisable header row in any sheet (a header needs 项目名称 and at least one "
-                              "other known column in the first 30 rows)" + (f" [{detail}]" if detail else ""))
+        fault = FileFault(name, "no recognisable header row in any sheet (a header needs 项目名称 and at least one "
+                                "other known column in the first 30 rows)" + (f" [{detail}]" if detail else ""),
+                          fmt=found.format)
+        if found.format in ("csv", "html") and path.suffix.lower() not in detect.SPREADSHEET_SUFFIXES:
+            # a text or web page with no list header (a 说明.txt, a saved notice): not a list file
+            fault.reason_zh = "文本或网页中没有清单表头（需有项目名称等列），不是清单"
+            fault.reason_en = "a text file or web page with no list header (项目名称 and other columns): not a list"
+        raise fault
     return result

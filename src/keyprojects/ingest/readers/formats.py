@@ -1,8 +1,9 @@
 """Format sniffing and guards: which reader a file's bytes need, and refusing what must not be opened.
 
-* the format is detected from the content, not only the name: a zip is an xlsx, an OLE2/CFB file is
-  an .xls unless it holds an ``EncryptionInfo`` stream (a password-protected workbook); other
-  bytes are read as CSV when the name says so (UTF-8 with or without BOM, UTF-16, else GB18030/GBK);
+* the reader is picked by the file's content (``detect``), not its name: xlsx/xlsb/ods and binary
+  xls (also WPS's .et) with calamine, delimited text (tab or comma; UTF-8 with or without BOM,
+  UTF-16, else GB18030/GBK) with the csv module, HTML tables (``htmltables``), Excel 2003 XML
+  (``spreadsheetml``); any other content is refused naming its format and what the sender should do;
 * zips are checked before they are opened (total uncompressed size, compression ratio);
 * workbooks are read with python-calamine (openpyxl is an order of magnitude slower and is not used).
 
@@ -19,57 +20,55 @@ import zipfile
 from pathlib import Path
 
 from keyprojects import settings
+from keyprojects.ingest.readers import detect
 from keyprojects.ingest.readers.results import FileFault
 
 MAX_UNCOMPRESSED_MB = settings.DEFAULT_MAX_UNCOMPRESSED_MB  # whole-zip limit; KP_MAX_UNCOMPRESSED_MB overrides
 MAX_COMPRESSION_RATIO = 200        # a member above this ratio ...
 RATIO_MIN_BYTES = 10 * 1024 * 1024  # ... and above this uncompressed size is a zip bomb
 
-EXCEL_EXTS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".et"}
-CSV_EXTS = {".csv", ".txt", ".tsv"}
 
-_CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-
-def iter_sheets(data: bytes, path: Path, name: str, ignored: dict):
-    """Yield (sheet name, grid, Excel row numbers, merged ranges) for every worksheet."""
-    ext = path.suffix.lower()
-    head = data[:8]
-    if head.startswith(_ZIP_SIGNATURES):
+def iter_sheets(data: bytes, path: Path, name: str, ignored: dict, found=None):
+    """Yield (sheet name, grid, Excel row numbers, merged ranges) for every worksheet; ``found``
+    (``detect.detect``'s answer) picks the reader."""
+    found = found or detect.detect(data, name)
+    fmt = found.format
+    if fmt in ("xlsx", "xlsb", "ods"):
         _check_zip(data, name)
+        yield from _calamine_sheets(data, name, ignored, ods=fmt == "ods")
+    elif fmt == "xls":
         yield from _calamine_sheets(data, name, ignored)
-    elif head == _CFB_SIGNATURE:
-        if _ENCRYPTION_INFO in data or _ENCRYPTED_PACKAGE in data:
-            raise FileFault(name, "the workbook is password-protected (encrypted) and cannot be read; open it in "
-                                  "Excel/WPS, remove the password (save it without a password) and send it again")
-        yield from _calamine_sheets(data, name, ignored)
-    elif ext in CSV_EXTS:
+    elif fmt == "csv":
         yield _csv_sheet(data, path, name)
-    elif ext in EXCEL_EXTS:
-        if data.startswith(b"%PDF"):
-            raise FileFault(name, f"the file is a PDF document saved with a '{ext}' name, not a workbook; send "
-                                  "the spreadsheet itself (.xlsx, .xls or .csv)")
-        stripped = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-        if stripped.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
-            raise FileFault(name, f"the file is a web page (HTML/XML) saved with a '{ext}' name, not a real "
-                                  "workbook; open it in Excel/WPS and save it as .xlsx")
-        what = "xlsx" if ext in (".xlsx", ".xlsm", ".xltx", ".xltm") else ext.lstrip(".")
-        if _looks_like_text(data):
-            raise FileFault(name, f"the file is plain text (a CSV?) saved with a '{ext}' name, not a real {what} "
-                                  "workbook; rename it to .csv or open it in Excel/WPS and save it as .xlsx")
-        raise FileFault(name, f"the file is damaged or not an Excel workbook (it is named '{ext}' but is not a "
-                              f"valid {what} file)")
-    elif ext == "" and _looks_like_text(data):
-        yield _csv_sheet(data, path, name)
+    elif fmt == "html":
+        from keyprojects.ingest.readers import htmltables
+
+        yield from htmltables.sheets(data, name)
+    elif fmt == "spreadsheetml":
+        from keyprojects.ingest.readers import spreadsheetml
+
+        yield from spreadsheetml.sheets(data, name)
     else:
-        raise FileFault(name, f"unsupported file format '{ext or '(no extension)'}'; send .xlsx, .xls or .csv")
+        raise not_read(name, path.suffix.lower(), found)
+
+
+def not_read(name: str, ext: str, found: detect.Detected) -> FileFault:
+    """The fault of a file whose content is not a table: which format it is and what to do."""
+    if found.format == "encrypted":
+        return FileFault(name, "the workbook is password-protected (encrypted) and cannot be read; open it in "
+                               "Excel/WPS, remove the password (save it without a password) and send it again",
+                         fmt=found.format)
+    if ext in detect.SPREADSHEET_SUFFIXES and found.format in ("binary", "ole"):
+        what = "xlsx" if ext in (".xlsx", ".xlsm", ".xltx", ".xltm") else ext.lstrip(".")
+        return FileFault(name, f"the file is damaged or not an Excel workbook (it is named '{ext}' but is not a "
+                               f"valid {what} file)", fmt=found.format)
+    named = f" (saved with a '{ext}' name)" if ext else ""
+    return FileFault(name, f"the file is {found.reason_en}{named} / 文件内容为{found.reason_zh}",
+                     fmt=found.format, reason_zh=found.reason_zh, reason_en=found.reason_en)
 
 
 def _looks_like_text(data: bytes) -> bool:
-    sample = data[:4096]
-    return b"\x00" not in sample or sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return detect.looks_like_text(data)
 
 
 def _max_uncompressed_bytes() -> int:
@@ -97,7 +96,7 @@ def _check_zip(data: bytes, name: str) -> None:
                                   "possible zip bomb")
 
 
-def _calamine_sheets(data: bytes, name: str, ignored: dict):
+def _calamine_sheets(data: bytes, name: str, ignored: dict, ods: bool = False):
     try:
         import python_calamine as pc
     except ImportError as exc:  # pragma: no cover - dependency missing
@@ -124,6 +123,7 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
             name, f"the file cannot be opened as a workbook (damaged or unsupported): {_plain(exc)}"
         ) from None
 
+    ods_merged = None
     for sheet_name in sheet_names:
         meta = metas.get(sheet_name)
         typ = str(getattr(meta, "typ", "WorkSheet"))
@@ -134,6 +134,12 @@ def _calamine_sheets(data: bytes, name: str, ignored: dict):
             sheet = wb.get_sheet_by_name(sheet_name)
             grid = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or ())
+            if ods and not merged:   # calamine gives an .ods file's values, not its merged cells
+                if ods_merged is None:
+                    from keyprojects.ingest.readers import ods as _ods
+
+                    ods_merged = _ods.merged_ranges(data)
+                merged = ods_merged.get(sheet_name, [])
         except pc.PasswordError:
             raise FileFault(
                 name, "the sheet is password-protected (encrypted) and cannot be read", sheet_name
@@ -148,22 +154,8 @@ def _plain(exc: Exception) -> str:
     return msg[:300]
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """'utf-16-le'/'utf-16-be' for UTF-16 text saved without a BOM (most of its ASCII characters leave
-    a NUL in every other byte), else None."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2 and len(data) == len(sample):
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd > 4 * even and odd >= len(sample) // 16:
-        return "utf-16-le"
-    if even > 4 * odd and even >= len(sample) // 16:
-        return "utf-16-be"
-    return None
-
-
 def _decode_text(data: bytes, name: str) -> str:
-    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else detect.utf16_without_bom(data)
     if encoding:
         try:
             return data.decode(encoding)

@@ -14,11 +14,21 @@ if TYPE_CHECKING:  # pandas comes with the first sheet read (frames): a list tha
 class FileFault(Exception):
     """A whole-file fault: the file loads nothing. ``str(e)`` names the file, the sheet and the fault."""
 
-    def __init__(self, file: str, message: str, sheet: str | None = None):
+    def __init__(self, file: str, message: str, sheet: str | None = None, *, fmt: str | None = None,
+                 reason_zh: str | None = None, reason_en: str | None = None):
         super().__init__(file, message, sheet)
         self.file = str(file)
         self.message = message
         self.sheet = sheet
+        self.format = fmt              # the detected format, when known (detect.Detected.format)
+        self.reason_zh = reason_zh     # set when the content is not a table: one line each, for the audit
+        self.reason_en = reason_en
+
+    @property
+    def not_a_table(self) -> bool:
+        """The file's content is not a table (a PDF, a Word letter, an image …): ignored unless its
+        name says it is a spreadsheet."""
+        return self.reason_zh is not None
 
     def __str__(self) -> str:
         where = f"{self.file}, sheet '{self.sheet}'" if self.sheet is not None else self.file
@@ -51,6 +61,7 @@ class FileRead:
     path: Path
     file: str
     sha256: str
+    format: str | None = None      # detect.Detected.format: xlsx, xls, csv, html, spreadsheetml, ods, xlsb
     sheets: list[SheetRead] = field(default_factory=list)
     ignored_sheets: dict[str, str] = field(default_factory=dict)
 

@@ -6,6 +6,7 @@ Merged ranges are filled with their top-left value first (merged unit cells runn
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from keyprojects import AMOUNT_FIELDS, config
@@ -27,6 +28,23 @@ SUBTOTAL_LABEL_MAX = 20
 
 LABEL_FIELDS = ("seq", "project_name", "unit", "project_code")
 _TRAILING_BRACKETS = re.compile(r"[(（][^()（）]*[)）]$")
+# a note under the table: a note word (填表说明, 说明, 注, 备注, 审核, 制表, 填报人, 联系电话, 单位负责人 …),
+# maybe numbered or bracketed, then a colon, a space, a digit or the end -- or any short label and a
+# colon (审定：…, 主要负责人：…); not a closed list of exact prefixes (docs/rules.md)
+_NOTE_WORDS = ("填表说明|填报说明|编制说明|说明|附注|注|备注|审核人|审核|审定|审批人|复核|制表人|制表|"
+               "填表人|填表|填报人|填报|报送人|经办人|联系人|联系电话|联系方式|电话|手机|单位负责人|主要负责人|分管负责人|负责人|"
+               "统计负责人|分管领导|主管领导|领导签字|签字|盖章|日期|填报日期|填表日期|报送日期|制表日期")
+_NOTE_RE = re.compile(rf"^[\[【(（]?\d{{0,2}}[.、．)）]?(?:{_NOTE_WORDS})[】)）]?"
+                      r"(?:[:：\s\d一二三四五六七八九十(（]|$)")
+_LABEL_COLON_RE = re.compile(r"^[\u4e00-\u9fff]{1,8}[:：]")
+_DATE_LINE_RE = re.compile(r"^(?:\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})$")
+_TOTAL_WORDS = ("合计", "总计")
+
+
+def is_note_text(text: str) -> bool:
+    """A note line (its squashed text): a note word first, a short ``label：`` or a date line."""
+    return bool(_NOTE_RE.match(text) or _DATE_LINE_RE.match(text)
+                or (_LABEL_COLON_RE.match(text) and not text.rstrip().endswith(("小计", "合计", "总计"))))
 
 
 def _is_subtotal_label(text: str, words: tuple[str, ...]) -> bool:
@@ -83,6 +101,10 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
     skipped: list[SkippedRow] = []
     subtotal_words = rules.subtotal_words
     note_prefixes = rules.note_prefixes
+    # a project row is data: a value under an amount or the code column makes a row data, never a note
+    data_cols = sorted({c for f, c in columns.items() if f in AMOUNT_FIELDS or f == "project_code"})
+    closed = False      # a total row (合计/总计) closed the table after data rows: what follows is notes
+    seen_data = False
     # where subtotal labels stand: 序号, name, unit and code columns, and columns without a header
     width = max((len(r) for r in grid), default=0)
     mapped = set(columns.values())
@@ -108,11 +130,21 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
                 if v.__class__ is str and len(v) <= 40 and _is_subtotal_label(config.squash(v), subtotal_words):
                     reason = "subtotal"
                     break
-            if reason is None and note_prefixes:
+            if reason == "subtotal" and seen_data and _is_total(row, label_cols, fcols):
+                closed = True
+            first_col = next(c for c, v in enumerate(row) if not (fcols and c in fcols) and not _blank(v))
+            if reason is None and not any(c != first_col and c < len(row) and not (fcols and c in fcols)
+                                          and _data_value(row[c]) for c in data_cols):
+                # the note may stand in any column (the code column, under a blank 序号): its own cell is
+                # the note, any other amount or code makes the row data
                 first_val = vals[0]
-                if first_val.__class__ is str and config.squash(first_val).startswith(note_prefixes):
+                text = config.squash(_cell_text(first_val))
+                if (closed and first_col not in data_cols) or is_note_text(text) \
+                        or (note_prefixes and text.startswith(note_prefixes)) \
+                        or (len(vals) == 1 and first_val.__class__ in (dt.date, dt.datetime)):
                     reason = "note"
         if reason is None:
+            seen_data = True
             data_idx.append(i)
         else:
             txt = " | ".join(_cell_text(v) for v in vals)
@@ -129,6 +161,25 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
         skipped=skipped,
         rows_read=len(frame) + len(skipped),
     )
+
+
+def _data_value(v) -> bool:
+    """A value that makes a row data: anything but a blank or a note's own text (审核：张三 | 制表：李四
+    may stand under an amount column)."""
+    if v.__class__ is str:
+        return bool(v.strip()) and not is_note_text(config.squash(v))
+    return not _blank(v)
+
+
+def _is_total(row: list, label_cols: list[int], fcols) -> bool:
+    """A total row (合计/总计, not a 小计) in a label column."""
+    for c in label_cols:
+        v = row[c] if c < len(row) and not (fcols and c in fcols) else None
+        if v.__class__ is str and len(v) <= 40:
+            label = _TRAILING_BRACKETS.sub("", re.split(r"[:：]", config.squash(v), maxsplit=1)[0])
+            if label.endswith(_TOTAL_WORDS):
+                return True
+    return False
 
 
 def _fill_merged(grid: list, merged: list) -> dict[int, set[int]]:

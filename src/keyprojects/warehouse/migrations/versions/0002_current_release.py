@@ -17,6 +17,7 @@ generated from ``keyprojects.ingest.staging`` instead of six copies in ``020_sta
   gains ``library_status`` (issue 14 §6);
 - ``bulletin_unit_quarter``, ``bulletin_group_quarter`` and ``ranking_unit_year`` gain ``returned_reports`` and
   ``unconfirmed_reports``, ``missed_projects`` gains ``category`` and the ``returned_*`` lineage;
+- ``load_audit`` gains ``format`` (issue 16);
 - ``ranking_unit_year`` (only year, unit, score, rank, run_id in 00fce12, never written) gets the
   contract's columns: dropped and created again from ``040_ranking.sql``.
 
@@ -79,10 +80,16 @@ def upgrade() -> None:
             for column in columns:
                 sql_type = "integer" if column.endswith(("_reports", "_row_number")) else "text"
                 migrations.add_column_if_missing(conn, table, column, sql_type)
-    # submission_quality (issue 18 §3): receipt times in China time; the lists' senders
+    # issue 16: the detected format of every file
+    if sa.inspect(conn).has_table("load_audit"):
+        migrations.add_column_if_missing(conn, "load_audit", "format", "text")
+    # submission_quality (issue 18 §3): receipt times in China time; the lists' senders. Archives,
+    # drop folder, resends and one meaning of received (issue 16 §4-5)
     for table, column, sql_type in (("load_history", "received_at", "text"),
                                     ("load_history", "received_day", "integer"),
-                                    ("cfg_list", "source", "text")):
+                                    ("cfg_list", "source", "text"),
+                                    ("inbox_file_units", "data_rows", "integer"),
+                                    ("inbox_arrivals", "submission", "text")):
         if sa.inspect(conn).has_table(table):
             migrations.add_column_if_missing(conn, table, column, sql_type)
     migrations.check_columns(conn, statements, "no migration adds them; write one (README, 'Schema changes')")
