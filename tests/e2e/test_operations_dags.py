@@ -43,7 +43,9 @@ def _free_port() -> int:
 
 def _text(msg) -> tuple[str, str]:
     subject = str(make_header(decode_header(msg["Subject"])))
-    parts = [p for p in msg.walk() if not p.is_multipart()]
+    # the text parts (the documents delivered through the same server come as attachments)
+    parts = [p for p in msg.walk() if not p.is_multipart() and p.get_content_maintype() == "text"
+             and not p.get_filename()]
     body = "\n".join(p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8") for p in parts)
     return subject, body
 

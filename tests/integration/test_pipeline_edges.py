@@ -106,9 +106,12 @@ def test_files_of_other_kinds_are_reported_not_read(sqlite_engine, tmp_path, exp
     (folder / "~$a.xlsx").write_bytes(b"excel lock file")
     res = load(sqlite_engine, inbox, "reserve", expectations_dir)
     assert res.status == "loaded" and res.rows_loaded == 1
-    assert res.warnings == ["说明.docx: not read: only .xlsx, .xlsm, .xls, .csv files are lists"]
+    # not a table: ignored, with its reason in Chinese and English (the lock file is not the sender's)
+    assert res.warnings == ["说明.docx: not read (ignored): 文本文件，不含表格（无制表符或逗号分隔的列） / "
+                            "a text file with no table in it (no tab- or comma-separated columns)"]
     audit = {r["file"]: r["status"] for r in db.fetch(sqlite_engine, "SELECT file, status FROM load_audit")}
-    assert audit == {"a.xlsx": "loaded", "说明.docx": "ignored"}
+    # every file of the folder is in load_audit, the lock file too (ignored quietly: no warning, no alert)
+    assert audit == {"a.xlsx": "loaded", "说明.docx": "ignored", "~$a.xlsx": "ignored"}
 
 
 def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):

@@ -63,6 +63,15 @@ def fill(eng, output: Path) -> None:
             for n in (5, 6)] + [
             {"quarter": "2022Q4", "list": "approved", "file": "立项.xlsx", "sheet": "Sheet1", "row_number": 9,
              "rule": "bad_code", "field": "project_code", "value": "x", "message": "m", "run_id": "r2"}])
+        # submission_quality as model 070 leaves it for those rows (the page reads its counts there)
+        db.insert_rows(conn, "submission_quality", [
+            {"quarter": "2022Q4", "sender": sender, "list": lst, "sender_kind": kind, "received_at": None,
+             "on_time": 1, "days_late": 0, "files": 1, "resubmissions": 0, "rows_read": read,
+             "rows_loaded": read - rejected, "rows_rejected": rejected, "rows_skipped": 0,
+             "rejection_rate": rejected / read, "top_rule": rule, "top_rule_rows": rejected,
+             "missed_reports": None, "unregistered_projects": None, "run_id": "r2"}
+            for sender, lst, kind, read, rejected, rule in (("五台县", "reserve", "unit", 3, 2, "bad_number"),
+                                                           ("市行政审批局", "approved", "bureau", 10, 1, "bad_code"))])
         db.insert_rows(conn, "load_audit", [
             {"quarter": "2022Q4", "list": "approved", "file": "立项.xlsx", "sha256": "b" * 64, "status": "loaded",
              "rows_read": 10, "rows_loaded": 9, "rows_rejected": 1, "rows_skipped": 0, "message": None,
@@ -175,8 +184,8 @@ def test_the_quarter_shows_who_has_reported(site):
     # the last run (failed, its message) and the open alert, in China time
     assert '<span class="failed">失败</span>：r2，开始 2023-01-17 08:00' in html
     assert "2023-01-16 08:00" in html and "单位未报送" in html
-    # the tables of later releases are shown as not yet there
-    assert "暂无（发送记录尚未启用）" in html and "暂无（报送质量统计尚未启用）" in html
+    # no delivery recorded yet; the 报送质量 table from submission_quality
+    assert "暂无发送记录。" in html and "暂无（报送质量统计尚未启用）" not in html
 
 
 def test_days_left_count_to_the_deadline(site, sqlite_engine, tmp_path):

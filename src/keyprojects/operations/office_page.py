@@ -35,7 +35,6 @@ from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, config, db, quarters
 from keyprojects.ingest import arrivals
-from keyprojects.ingest.normalize import resolve_unit
 from keyprojects.operations import alerts, history
 
 CHINA = arrivals.CHINA
@@ -214,34 +213,10 @@ def document_path(output: Path, period: str, path: str) -> Path:
 # ------------------------------------------------------------------------------------ a quarter
 
 def _rejected_by_sender(engine: Engine, quarter: str) -> dict[tuple[str, str], int]:
-    """(sender, list) -> rejected rows. From ``submission_quality`` when it exists (its one home);
-    before it, counted here: a library row goes to the unit its unit cell names, else to the one
-    unit its file names; a bureau list's rows to the bureau."""
-    if _has_table(engine, "submission_quality"):
-        return {(r["sender"], r["list"]): int(r["rows_rejected"] or 0) for r in db.fetch(engine, """
-            select sender, list, rows_rejected from submission_quality where quarter = :q""", q=quarter)}
-    out: dict[tuple[str, str], int] = defaultdict(int)
-    sources = _list_sources()
-    for r in db.fetch(engine, "select list, count(*) as n from rejected_rows where quarter = :q and "
-                              "list not in ('reserve', 'dispatch') group by list", q=quarter):
-        out[(sources[r["list"]], r["list"])] += r["n"]
-    rows = db.fetch(engine, """
-        select list, file, cells, disposition from raw_rows
-        where quarter = :q and list in ('reserve', 'dispatch') and disposition in ('loaded', 'rejected')""",
-                    q=quarter)
-    by_file = defaultdict(set)
-    pending = []
-    for r in rows:
-        unit = resolve_unit(json.loads(r["cells"] or "{}").get("unit"))
-        if unit:
-            by_file[(r["list"], r["file"])].add(unit)
-        if r["disposition"] == "rejected":
-            pending.append((r["list"], r["file"], unit))
-    for lst, file, unit in pending:
-        if unit is None and len(by_file[(lst, file)]) == 1:
-            unit = next(iter(by_file[(lst, file)]))
-        out[(unit or "单位不明", lst)] += 1
-    return dict(out)
+    """(sender, list) -> rejected rows, from ``submission_quality`` (their one home: each row read
+    counted once, for one sender, by the 退回清单's rule)."""
+    return {(r["sender"], r["list"]): int(r["rows_rejected"] or 0) for r in db.fetch(engine, """
+        select sender, list, rows_rejected from submission_quality where quarter = :q""", q=quarter)}
 
 
 def _cell(received: bool, first: str | None, last: str | None, deadline: dt.datetime | None,
