@@ -441,6 +441,9 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
     tables = {"staged": staging.table(list_name), "rejected": "rejected_rows",
               "skipped": "skipped_rows", "raw": "raw_rows", "audit": "load_audit"}
     with engine.begin() as conn:
+        # one writer of a (quarter, list) at a time: a second load waits here holding no lock, so
+        # the partition locks below are never taken in two orders at once (PostgreSQL)
+        db.lock_partition(conn, "load_list", where)
         for key, table in tables.items():
             db.replace_partition(conn, table, {"quarter": quarter} if key == "staged" else where, [])
         sink = Partition(**{key: _Writing(conn, table) for key, table in tables.items()})
