@@ -1,7 +1,7 @@
 -- 报送质量 reconciled: per sender and list, rows read = loaded + rejected + skipped; per list, the
 -- senders' rows read, loaded, rejected and skipped add up to the load audit of the quarter's
--- loaded files (no row lost or counted twice by the attribution to senders). mismatch = 1 where
--- they differ.
+-- files read (loaded, or superseded by a resend): no row lost or counted twice by the attribution
+-- to senders. mismatch = 1 where they differ.
 -- Parameters: :quarter
 with
 
@@ -25,7 +25,7 @@ audit as (
         sum(rows_rejected) as rows_rejected,
         sum(rows_skipped) as rows_skipped
     from load_audit
-    where quarter = :quarter and status = 'loaded'
+    where quarter = :quarter and status in ('loaded', 'superseded')
     group by list
 ),
 

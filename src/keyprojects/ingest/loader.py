@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, RULES, config, db
-from keyprojects.ingest import archives, classify, resends, staging, validation
+from keyprojects.ingest import archives, arrivals, classify, resends, staging, validation
 from keyprojects.ingest import inbox as inbox_files
 from keyprojects.ingest.inbox import Entry
 from keyprojects.ingest.readers import FileFault, FileRead, SkippedRow, detect, read_file
@@ -99,6 +99,7 @@ class ListRead:
     ignored: list[Ignored] = field(default_factory=list)
     superseded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # file -> (message, whole file)
     first: bool = True      # the first part of a list read in parts (read_parts)
+    senders: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # sha256 -> (senders, data rows)
 
 
 @dataclass
@@ -165,6 +166,7 @@ def read_list(arrival: Arrival, list_name: str, plan: resends.Plan | None = None
         out.failed += part.failed
         out.ignored += part.ignored
         out.superseded.update(part.superseded)
+        out.senders.update(part.senders)
     return out
 
 
@@ -270,6 +272,11 @@ def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_RO
         if isinstance(read, tuple):
             part.failed.append((entry.file, _sha(data), *read))
             continue
+        # who sent the file (arrivals.senders_of: the one definition of received), before a resend
+        # supersedes any of its rows
+        frame = read.frame
+        part.senders[read.sha256] = (arrivals.senders_of(
+            list_name, frame["unit"].tolist() if "unit" in frame.columns else [None] * len(frame)), len(frame))
         replaced = plan.replaced(entry.file)
         if replaced and _supersede(read, list_name, replaced):
             part.superseded[entry.file] = (resends.message(replaced), not len(read.frame))
@@ -449,6 +456,8 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
             frame, part_verdict = validate_list(read, list_name, expectations_dir, seen=seen)
             load, _ = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
                                      loaded_at=loaded_at, part=sink)
+            for sha, (senders, rows) in read.senders.items():   # what unit_submissions reads
+                arrivals.remember_senders(conn, sha, list_name, senders, rows)
             del frame, read  # before the next part is read
             out = load if out is None else _merge(out, load)
             verdict.results += part_verdict.results
@@ -463,8 +472,6 @@ def resend_plan(engine: Engine, arrival: Arrival, list_name: str) -> resends.Pla
     """Which senders' rows of which files a later file supersedes (``ingest.resends``). The senders of a
     file are ``arrivals.file_senders`` (the one definition of received, cached by sha256); they are
     only looked up when the files were received at more than one time or one is named a correction."""
-    from keyprojects.ingest import arrivals
-
     entries = [e for e in arrival.files or () if not e.fault]
     times = {resends.submission_time(e.mtime) for e in entries}
     if len(entries) < 2 or (len(times) < 2 and not any(resends.CORRECTION.search(e.file) for e in entries)):
