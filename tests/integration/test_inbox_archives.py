@@ -251,3 +251,47 @@ def test_an_empty_library_is_not_received_and_a_late_one_is_overdue(tmp_path, sq
     assert rows[("dispatch", "代县")]["first_received"] == "2022-04-20T09:00:00+08:00"
     assert rows[("dispatch", "忻府区")]["submission"] == "按时报送"
     assert rows[("dispatch", None)]["deadline"] == "2022-04-16T00:00:00+08:00"
+
+
+def test_received_is_one_definition_for_status_bulletin_and_ranking(tmp_path, sqlite_engine):
+    """A unit all of whose rows were rejected has sent its library: the sensor, inbox_arrivals and
+    unit_submissions (hence the bulletin's 未报送, the ranking's deduction) all say received, and its
+    rows go back in its 退回清单; an empty template is received from no one, everywhere alike."""
+    from keyprojects.documents import returns
+    from keyprojects.warehouse import models
+
+    inbox = tmp_path / "inbox"
+    when = dt.datetime(2022, 4, 5, 9, 0, tzinfo=arrivals.CHINA)
+    put(inbox / Q / "dispatch" / "代县调度库.xlsx", dispatch_book("代县", [800, 900]), when)
+    put(inbox / Q / "dispatch" / "岢岚县调度库.xlsx", book("调度库", DISPATCH_HEAD, [
+        ["岢岚县项目甲", "岢岚县", "新建", "八百", "续建"],            # bad_number
+        ["岢岚县项目乙", "岢岚县", "新建", 900, "不知道"]]), when)    # bad_value
+    put(inbox / Q / "dispatch" / "忻府区调度库.xlsx", book("调度库", DISPATCH_HEAD, [["合计", None, None, 0, None]]),
+        when)
+    put(inbox / Q / "reserve" / "代县储备库.xlsx",
+        book("储备库", ["序号", "项目名称", "县（市、区）", "总投资（万元）"], [["代县储备甲", "代县", 600]]), when)
+    got = load(sqlite_engine, inbox, "dispatch")
+    assert got.rows_loaded == 2 and sum(got.rows_rejected.values()) == 2
+    load(sqlite_engine, inbox, "reserve")
+    with sqlite_engine.begin() as conn:
+        models.build_marts(conn, Q, EXP.parent / "include" / "sql", run_id="r")
+    subs = {r["unit"]: r for r in db.fetch(sqlite_engine, "select * from unit_submissions where quarter = :q "
+                                                         "and list = 'dispatch'", q=Q)}
+    assert subs["代县"]["status"] == "received" and subs["代县"]["rows_loaded"] == 2
+    assert subs["岢岚县"]["status"] == "received" and subs["岢岚县"]["rows_loaded"] == 0
+    assert subs["岢岚县"]["files"] == 1
+    assert subs["忻府区"]["status"] == "not_received" and subs["忻府区"]["files"] == 0
+    unit = {r["unit"]: r for r in db.fetch(sqlite_engine, "select * from bulletin_unit_quarter where quarter = :q",
+                                           q=Q)}
+    assert unit["岢岚县"]["dispatch_status"] == "received" and unit["岢岚县"]["dispatch_projects"] == 0
+    assert unit["忻府区"]["dispatch_status"] == "not_received" and unit["忻府区"]["dispatch_projects"] is None
+    assert {r["sender"] for r in returns.read_rejections(sqlite_engine, Q)} == {"岢岚县"}
+    # the sensor, inbox_arrivals (cli status, the late alerts) say the same
+    seen = arrivals.check(sqlite_engine, inbox, Q, dt.datetime(2022, 5, 1, tzinfo=arrivals.CHINA), 15)
+    with sqlite_engine.begin() as conn:
+        arrivals.record(conn, seen, "r")
+    arrived = {r["unit"]: r["status"] for r in db.fetch(
+        sqlite_engine, "select unit, status from inbox_arrivals where list = 'dispatch' and unit is not null")}
+    for u, s in subs.items():
+        assert (arrived[u] == "arrived") == (s["status"] == "received"), u
+        assert (u in seen.units_missing["dispatch"]) == (s["status"] == "not_received"), u
