@@ -295,3 +295,44 @@ def test_received_is_one_definition_for_status_bulletin_and_ranking(tmp_path, sq
     for u, s in subs.items():
         assert (arrived[u] == "arrived") == (s["status"] == "received"), u
         assert (u in seen.units_missing["dispatch"]) == (s["status"] == "not_received"), u
+
+
+def test_a_letter_and_a_note_in_the_drop_folder_are_reported_ignored_once(tmp_path, sqlite_engine):
+    """Nothing silently ignored in the drop folder: a 报送函.docx and a 说明.txt saved beside the lists get
+    one load_audit row each (status ignored, Chinese / English reason), under the list their name names
+    (代县调度库说明 -> dispatch), else reserve; the validation report and cli status show them."""
+    import docx
+
+    from keyprojects.documents import validation_report
+    from keyprojects.operations import alerts, status
+
+    inbox = tmp_path / "inbox"
+    when = dt.datetime(2022, 4, 5, 9, 0, tzinfo=arrivals.CHINA)
+    put(inbox / Q / "代县调度库.xlsx", dispatch_book("代县", [800]), when)
+    letter = docx.Document()
+    letter.add_paragraph("关于报送2022年一季度工业项目清单的函")
+    buf = io.BytesIO()
+    letter.save(buf)
+    put(inbox / Q / "报送函.docx", buf.getvalue(), when)
+    put(inbox / Q / "代县调度库说明.txt", "说明：本季度调度库已报送，请查收。\n".encode("gbk"), when)
+    loads = {name: loader.load_list(sqlite_engine, inbox, Q, name, expectations_dir=EXP,
+                                    report=lambda ld, v, r, run: validation_report.write_validation_report(
+                                        tmp_path / "validation", ld, v, r, run))
+             for name in ("reserve", "dispatch")}
+    rows = db.fetch(sqlite_engine, "select list, file, status, format, message from load_audit "
+                                   "where quarter = :q and status = 'ignored'", q=Q)
+    assert sorted((r["list"], r["file"]) for r in rows) == [("dispatch", "../代县调度库说明.txt"),
+                                                            ("reserve", "../报送函.docx")]
+    assert all("/" in r["message"] and r["message"].split("/")[0].strip() for r in rows), rows
+    assert loads["dispatch"].rows_loaded == 1 and loads["dispatch"].status == "loaded"
+    assert loads["reserve"].status == "missing"   # nothing but a letter: the list has not arrived
+    assert [i["file"] for i in loads["reserve"].ignored] == ["../报送函.docx"]
+    html = (tmp_path / "validation").rglob("*.html")
+    assert any("../报送函.docx" in p.read_text(encoding="utf-8") for p in html)
+    shown = status.render(status.quarter_status(sqlite_engine, inbox, tmp_path / "output", Q))
+    assert "../报送函.docx" in shown and "../代县调度库说明.txt" in shown
+    (alert,) = alerts.ignored_alerts(loads["reserve"].as_dict(), None)
+    assert f"收件箱 {Q}/ 中" in alert.message and alert.file == "../报送函.docx"
+    # a rerun replaces the rows: still one each
+    loader.load_list(sqlite_engine, inbox, Q, "reserve", expectations_dir=EXP)
+    assert len(db.fetch(sqlite_engine, "select 1 from load_audit where status = 'ignored'")) == 2

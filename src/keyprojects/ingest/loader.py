@@ -132,17 +132,24 @@ def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
     """Step 1: the list folder's entries (and its hidden, lock and system files, see ``hidden_files``),
     then the drop folder's classified to this list (``classify``); a drop-folder file that cannot be
     told and could be this list is kept to fail by name, unless its content is not a table at all (a
-    letter, a PDF: no list's file, as a drop-folder file not named as a list file)."""
+    letter, a PDF: no list's file), which is reported as ignored by the load of the list its name
+    names, else of reserve (``classify.drop_owner``)."""
     found = list_files(inbox, quarter, list_name)
     files, others = found if found is not None else (None, [])
     drop = inbox_files.folder_entries(inbox, quarter, None)
     undecided = []
-    if drop and drop[0]:
-        by_list, undecided_all = classify.assign_drop(drop[0])
+    if drop and (drop[0] or drop[1]):
+        stray = [_not_a_table(e) for e in drop[1]]   # a letter, a PDF, a photo … beside the lists
+        strays = [e for e, s in zip(drop[1], stray, strict=True) if s]
+        tables = [e for e, s in zip(drop[1], stray, strict=True) if not s]
+        by_list, undecided_all = classify.assign_drop(drop[0] + tables)
         mine = by_list.get(list_name, [])
         undecided = [(e, v) for e, v in undecided_all if list_name in v.candidates and not _not_a_table(e)]
+        strays += [e for e, _v in undecided_all if _not_a_table(e)]
         if mine or undecided:
             files = (files or []) + mine
+        # nothing silently ignored: each such file is reported (ignored, with its reason) by one list's load
+        others = others + [e for e in strays if classify.drop_owner(e.name) == list_name]
     folder = Path(inbox) / quarter / list_name
     return Arrival(folder=folder, files=files, others=others, undecided=undecided, hidden=hidden_files(folder))
 
