@@ -21,12 +21,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml generator/pyproject.toml
 venv: $(VENV)/.installed
 
 inbox: venv
-	rm -rf data/inbox data/warehouse.db data/warehouse.db-wal data/warehouse.db-shm output
-	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS) --months
+	rm -rf data/inbox data/resends data/warehouse.db data/warehouse.db-wal data/warehouse.db-shm output
+	@# each Q2's corrected resend waits in data/resends/ until bin/demo has run that quarter once
+	$(PY) -m kpgen --inbox data/inbox --from 2021Q1 --to 2022Q4 --seed $(SEED) --rows $(ROWS) --months \
+		--resends data/resends
 
 demo: inbox
 	@# one Airflow process runs every quarter, then every month, with dag.test() (bin/demo.py)
-	bin/demo --quarters $(QUARTERS) --months $(MONTHS)
+	@# a quarter with a resend waiting in data/resends/ runs twice: before it arrives and after
+	bin/demo --quarters $(QUARTERS) --months $(MONTHS) --resends data/resends
 	@echo "2022-12 dispatch workbook (13710 monthly): $$(ls $(CURDIR)/output/2022-12/*调度通报.xlsx)"
 	@# ends with the bulletin, the 2022 ranking, the 2022Q4 draft 通报 and 退回清单 paths
 	@$(PY) -m keyprojects.cli summary

@@ -18,7 +18,19 @@ def assert_matches_truth(engine, truth: dict) -> None:
     for list_name in LISTS:
         t = truth["lists"][list_name]
         a = audit_counts(engine, q, list_name)
-        assert a["statuses"] == ["loaded"], (list_name, a)
+        assert a["statuses"] == sorted({pf.get("status", "loaded") for pf in t["per_file"].values()}), (list_name, a)
+        # every file of the truth has its audit row with the truth's status and counts (archive members,
+        # drop-folder files and resends named as lineage names them)
+        audit = {r["file"]: r for r in db.fetch(engine, "SELECT * FROM load_audit WHERE quarter = :q AND list = :l",
+                                                q=q, l=list_name)}
+        assert set(audit) == set(t["per_file"]), (list_name, sorted(set(audit) ^ set(t["per_file"])))
+        for f, pf in t["per_file"].items():
+            got = audit[f]
+            assert (got["status"], got["rows_read"], got["rows_loaded"], got["rows_rejected"], got["rows_skipped"]) == (
+                pf.get("status", "loaded"), pf["rows_read"], pf["rows_loaded"], pf["rows_rejected"],
+                pf["rows_skipped"]), (list_name, f, got, pf)
+        for r in t.get("resends", ()):
+            assert f"superseded by {r['file']}" in (audit[r["replaces"]]["message"] or ""), (list_name, r)
         skipped_truth = sum(t["rows_skipped"].values())
         rejected_truth = sum(t["rows_rejected"].values())
         assert a["rows_read"] == t["rows_read"], (list_name, "read", a, t["rows_read"])

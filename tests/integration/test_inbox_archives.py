@@ -251,3 +251,88 @@ def test_an_empty_library_is_not_received_and_a_late_one_is_overdue(tmp_path, sq
     assert rows[("dispatch", "代县")]["first_received"] == "2022-04-20T09:00:00+08:00"
     assert rows[("dispatch", "忻府区")]["submission"] == "按时报送"
     assert rows[("dispatch", None)]["deadline"] == "2022-04-16T00:00:00+08:00"
+
+
+def test_received_is_one_definition_for_status_bulletin_and_ranking(tmp_path, sqlite_engine):
+    """A unit all of whose rows were rejected has sent its library: the sensor, inbox_arrivals and
+    unit_submissions (hence the bulletin's 未报送, the ranking's deduction) all say received, and its
+    rows go back in its 退回清单; an empty template is received from no one, everywhere alike."""
+    from keyprojects.documents import returns
+    from keyprojects.warehouse import models
+
+    inbox = tmp_path / "inbox"
+    when = dt.datetime(2022, 4, 5, 9, 0, tzinfo=arrivals.CHINA)
+    put(inbox / Q / "dispatch" / "代县调度库.xlsx", dispatch_book("代县", [800, 900]), when)
+    put(inbox / Q / "dispatch" / "岢岚县调度库.xlsx", book("调度库", DISPATCH_HEAD, [
+        ["岢岚县项目甲", "岢岚县", "新建", "八百", "续建"],            # bad_number
+        ["岢岚县项目乙", "岢岚县", "新建", 900, "不知道"]]), when)    # bad_value
+    put(inbox / Q / "dispatch" / "忻府区调度库.xlsx", book("调度库", DISPATCH_HEAD, [["合计", None, None, 0, None]]),
+        when)
+    put(inbox / Q / "reserve" / "代县储备库.xlsx",
+        book("储备库", ["序号", "项目名称", "县（市、区）", "总投资（万元）"], [["代县储备甲", "代县", 600]]), when)
+    got = load(sqlite_engine, inbox, "dispatch")
+    assert got.rows_loaded == 2 and sum(got.rows_rejected.values()) == 2
+    load(sqlite_engine, inbox, "reserve")
+    with sqlite_engine.begin() as conn:
+        models.build_marts(conn, Q, EXP.parent / "include" / "sql", run_id="r")
+    subs = {r["unit"]: r for r in db.fetch(sqlite_engine, "select * from unit_submissions where quarter = :q "
+                                                         "and list = 'dispatch'", q=Q)}
+    assert subs["代县"]["status"] == "received" and subs["代县"]["rows_loaded"] == 2
+    assert subs["岢岚县"]["status"] == "received" and subs["岢岚县"]["rows_loaded"] == 0
+    assert subs["岢岚县"]["files"] == 1
+    assert subs["忻府区"]["status"] == "not_received" and subs["忻府区"]["files"] == 0
+    unit = {r["unit"]: r for r in db.fetch(sqlite_engine, "select * from bulletin_unit_quarter where quarter = :q",
+                                           q=Q)}
+    assert unit["岢岚县"]["dispatch_status"] == "received" and unit["岢岚县"]["dispatch_projects"] == 0
+    assert unit["忻府区"]["dispatch_status"] == "not_received" and unit["忻府区"]["dispatch_projects"] is None
+    assert {r["sender"] for r in returns.read_rejections(sqlite_engine, Q)} == {"岢岚县"}
+    # the sensor, inbox_arrivals (cli status, the late alerts) say the same
+    seen = arrivals.check(sqlite_engine, inbox, Q, dt.datetime(2022, 5, 1, tzinfo=arrivals.CHINA), 15)
+    with sqlite_engine.begin() as conn:
+        arrivals.record(conn, seen, "r")
+    arrived = {r["unit"]: r["status"] for r in db.fetch(
+        sqlite_engine, "select unit, status from inbox_arrivals where list = 'dispatch' and unit is not null")}
+    for u, s in subs.items():
+        assert (arrived[u] == "arrived") == (s["status"] == "received"), u
+        assert (u in seen.units_missing["dispatch"]) == (s["status"] == "not_received"), u
+
+
+def test_a_letter_and_a_note_in_the_drop_folder_are_reported_ignored_once(tmp_path, sqlite_engine):
+    """Nothing silently ignored in the drop folder: a 报送函.docx and a 说明.txt saved beside the lists get
+    one load_audit row each (status ignored, Chinese / English reason), under the list their name names
+    (代县调度库说明 -> dispatch), else reserve; the validation report and cli status show them."""
+    import docx
+
+    from keyprojects.documents import validation_report
+    from keyprojects.operations import alerts, status
+
+    inbox = tmp_path / "inbox"
+    when = dt.datetime(2022, 4, 5, 9, 0, tzinfo=arrivals.CHINA)
+    put(inbox / Q / "代县调度库.xlsx", dispatch_book("代县", [800]), when)
+    letter = docx.Document()
+    letter.add_paragraph("关于报送2022年一季度工业项目清单的函")
+    buf = io.BytesIO()
+    letter.save(buf)
+    put(inbox / Q / "报送函.docx", buf.getvalue(), when)
+    put(inbox / Q / "代县调度库说明.txt", "说明：本季度调度库已报送，请查收。\n".encode("gbk"), when)
+    loads = {name: loader.load_list(sqlite_engine, inbox, Q, name, expectations_dir=EXP,
+                                    report=lambda ld, v, r, run: validation_report.write_validation_report(
+                                        tmp_path / "validation", ld, v, r, run))
+             for name in ("reserve", "dispatch")}
+    rows = db.fetch(sqlite_engine, "select list, file, status, format, message from load_audit "
+                                   "where quarter = :q and status = 'ignored'", q=Q)
+    assert sorted((r["list"], r["file"]) for r in rows) == [("dispatch", "../代县调度库说明.txt"),
+                                                            ("reserve", "../报送函.docx")]
+    assert all("/" in r["message"] and r["message"].split("/")[0].strip() for r in rows), rows
+    assert loads["dispatch"].rows_loaded == 1 and loads["dispatch"].status == "loaded"
+    assert loads["reserve"].status == "missing"   # nothing but a letter: the list has not arrived
+    assert [i["file"] for i in loads["reserve"].ignored] == ["../报送函.docx"]
+    html = (tmp_path / "validation").rglob("*.html")
+    assert any("../报送函.docx" in p.read_text(encoding="utf-8") for p in html)
+    shown = status.render(status.quarter_status(sqlite_engine, inbox, tmp_path / "output", Q))
+    assert "../报送函.docx" in shown and "../代县调度库说明.txt" in shown
+    (alert,) = alerts.ignored_alerts(loads["reserve"].as_dict(), None)
+    assert f"收件箱 {Q}/ 中" in alert.message and alert.file == "../报送函.docx"
+    # a rerun replaces the rows: still one each
+    loader.load_list(sqlite_engine, inbox, Q, "reserve", expectations_dir=EXP)
+    assert len(db.fetch(sqlite_engine, "select 1 from load_audit where status = 'ignored'")) == 2

@@ -95,7 +95,7 @@ def test_row_accounting(runs):
                 assert r["rule"] == min(r["faults"], key=RULES.index)
             assert t["files"] == sorted(t["files"])
             assert set(t["per_file"]) == set(t["files"])
-            assert set(t["rows_skipped"]) == {"blank", "subtotal", "note"}
+            assert set(t["rows_skipped"]) == {"blank", "subtotal", "note", "superseded"}
             assert all(t["rows_skipped"][k] >= 0 for k in t["rows_skipped"])
 
 
@@ -470,3 +470,44 @@ def test_rejected_rows_name_their_sender_and_province_spelled_units_are_there(ru
             if any(isinstance(v, str) and v == "山西省忻州市" + r["sender"] for row in grids[r["sheet"]] for v in row):
                 found.append((name, r["file"], r["sender"]))
     assert {n for n, _, _ in found} == {"reserve", "dispatch"}, found
+
+
+def test_second_quarter_sends_a_zip_a_drop_file_and_a_resend(tmp_path):
+    """Issue 16's demo cases, in every year's Q2: a county's reserve library in a zip whose member names
+    are GBK bytes without the UTF-8 flag, the 能源局's file in the drop folder, a county's corrected
+    dispatch library received three days later (the first file's rows superseded, its amounts
+    different); with ``resends`` the resend goes to a side folder instead, same truth."""
+    import zipfile
+
+    doc = generate(tmp_path / "a", ["2022Q2"], seed=11, rows_per_quarter=1200)["2022Q2"]
+    side = generate(tmp_path / "b", ["2022Q2"], seed=11, rows_per_quarter=1200, resends=tmp_path / "held")["2022Q2"]
+    assert side == doc
+    q = tmp_path / "a" / "2022Q2"
+    reserve = doc["lists"]["reserve"]
+    members = [f for f in reserve["files"] if "!/" in f]
+    archive = members[0].split("!/")[0]
+    assert members and all(f.startswith(archive + "!/") for f in members)
+    with zipfile.ZipFile(q / "reserve" / archive) as zf:
+        infos = zf.infolist()
+        assert all(not i.flag_bits & 0x800 for i in infos)
+        names = sorted(i.filename.encode("cp437").decode("gbk") for i in infos)
+    assert [archive + "!/" + n for n in names] == sorted(members)
+    assert any(r["file"] in members for r in reserve["loaded"])
+    energy = doc["lists"]["energy"]
+    drop = [f for f in energy["files"] if f.startswith("../")]
+    assert len(drop) == 1 and (q / drop[0][3:]).is_file()
+    dispatch = doc["lists"]["dispatch"]
+    (resend,) = dispatch["resends"]
+    assert "调度库（修改）" in resend["file"]
+    new, old = q / "dispatch" / resend["file"], q / "dispatch" / resend["replaces"]
+    assert new.stat().st_mtime - old.stat().st_mtime == 3 * 86400
+    assert not (tmp_path / "b" / "2022Q2" / "dispatch" / resend["file"]).exists()
+    held = tmp_path / "held" / "2022Q2" / "dispatch" / resend["file"]
+    assert held.read_bytes() == new.read_bytes() and held.stat().st_mtime == new.stat().st_mtime
+    pf = dispatch["per_file"]
+    assert pf[resend["replaces"]]["status"] == "superseded" and pf[resend["replaces"]]["rows_loaded"] == 0
+    assert dispatch["rows_skipped"]["superseded"] == sum(
+        1 for r in dispatch["skipped"] if r["reason"] == "superseded") > 0
+    assert pf[resend["file"]]["rows_loaded"] > 0
+    assert old.read_bytes() != new.read_bytes()
+    assert not any(r["file"] == resend["replaces"] for r in dispatch["loaded"] + dispatch["rejected"])

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from keyprojects import db
-from keyprojects.ingest import normalize, staging
+from keyprojects.ingest import arrivals, normalize, staging
 from keyprojects.warehouse import models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +34,13 @@ def load(engine, quarter, rows_by_list):
             rows = [{k: v for k, v in r.items() if k != "_cluster_text"} for r in rows]
             db.replace_partition(conn, "raw_rows", {"quarter": quarter, "list": list_name}, raw)
             db.replace_partition(conn, f"stg_{list_name}", {"quarter": quarter}, rows)
+            sha = f"{quarter}-{list_name}"
             db.replace_partition(conn, "load_audit", {"quarter": quarter, "list": list_name}, [
                 {"quarter": quarter, "list": list_name, "file": f"{list_name}.xlsx", "status": "loaded",
-                 "rows_read": len(raw), "rows_loaded": len(raw)}])
+                 "sha256": sha, "rows_read": len(raw), "rows_loaded": len(raw)}])
+            # who the file was received from (the one definition of received, as the load stores it)
+            arrivals.remember_senders(conn, sha, list_name, arrivals.senders_of(list_name, [r["unit"] for r in rows]),
+                                      len(rows))
 
 
 def build(engine, quarter):

@@ -11,6 +11,7 @@ Deterministic: the same arguments give byte-identical truth and files.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,10 +62,14 @@ def received_at(folder: Path, quarter: str, days: int = 5) -> float:
 
 
 def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quarter: int = 2000,
-             fault_rate: float = 0.05) -> dict:
+             fault_rate: float = 0.05, resends: Path | None = None) -> dict:
     """Write the quarters' lists and truth under ``inbox``; return {quarter: truth}.
 
-    Existing ``<inbox>/<quarter>/<list>/`` folders of the six lists are replaced.
+    Existing ``<inbox>/<quarter>/<list>/`` folders of the six lists, and the files straight in
+    ``<inbox>/<quarter>/`` (the drop folder), are replaced. A county's corrected resend (``kpgen.sending``)
+    is written beside the file it replaces, or with ``resends`` into ``<resends>/<quarter>/<list>/``
+    (the demo moves it into the inbox between two runs of the quarter); either way with its later
+    receipt time (modification time), and the truth is the quarter's with the resend in place.
     """
     inbox = Path(inbox)
     quarters = [f"{y}Q{n}" for y, n in sorted({parse_quarter(q) for q in quarters})]
@@ -81,14 +86,19 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
     truth_dir.mkdir(parents=True, exist_ok=True)
     for quarter in quarters:
         files_by_list, doc = build_quarter(world, quarter, seed, fault_rate, rows_per_quarter, keys_by_unit)
+        drop = inbox / quarter
+        for p in drop.glob("*") if drop.is_dir() else ():
+            if p.is_file():
+                p.unlink()
+        if resends is not None and (Path(resends) / quarter).exists():
+            shutil.rmtree(Path(resends) / quarter)
         for name in LISTS:
             folder = inbox / quarter / name
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            for fl in files_by_list[name]:
-                write_file(fl, folder)
-            received_at(folder, quarter)
+            _write_list(files_by_list[name], folder, quarter,
+                        None if resends is None else Path(resends) / quarter / name)
         out[quarter] = doc
     for quarter, doc in out.items():
         y, n = parse_quarter(quarter)
@@ -96,6 +106,34 @@ def generate(inbox: Path, quarters: Sequence[str], seed: int = 7, rows_per_quart
         text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
         (truth_dir / f"{quarter}.json").write_text(text + "\n", encoding="utf-8")
     return out
+
+
+def _write_list(files: list, folder: Path, quarter: str, resends: Path | None) -> None:
+    """A list's files: in its folder, the drop folder (``../x``) or a zip (``<archive>!/<member>``); all
+    received together, a resend later (``sending.RESEND_DAYS``), into ``resends`` when given."""
+    from . import sending
+
+    archives: dict[str, list] = {}
+    for fl in files:
+        if fl.resend_of is not None:
+            continue
+        if "!/" in fl.path:
+            archives.setdefault(fl.path.split("!/", 1)[0], []).append(fl)
+        else:
+            write_file(fl, folder)   # a drop-folder file's ``../`` puts it in the quarter's folder
+    for archive, members in archives.items():
+        sending.write_zip(folder / archive, members, write_file)
+    stamp = received_at(folder, quarter)
+    for fl in files:
+        if fl.path.startswith("../"):
+            os.utime(folder / fl.path, (stamp, stamp))
+    for fl in files:
+        if fl.resend_of is not None:
+            where = resends or folder
+            where.mkdir(parents=True, exist_ok=True)
+            path = write_file(fl, where)
+            later = stamp + (sending.RESEND_DAYS - 5) * 86400
+            os.utime(path, (later, later))
 
 
 def generate_months(inbox: Path, months: Sequence[str], quarters: Sequence[str] | None = None, seed: int = 7,

@@ -1,4 +1,5 @@
-"""python -m kpgen --inbox DIR --from 2021Q1 --to 2022Q4 [--seed 7] [--rows 2000] [--fault-rate 0.05]"""
+"""python -m kpgen --inbox DIR --from 2021Q1 --to 2022Q4 [--seed 7] [--rows 2000] [--fault-rate 0.05]
+[--resends DIR] [--months]"""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rows", type=int, default=2000, help="data rows per quarter over the six lists")
     ap.add_argument("--fault-rate", type=float, default=0.05)
+    ap.add_argument("--resends", type=Path,
+                    help="write each quarter's corrected resends into RESENDS/<quarter>/<list>/ instead of the "
+                         "inbox (the demo moves them in between two runs of the quarter)")
     ap.add_argument("--months", action="store_true",
                     help="also write the monthly 13710 progress exports of every month of the quarters")
     args = ap.parse_args(argv)
@@ -30,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     if not quarters:
         ap.error("--from is after --to")
     t0 = time.perf_counter()
-    truth = generate(args.inbox, quarters, seed=args.seed, rows_per_quarter=args.rows, fault_rate=args.fault_rate)
+    truth = generate(args.inbox, quarters, seed=args.seed, rows_per_quarter=args.rows, fault_rate=args.fault_rate,
+                     resends=args.resends)
     for q, doc in truth.items():
         lists = doc["lists"].values()
         files = sum(len(t["files"]) for t in lists)

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from keyprojects import LISTS, RULES, config
 
-from . import faults, forms, layout, truth
+from . import faults, forms, layout, sending, truth
 from .layout import Ctx, File, Row, Sheet
 from .world import Entry, World, memberships, parse_quarter, project_snapshot, quarter_end
 
@@ -254,7 +254,7 @@ def _unique(path: str, taken: set[str]) -> str:
 def _table_positions(files: list[File]):
     """Sheets in read order with their file."""
     out = []
-    for fl in sorted(files, key=lambda f: f.path):
+    for fl in sorted(files, key=truth.file_order):
         for sh in fl.sheets:
             if sh.kind == "table":
                 out.append((fl, sh))
@@ -380,6 +380,10 @@ def platform_formats(ctx: Ctx, files: list[File]) -> None:
 def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[File]:
     files = plan_unit_list(ctx, entries) if ctx.list_name in ("reserve", "dispatch") else plan_bureau_list(ctx, entries)
     platform_formats(ctx, files)
+    if ctx.q == PLATFORM_QUARTER and ctx.list_name == "reserve":
+        sending.zip_county(files)        # a county's library in a zip (kpgen.sending)
+    if ctx.q == PLATFORM_QUARTER and ctx.list_name == "energy":
+        sending.drop_one(files)          # one file saved straight into the quarter's folder
     rng = ctx.rng
     for _fl, sh, r in truth.read_order(files):
         if r.kind == "data":
@@ -424,6 +428,8 @@ def build_list(ctx: Ctx, entries: list[Entry], force_all_rules: bool) -> list[Fi
             if sh.kind == "table":
                 layout.assign_seq(sh, rng)
     truth.stamp_positions(files)
+    if ctx.q == PLATFORM_QUARTER and ctx.list_name == "dispatch":
+        sending.resend(files)            # a county's corrected resend, received later
     return files
 
 

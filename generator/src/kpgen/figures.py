@@ -6,8 +6,9 @@ written with a near-miss name (one character differs, no code) are by design not
 to a correct pipeline (they go to review), so each counts as an identity of its own.
 
 Definitions: docs/domain.md 'Working definitions' and docs/decisions.md (same unit; distinct projects;
-a unit without loaded rows of a library has not reported it (未报送): its library figures are None
-and it is charged with no 漏报; a project without a 所属产业集群 word in any dispatch row makes its
+a unit no data row of a library names — loaded or rejected — has not reported it (未报送): its library
+figures are None and it is charged with no 漏报; one all of whose rows were rejected has (its figures
+count no project); a project without a 所属产业集群 word in any dispatch row makes its
 unit's cluster figures None). Amounts are rounded to 2 decimals, as the warehouse stores them.
 
 A 漏报 candidate is set apart (docs/rules.md, '漏报, 退回待改, 待核实'), decided from the world:
@@ -77,7 +78,9 @@ def figures(doc: dict, prev_year_doc: dict | None) -> dict:
     except FileNotFoundError:
         target_by_group = {}
 
-    received = {lib: {r["unit"] for r in lists[lib]} for lib in ("reserve", "dispatch")}
+    # received (docs/rules.md "Received"): a unit named by a data row of the library, loaded or rejected
+    received = {lib: {r["unit"] for r in lists[lib]} | {r["unit"] for r in doc["lists"][lib]["rejected"]
+                                                         if r.get("unit")} for lib in ("reserve", "dispatch")}
     ids: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))   # list -> unit -> identities
     for name, rows in lists.items():
         for r in rows:

@@ -77,10 +77,12 @@ class Sheet:
 
 @dataclass
 class File:
-    path: str                  # relative to the list folder
+    path: str                  # its lineage name: relative to the list folder; ``../x`` in the drop folder,
+    #                            ``<archive>.zip!/<member>`` inside a zip (kpgen.sending)
     fmt: str                   # xlsx | xls | csv | html (a web page saved as .xls) | ods
     sheets: list = field(default_factory=list)
     encoding: str = "gbk"      # csv only: gbk | utf-8 | utf-8-sig
+    resend_of: str | None = None   # a corrected resend: the file it replaces (received later; kpgen.sending)
 
 
 

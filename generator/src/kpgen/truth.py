@@ -13,7 +13,8 @@ from keyprojects.ingest import normalize
 
 from .layout import AMOUNT_FIELDS, DATE_FIELDS, VOCAB_FIELDS, File, Row, Sheet
 
-SKIP_REASONS = ("blank", "subtotal", "note")
+SKIP_REASONS = ("blank", "subtotal", "note", "superseded")
+DROP_PREFIX = "../"   # a file of the drop folder (kpgen.sending)
 
 
 def unit_value(row: Row, sh: Sheet):
@@ -130,9 +131,15 @@ class FirstOccurrences:
         self.name_any.setdefault(name, row)
 
 
+def file_order(fl: File) -> tuple[bool, str]:
+    """A list's files in read order: its folder's by name (an archive's members by name, in its place),
+    then the drop folder's (docs/rules.md, "The drop folder")."""
+    return fl.path.startswith(DROP_PREFIX), fl.path
+
+
 def read_order(files: list[File]):
     """(file, sheet, row) of every row under a header, in read order."""
-    for fl in sorted(files, key=lambda f: f.path):
+    for fl in sorted(files, key=file_order):
         for sh in fl.sheets:
             if sh.kind != "table":
                 continue
@@ -160,6 +167,8 @@ def outcome(row: Row) -> str:
     """loaded | the rejecting rule | a skip reason."""
     if row.kind != "data":
         return row.kind
+    if getattr(row, "superseded_by", None):
+        return "superseded"   # a corrected resend of its sender replaced the file (kpgen.sending)
     if row.faults:
         return row.faults[0][0]
     if getattr(row, "dup_first", None) is not None:
@@ -194,7 +203,7 @@ def return_senders(files: list[File], bureau: str | None) -> dict[int, str]:
             data = [r for r in sh.rows if r.kind == "data"]
             sheet_names = any(not unit_cell_faulted(r) for r in data)
             for r in data:
-                if outcome(r) == "loaded":
+                if outcome(r) in ("loaded", "superseded"):
                     continue
                 if bureau is not None:
                     out[id(r)] = bureau
@@ -207,14 +216,18 @@ def return_senders(files: list[File], bureau: str | None) -> dict[int, str]:
 
 def list_truth(files: list[File], bureau: str | None = None) -> dict:
     """The list's truth; ``bureau``: the bureau that sends it (None: a unit library)."""
-    files = sorted(files, key=lambda f: f.path)
+    files = sorted(files, key=file_order)
     senders = return_senders(files, bureau)
     skipped = dict.fromkeys(SKIP_REASONS, 0)
     rejected_counts = dict.fromkeys(RULES, 0)
     loaded, rejected, skipped_rows, per_file, ignored = [], [], [], {}, []
     for fl in files:
+        superseded = any(getattr(r, "superseded_by", None) for sh in fl.sheets for r in sh.rows)
         pf = {"rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "rows_skipped": 0, "format": fl.fmt,
+              "status": "superseded" if superseded else "loaded",
               "sheets": [sheet_info(sh, fl) for sh in fl.sheets]}
+        if fl.resend_of:
+            pf["resend_of"] = fl.resend_of
         if fl.fmt == "csv":
             pf["encoding"] = fl.encoding
         for sh in fl.sheets:
@@ -256,6 +269,7 @@ def list_truth(files: list[File], bureau: str | None = None) -> dict:
                            "fault_fields": sorted({f[1] for f in r.faults}), "name_variant": r.variant,
                            "code_written": not normalize.is_blank(r.cells.get("project_code"))}
                 rec["sender"] = senders[id(r)]
+                rec["unit"] = r.parsed["unit"]   # the unit the row names (None: none): who sent it
                 rejected.append(rec)
             per_file[fl.path] = pf
         per_file[fl.path] = pf
@@ -264,6 +278,7 @@ def list_truth(files: list[File], bureau: str | None = None) -> dict:
     n_skip = sum(skipped.values())
     return {
         "files": [f.path for f in files],
+        "resends": [{"file": f.path, "replaces": f.resend_of} for f in files if f.resend_of],
         "rows_read": n_loaded + n_rej + n_skip,
         "rows_loaded": n_loaded,
         "rows_rejected": rejected_counts,

@@ -1,6 +1,11 @@
 -- Which units sent their libraries (reserve, dispatch) this quarter: one row per configured unit
--- and library. A unit with no loaded row of a library has not reported it (not_received), also
--- when other units' files of that library arrived; files counts the files holding its rows.
+-- and library. Received has one definition (ingest.arrivals.senders_of; docs/rules.md,
+-- "Received"): a file is received from the units its data rows name, loaded or rejected, as the
+-- load and the sensor store it per file in inbox_file_units (units: a JSON list of names). The
+-- quarter's files are the library files the load read (load_audit: loaded or superseded). So a
+-- unit all of whose rows were rejected has sent its library (received, its rows in the 退回清单),
+-- and an empty template or a file of notes only is received from no one. files counts the files
+-- received from the unit; rows_loaded its loaded rows.
 -- Parameters: :quarter, :year, :run_id
 insert into unit_submissions (quarter, unit, list, files, rows_loaded, status, run_id)
 with
@@ -15,41 +20,55 @@ libraries as (
     where list in ('reserve', 'dispatch')
 ),
 
-reserve_rows as (
-    select
-        unit,
-        file
-    from stg_reserve
-    where quarter = :quarter
+library_files as (
+    select distinct
+        list,
+        file,
+        sha256
+    from load_audit
+    where
+        quarter = :quarter
+        and list in ('reserve', 'dispatch')
+        and status in ('loaded', 'superseded')
 ),
 
-dispatch_rows as (
+file_units as (
+    select distinct
+        f.list,
+        f.file,
+        u.unit
+    from library_files as f
+    inner join inbox_file_units as s on f.sha256 = s.sha256 and f.list = s.list
+    inner join units as u on s.units like '%"' || u.unit || '"%'
+),
+
+received as (
     select
+        list,
         unit,
-        file
-    from stg_dispatch
-    where quarter = :quarter
+        count(*) as files
+    from file_units
+    group by list, unit
 ),
 
 library_rows as (
     select
         'reserve' as list,
-        unit,
-        file
-    from reserve_rows
+        unit
+    from stg_reserve
+    where quarter = :quarter
     union all
     select
         'dispatch' as list,
-        unit,
-        file
-    from dispatch_rows
+        unit
+    from stg_dispatch
+    where quarter = :quarter
 ),
 
-per_unit as (
+loaded as (
     select
         list,
         unit,
-        count(distinct file) as files,
         count(*) as rows_loaded
     from library_rows
     group by list, unit
@@ -59,10 +78,11 @@ select
     cast(:quarter as text) as quarter,
     u.unit,
     l.list,
-    coalesce(p.files, 0) as files,
-    coalesce(p.rows_loaded, 0) as rows_loaded,
-    case when p.rows_loaded > 0 then 'received' else 'not_received' end as status,
+    coalesce(r.files, 0) as files,
+    coalesce(d.rows_loaded, 0) as rows_loaded,
+    case when r.files > 0 then 'received' else 'not_received' end as status,
     cast(:run_id as text) as run_id
 from units as u
 cross join libraries as l
-left join per_unit as p on l.list = p.list and u.unit = p.unit;
+left join received as r on l.list = r.list and u.unit = r.unit
+left join loaded as d on l.list = d.list and u.unit = d.unit;

@@ -227,19 +227,21 @@ base as (
         f.prev_loaded,
         coalesce(sr.status, 'not_received') as reserve_status,
         coalesce(sd.status, 'not_received') as dispatch_status,
-        case when sd.status = 'received' then du.projects end as projects,
-        case when sd.status = 'received' then du.total end as total,
-        case when sd.status = 'received' then du.started end as started,
+        case when sd.status = 'received' then coalesce(du.projects, 0) end as projects,
+        case when sd.status = 'received' then coalesce(du.total, 0) end as total,
+        case when sd.status = 'received' then coalesce(du.started, 0) end as started,
         case
             when sd.status = 'received' and f.registered_loaded = 1
-                then du.registered
+                then coalesce(du.registered, 0)
         end as registered,
-        case when sd.status = 'received' then du.yiyuan end as yiyuan,
+        case when sd.status = 'received' then coalesce(du.yiyuan, 0) end as yiyuan,
         case
-            when sd.status = 'received' and du.cluster_unknown = 0
-                then du.clusters
+            when sd.status = 'received' and coalesce(du.cluster_unknown, 0) = 0
+                then coalesce(du.clusters, 0)
         end as clusters,
-        case when sd.status = 'received' then du.cluster_unknown end as cluster_unknown,
+        case
+            when sd.status = 'received' then coalesce(du.cluster_unknown, 0)
+        end as cluster_unknown,
         case when f.registered_loaded = 1 then coalesce(cur.industrial, 0) end as industrial,
         case when f.registered_loaded = 1 then coalesce(cur.newbuild, 0) end as newbuild,
         case when f.registered_loaded = 1 then coalesce(cur.renovation, 0) end as renovation,

@@ -3,11 +3,13 @@
 -- sender (单位不明) for library rows no unit is found for, and each bureau list's source bureau.
 -- A library row's sender is the unit of its own unit cell (stg_* for loaded rows,
 -- int_rejected_library_rows for rejected ones); else the one unit the rest of its sheet names,
--- else of its file; else the unknown sender (the 退回清单's rule, docs/decisions.md 'office').
+-- else of its file; else the one unit the file was received from (inbox_file_units: the rows a
+-- resend superseded); else the unknown sender (the 退回清单's rule, docs/decisions.md 'office').
 -- Receipt: the latest China-time receipt of the sender's files (load_history); days late against
 -- the lists' deadline (:deadline_day, a day number). resubmissions: versions of the sender's
--- files received before the current one. missed_reports / unregistered_projects: the unit's
--- counts for the quarter (missed_reports as bulletin_unit_quarter counts it), on each of its rows.
+-- files received before the current one, and its files a resend superseded. missed_reports /
+-- unregistered_projects: the unit's counts for the quarter (missed_reports as
+-- bulletin_unit_quarter counts it), on each of its rows.
 -- Parameters: :quarter, :year, :run_id, :deadline_day, :unknown_sender
 insert into submission_quality (
     quarter, sender, list, sender_kind, received_at, on_time, days_late, files, resubmissions,
@@ -78,6 +80,19 @@ file_units as (
     having count(distinct unit) = 1
 ),
 
+received_units as (
+    select
+        a.list,
+        a.file,
+        min(u.unit) as unit
+    from load_audit as a
+    inner join inbox_file_units as i on a.sha256 = i.sha256 and a.list = i.list
+    inner join cfg_unit as u on u.year = :year and i.units like '%"' || u.unit || '"%'
+    where a.quarter = :quarter and a.list in ('reserve', 'dispatch')
+    group by a.list, a.file
+    having count(distinct u.unit) = 1
+),
+
 attributed as (
     select
         r.list,
@@ -86,7 +101,9 @@ attributed as (
         r.reason,
         case
             when r.list in ('reserve', 'dispatch')
-                then coalesce(u.unit, s.unit, f.unit, cast(:unknown_sender as text))  -- noqa: RF02
+                then coalesce(
+                    u.unit, s.unit, f.unit, v.unit, cast(:unknown_sender as text)  -- noqa: RF02
+                )
             else l.source
         end as sender
     from raw as r
@@ -97,6 +114,7 @@ attributed as (
             and r.row_number = u.row_number
     left join sheet_units as s on r.list = s.list and r.file = s.file and r.sheet = s.sheet
     left join file_units as f on r.list = f.list and r.file = f.file
+    left join received_units as v on r.list = v.list and r.file = v.file
 ),
 
 counts as (
@@ -150,6 +168,14 @@ current_files as (
     where quarter = :quarter and status = 'loaded'
 ),
 
+superseded_files as (
+    select
+        list,
+        file
+    from load_audit
+    where quarter = :quarter and status = 'superseded'
+),
+
 receipts as (
     select
         h.list,
@@ -169,9 +195,11 @@ received as (
         f.list,
         max(r.received_at) as received_at,
         max(r.received_day) as received_day,
-        sum(coalesce(r.versions, 1) - 1) as resubmissions
+        sum(coalesce(r.versions, 1) - 1)
+        + sum(case when x.file is not null then 1 else 0 end) as resubmissions
     from sender_files as f
     left join receipts as r on f.list = r.list and f.file = r.file
+    left join superseded_files as x on f.list = x.list and f.file = x.file
     group by f.sender, f.list
 ),
 

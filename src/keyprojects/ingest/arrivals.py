@@ -76,6 +76,28 @@ def deadline(quarter: str, days: int) -> dt.datetime:
     return dt.datetime(last.year, last.month, last.day, tzinfo=CHINA)
 
 
+def senders_of(list_name: str, units) -> list[str]:
+    """The one definition of received, on a file's data rows: ``units`` is the unit column of its
+    data rows as read (rows under the header, not skipped; units resolved, None when a cell names none).
+    A unit library is received from the known units its rows name; a bureau's list from its bureau
+    when it has a data row; a file with no data row from no one."""
+    units = list(units)
+    if list_name in UNIT_LISTS:
+        known = {u.name for u in config.units()}
+        return sorted({u for u in units if isinstance(u, str) and u in known})
+    return [config.list_specs()[list_name].source] if units else []
+
+
+def remember_senders(conn: Connection, sha256: str, list_name: str, senders: list[str], data_rows: int,
+                     error: str | None = None) -> None:
+    """Store what a file's data rows name in ``inbox_file_units`` (by sha256 and list): the load writes
+    it for every file it reads, the sensor for every file it sees, so ``unit_submissions`` (the
+    bulletin, the ranking) reads the same answer as ``cli status`` and the alerts."""
+    db.replace_partition(conn, "inbox_file_units", {"sha256": sha256, "list": list_name}, [
+        {"sha256": sha256, "list": list_name, "units": json.dumps(senders, ensure_ascii=False), "error": error,
+         "data_rows": data_rows}])
+
+
 def file_senders(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
     """Who sent the file's rows (the one definition of received; see the module's docstring), cached
     by sha256 and list in ``inbox_file_units``."""
@@ -85,24 +107,18 @@ def file_senders(conn: Connection, f: InboxFile, sha256: str) -> list[str]:
         return json.loads(hit[0]["units"])
     from keyprojects.ingest.readers import FileFault, read_file
 
-    known = {u.name for u in config.units()}
     error, rows = None, 0
     try:
         data = f.entry.read() if f.entry is not None else None
         name = Path(f.entry.name) if f.entry is not None else f.path
         frame = read_file(name, f.list, display_name=f.file, fields=("unit",), data=data).frame
         rows = len(frame)
-        if f.list in UNIT_LISTS:
-            units = sorted({u for u in frame["unit"].dropna() if u in known})
-        else:
-            units = [config.list_specs()[f.list].source] if rows else []
+        units = senders_of(f.list, frame["unit"].tolist() if "unit" in frame.columns else [None] * rows)
     except FileFault as fault:
         units, error = [], str(fault)
     except Exception as exc:   # an archive member that cannot be unpacked: the load names it
         units, error = [], str(exc)
-    db.replace_partition(conn, "inbox_file_units", {"sha256": sha256, "list": f.list}, [
-        {"sha256": sha256, "list": f.list, "units": json.dumps(units, ensure_ascii=False), "error": error,
-         "data_rows": rows}])
+    remember_senders(conn, sha256, f.list, units, rows, error)
     return units
 
 

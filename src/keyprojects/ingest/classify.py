@@ -105,6 +105,15 @@ def classify(data: bytes, name: str, display: str | None = None) -> Verdict:
     return Verdict(None, ordered, "its columns fit several lists and its title does not say which")
 
 
+def drop_owner(name: str) -> str:
+    """The list whose load reports a drop-folder file that is not a table (a 报送函.docx, a 说明.txt):
+    the one list its name names (储备/调度/签约/立项/能源/入统 …), else the first list, reserve. ``list``
+    in load_audit holds the inbox's list names (contract.md), so such a file is recorded under one of
+    them, once (docs/decisions.md, "A drop-folder file that is not a table")."""
+    named = _title_lists([Path(name).stem])
+    return next(iter(named)) if len(named) == 1 else LISTS[0]
+
+
 def looks_like(data: bytes, name: str, folder: str) -> str | None:
     """For a file that failed in list folder ``folder``: the one other list it looks like, or None."""
     verdict = classify(data, name)

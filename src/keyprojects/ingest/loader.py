@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, RULES, config, db
-from keyprojects.ingest import archives, classify, resends, staging, validation
+from keyprojects.ingest import archives, arrivals, classify, resends, staging, validation
 from keyprojects.ingest import inbox as inbox_files
 from keyprojects.ingest.inbox import Entry
 from keyprojects.ingest.readers import FileFault, FileRead, SkippedRow, detect, read_file
@@ -99,6 +99,7 @@ class ListRead:
     ignored: list[Ignored] = field(default_factory=list)
     superseded: dict[str, tuple[str, bool]] = field(default_factory=dict)  # file -> (message, whole file)
     first: bool = True      # the first part of a list read in parts (read_parts)
+    senders: dict[str, tuple[list[str], int]] = field(default_factory=dict)  # sha256 -> (senders, data rows)
 
 
 @dataclass
@@ -131,17 +132,24 @@ def discover(inbox: Path, quarter: str, list_name: str) -> Arrival:
     """Step 1: the list folder's entries (and its hidden, lock and system files, see ``hidden_files``),
     then the drop folder's classified to this list (``classify``); a drop-folder file that cannot be
     told and could be this list is kept to fail by name, unless its content is not a table at all (a
-    letter, a PDF: no list's file, as a drop-folder file not named as a list file)."""
+    letter, a PDF: no list's file), which is reported as ignored by the load of the list its name
+    names, else of reserve (``classify.drop_owner``)."""
     found = list_files(inbox, quarter, list_name)
     files, others = found if found is not None else (None, [])
     drop = inbox_files.folder_entries(inbox, quarter, None)
     undecided = []
-    if drop and drop[0]:
-        by_list, undecided_all = classify.assign_drop(drop[0])
+    if drop and (drop[0] or drop[1]):
+        stray = [_not_a_table(e) for e in drop[1]]   # a letter, a PDF, a photo … beside the lists
+        strays = [e for e, s in zip(drop[1], stray, strict=True) if s]
+        tables = [e for e, s in zip(drop[1], stray, strict=True) if not s]
+        by_list, undecided_all = classify.assign_drop(drop[0] + tables)
         mine = by_list.get(list_name, [])
         undecided = [(e, v) for e, v in undecided_all if list_name in v.candidates and not _not_a_table(e)]
+        strays += [e for e, _v in undecided_all if _not_a_table(e)]
         if mine or undecided:
             files = (files or []) + mine
+        # nothing silently ignored: each such file is reported (ignored, with its reason) by one list's load
+        others = others + [e for e in strays if classify.drop_owner(e.name) == list_name]
     folder = Path(inbox) / quarter / list_name
     return Arrival(folder=folder, files=files, others=others, undecided=undecided, hidden=hidden_files(folder))
 
@@ -165,6 +173,7 @@ def read_list(arrival: Arrival, list_name: str, plan: resends.Plan | None = None
         out.failed += part.failed
         out.ignored += part.ignored
         out.superseded.update(part.superseded)
+        out.senders.update(part.senders)
     return out
 
 
@@ -270,6 +279,11 @@ def read_parts(arrival: Arrival, list_name: str, part_rows: int | None = PART_RO
         if isinstance(read, tuple):
             part.failed.append((entry.file, _sha(data), *read))
             continue
+        # who sent the file (arrivals.senders_of: the one definition of received), before a resend
+        # supersedes any of its rows
+        frame = read.frame
+        part.senders[read.sha256] = (arrivals.senders_of(
+            list_name, frame["unit"].tolist() if "unit" in frame.columns else [None] * len(frame)), len(frame))
         replaced = plan.replaced(entry.file)
         if replaced and _supersede(read, list_name, replaced):
             part.superseded[entry.file] = (resends.message(replaced), not len(read.frame))
@@ -452,6 +466,8 @@ def load_list(engine: Engine, inbox: Path, quarter: str, list_name: str, *, expe
             frame, part_verdict = validate_list(read, list_name, expectations_dir, seen=seen)
             load, _ = partition_rows(quarter, list_name, read, frame, part_verdict, run_id=run_id,
                                      loaded_at=loaded_at, part=sink)
+            for sha, (senders, rows) in read.senders.items():   # what unit_submissions reads
+                arrivals.remember_senders(conn, sha, list_name, senders, rows)
             del frame, read  # before the next part is read
             out = load if out is None else _merge(out, load)
             verdict.results += part_verdict.results
@@ -466,8 +482,6 @@ def resend_plan(engine: Engine, arrival: Arrival, list_name: str) -> resends.Pla
     """Which senders' rows of which files a later file supersedes (``ingest.resends``). The senders of a
     file are ``arrivals.file_senders`` (the one definition of received, cached by sha256); they are
     only looked up when the files were received at more than one time or one is named a correction."""
-    from keyprojects.ingest import arrivals
-
     entries = [e for e in arrival.files or () if not e.fault]
     times = {resends.submission_time(e.mtime) for e in entries}
     if len(entries) < 2 or (len(times) < 2 and not any(resends.CORRECTION.search(e.file) for e in entries)):

@@ -130,12 +130,14 @@ def ignored_alerts(load: dict, report: str | None, units_in_name=None) -> list[A
         if ig.get("quiet"):
             continue
         units = list(units_in_name(ig["file"])) if units_in_name else []
+        # a drop-folder file (``../x``) stands in the quarter's folder, not in the list's
+        where = f"{load['quarter']}/" if ig["file"].startswith("../") else f"{load['quarter']}/{load['list']}/"
         out.append(compose(
             "ignored_file", quarter=load["quarter"], list_name=load["list"], unit=units[0] if units else None,
             file=ig["file"], report=report,
-            reason_zh=f"收件箱 {load['quarter']}/{load['list']}/ 中的文件未读取：{ig['reason_zh']}。"
+            reason_zh=f"收件箱 {where} 中的文件未读取：{ig['reason_zh']}。"
                       "如这是报送的清单，请报送单位另存为 .xlsx 后重新报送。",
-            reason_en=f"a file in {load['quarter']}/{load['list']}/ was not read: {ig['reason_en']}. If it is "
+            reason_en=f"a file in {where} was not read: {ig['reason_en']}. If it is "
                       "the sender's list, ask them to save it as .xlsx and send it again."))
     return out
 
