@@ -40,7 +40,7 @@ def env(tmp_path_factory, airflow_db):
     inbox, output = base / "inbox", base / "output"
     generate(inbox, QUARTERS, **SIZE)
     doc = generate_months(inbox, MONTHS, QUARTERS, **SIZE)
-    url = f"sqlite:///{base / 'db.db'}"
+    url = f"sqlite:///{base / 'warehouse.db'}"
     eng = db.make_engine(url)
     schema.ensure_schema(eng, ROOT / "include" / "sql")
     _load_libraries(eng, inbox)

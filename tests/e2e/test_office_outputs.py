@@ -23,7 +23,7 @@ def env(tmp_path_factory, airflow_db):
     base = tmp_path_factory.mktemp("e2e-office")
     inbox, output = base / "inbox", base / "output"
     generate(inbox, QUARTERS, seed=9, rows_per_quarter=700)
-    url = f"sqlite:///{base / 'db.db'}"
+    url = f"sqlite:///{base / 'warehouse.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))

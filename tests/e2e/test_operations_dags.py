@@ -65,7 +65,7 @@ def env(tmp_path_factory, airflow_db):
     handler, port = _Inbox(), _free_port()
     smtp = Controller(handler, hostname="127.0.0.1", port=port)
     smtp.start()
-    url = f"sqlite:///{base / 'db.db'}"
+    url = f"sqlite:///{base / 'warehouse.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))

@@ -28,7 +28,7 @@ def env(tmp_path_factory, airflow_db):
     base = tmp_path_factory.mktemp("refresh")
     inbox, output = base / "inbox", base / "output"
     generate(inbox, [EARLY, LATE], seed=5, rows_per_quarter=400)
-    url = f"sqlite:///{base / 'db.db'}"
+    url = f"sqlite:///{base / 'warehouse.db'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("KP_INBOX", str(inbox))
     mp.setenv("KP_OUTPUT", str(output))
