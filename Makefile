@@ -35,6 +35,7 @@ demo: inbox
 	@$(PY) -m keyprojects.cli summary
 	@echo "Airflow's UI (the runs above, their tasks and logs): bin/airflow standalone, then http://127.0.0.1:8080/"
 	@echo "  (user admin; standalone prints the password and keeps it in .airflow/simple_auth_manager_passwords.json.generated)"
+	@echo "The office's page 报送情况 (who has reported, the documents): http://127.0.0.1:8080/keyprojects/office/"
 
 # every test, in parallel (pytest-xdist: one worker per core, a test file's tests on one worker so
 # that its fixtures are built once, in collection order: tests/conftest.py puts the slowest first;

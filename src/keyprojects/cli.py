@@ -44,8 +44,8 @@ def summary(args) -> int:
 
 def office_summary(output, last: str) -> None:
     """Where the office's documents are: the latest year's ranking, the quarter's draft 通报, 退回清单."""
-    from keyprojects.documents.files.ranking_workbook import ranking_filename
     from keyprojects.documents.notice import notice_filename
+    from keyprojects.documents.ranking_workbook import ranking_filename
     from keyprojects.documents.returns import FOLDER
 
     years = sorted(int(p.name) for p in output.glob("[0-9][0-9][0-9][0-9]") if p.is_dir())

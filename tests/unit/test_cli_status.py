@@ -59,3 +59,15 @@ def test_status_of_something_else_says_so(env, capsys):
 
     assert cli.main(["status", "2022-13"]) == 2
     assert "neither a quarter (2022Q1) nor a month (2022-03)" in capsys.readouterr().err
+
+
+def test_summary_names_the_office_documents(env, capsys):
+    """``cli summary`` (the end of ``make demo``): the audit per quarter and list, then where the
+    bulletin, the ranking, the draft 通报 and the 退回清单 are."""
+    from keyprojects import cli
+
+    assert cli.main(["summary"]) == 0
+    out = capsys.readouterr().out
+    assert "2022Q4   approved" in out
+    assert "year-end ranking (年度考评) 2022:" in out and "年度考评排名.xlsx" in out
+    assert "退回清单 for 2022Q4:" in out and "五台县" in out

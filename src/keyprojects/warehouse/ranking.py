@@ -4,7 +4,7 @@
 into ``cfg_ranking_indicator`` and runs ``include/sql/models/ranking/*.sql``, which replaces the
 year's rows of ``ranking_unit_year`` from the Q4 rows of ``bulletin_unit_quarter``. Any other
 quarter: nothing is touched. ``read_ranking`` reads a year's rows for the workbook
-(``keyprojects.documents.files.ranking_workbook``).
+(``keyprojects.documents.ranking_workbook``).
 """
 
 from __future__ import annotations
