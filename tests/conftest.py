@@ -25,6 +25,17 @@ os.environ.update({
 PG_URL = os.environ.get("KP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+def validation_report_writer(folder):
+    """The validation report's writer into ``folder``, as runtime.load_list hands it to the loader
+    (None: no report)."""
+    if folder is None:
+        return None
+    from keyprojects.documents import validation_report
+
+    return lambda load, verdict, rejected, run_id: validation_report.write_validation_report(
+        folder, load, verdict, rejected, run_id)
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path):
     from keyprojects import db

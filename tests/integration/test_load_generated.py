@@ -4,10 +4,10 @@ rerun leaves the tables as one run does."""
 import pytest
 
 from keyprojects import LISTS
-from keyprojects.documents import validation_report
 from keyprojects.ingest import loader
 from kpgen import generate
 
+from ..conftest import validation_report_writer as report
 from ..truth import assert_matches_truth, assert_matches_world, table_snapshot
 
 TABLES = ("load_audit", "rejected_rows", "skipped_rows", "raw_rows") + tuple(f"stg_{name}" for name in LISTS)
@@ -65,12 +65,3 @@ def test_a_list_loaded_a_file_at_a_time_equals_one_load(sqlite_engine, inbox, ex
     for t in TABLES:
         assert table_snapshot(other, t, "2022Q2") == table_snapshot(sqlite_engine, t, "2022Q2"), t
     assert_matches_truth(other, truth["2022Q2"])
-
-
-def report(folder):
-    """The validation report's writer into ``folder``, as runtime.load_list hands it to the loader
-    (None: no report)."""
-    if folder is None:
-        return None
-    return lambda load, verdict, rejected, run_id: validation_report.write_validation_report(
-        folder, load, verdict, rejected, run_id)

@@ -6,8 +6,9 @@ import openpyxl
 import pytest
 
 from keyprojects import db, runtime
-from keyprojects.documents import validation_report
 from keyprojects.ingest import loader
+
+from ..conftest import validation_report_writer as report
 
 
 def write_reserve(path, rows, header=("序号", "项目名称", "县（市、区）", "总投资")):
@@ -128,12 +129,3 @@ def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
         schema.ensure_schema(eng, sql)
     assert schema.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
     assert sa.inspect(eng).has_table("int_project_rows")
-
-
-def report(folder):
-    """The validation report's writer into ``folder``, as runtime.load_list hands it to the loader
-    (None: no report)."""
-    if folder is None:
-        return None
-    return lambda load, verdict, rejected, run_id: validation_report.write_validation_report(
-        folder, load, verdict, rejected, run_id)

@@ -96,7 +96,8 @@ pairs as (
         u.unit,
         'dispatch_projects' as figure,
         u.dispatch_projects as mart,
-        k.n as staging
+        -- a unit that sent its library with no row loaded (all rejected) has 0 projects
+        coalesce(k.n, 0) as staging
     from unit_rows as u
     left join keys as k on u.unit = k.unit
     where u.dispatch_status = 'received'
