@@ -9,7 +9,6 @@ writes through these (ingest loads its lists with them), so they stand at the bo
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import operator
 import re
@@ -142,8 +141,10 @@ def lock_partition(conn: Connection, table: str, where: Mapping[str, object]) ->
     if conn.dialect.name != "postgresql":
         return
     ident = table + "|" + "|".join(f"{k}={where[k]}" for k in sorted(where))
-    key = int.from_bytes(hashlib.sha256(ident.encode("utf-8")).digest()[:8], "big", signed=True)
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    # advisory locks are database-wide: the key includes the schema the partition lives in, so that
+    # warehouses in other schemas of the same database (tests run in parallel) never wait on it
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '|' || :ident, 0))"),
+                 {"ident": ident})
 
 
 class WarehouseUnreachable(RuntimeError):

@@ -119,7 +119,7 @@ def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
     import sqlalchemy as sa
 
     from keyprojects import db
-    from keyprojects.warehouse import schema
+    from keyprojects.warehouse import ddl, schema
 
     eng = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with eng.begin() as c:
@@ -127,5 +127,5 @@ def test_a_warehouse_from_an_older_schema_is_named_not_misused(tmp_path):
     sql = __import__("pathlib").Path(__file__).resolve().parents[2] / "include" / "sql"
     with pytest.raises(db.SchemaOutdated, match="int_project_rows lacks columns seq"):
         schema.ensure_schema(eng, sql)
-    assert schema.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
+    assert ddl.ddl_columns("CREATE TABLE IF NOT EXISTS t (\n  a TEXT NOT NULL,\n  b INTEGER\n)") == ("t", ["a", "b"])
     assert sa.inspect(eng).has_table("int_project_rows")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from keyprojects import LISTS, db
 from keyprojects.ingest import staging
-from keyprojects.warehouse import matching, migrations, schema
+from keyprojects.warehouse import ddl, matching, migrations, schema
 
 
 def _check_staging(eng):
@@ -59,7 +59,7 @@ DATA = {
 
 def _previous_release(conn):
     """A warehouse as release 00fce12 made it (its own DDL, no migrations), with data in it."""
-    for stmt in schema.sql_statements(PREVIOUS_RELEASE_DDL):
+    for stmt in ddl.sql_statements(PREVIOUS_RELEASE_DDL):
         conn.exec_driver_sql(stmt)
     for table, row in DATA.items():
         db.replace_partition(conn, table, {"quarter": "2022Q1"}, [row])
@@ -78,7 +78,7 @@ def _check_upgrade(eng, tmp_path):
         assert {k: got[k] for k in row} == row, table
     insp = sa.inspect(eng)
     for stmt in schema.schema_statements(SQL):
-        table_cols = schema.ddl_columns(stmt)
+        table_cols = ddl.ddl_columns(stmt)
         if table_cols:
             assert {c["name"] for c in insp.get_columns(table_cols[0])} >= set(table_cols[1])
     assert db.fetch(eng, "SELECT project_key FROM unregistered_projects")[0]["project_key"] == "N:忻府区|甲项目"
@@ -95,8 +95,8 @@ def _check_upgrade(eng, tmp_path):
     schema.ensure_schema(eng, sql)
     assert sa.inspect(eng).has_table("extra_table")
     # ... but a column added to an existing table needs a migration, and says so
-    ddl = sql / "ddl" / "090_extra.sql"
-    ddl.write_text(ddl.read_text(encoding="utf-8").replace("n integer", "n integer,\n    m text"), encoding="utf-8")
+    extra = sql / "ddl" / "090_extra.sql"
+    extra.write_text(extra.read_text(encoding="utf-8").replace("n integer", "n integer,\n    m text"), encoding="utf-8")
     with pytest.raises(db.SchemaOutdated, match="extra_table lacks columns m: no migration adds them"):
         schema.ensure_schema(eng, sql)
 

@@ -7,7 +7,7 @@
 import pytest
 
 from keyprojects import config, db
-from keyprojects.warehouse import models, schema
+from keyprojects.warehouse import ddl, models
 
 from .test_metrics import SQL, build, load, stg
 
@@ -92,7 +92,7 @@ def test_city_targets_judged_as_shown(engine_name, request):
     with eng.begin() as conn:
         models.refresh_config_tables(conn, 2022)
         db.replace_partition(conn, "city_targets", {"quarter": "2022Q4"}, rows)
-        for stmt in schema.sql_statements(SQL / "models" / "055_attainment.sql"):
+        for stmt in ddl.sql_statements(SQL / "models" / "055_attainment.sql"):
             conn.execute(*models.bind(stmt, {"quarter": "2022Q4", "year": 2022, "run_id": None}))
     got = {t["indicator"]: t["attained"] for t in db.fetch(eng, "SELECT * FROM city_targets")}
     assert got == {"newbuild_investment": 0, "renovation_investment": 0, "industrial_investment": 1,

@@ -6,7 +6,7 @@ import pytest
 
 from keyprojects import config, db
 from keyprojects.documents import ranking_workbook
-from keyprojects.warehouse import models, ranking, schema
+from keyprojects.warehouse import ddl, models, ranking
 
 from ..conftest import ROOT
 from ..ranking_reference import assert_ranking_matches
@@ -36,7 +36,7 @@ def _load(conn, year, rows):
     db.replace_partition(conn, "bulletin_unit_quarter", {"quarter": f"{year}Q4"}, rows)
     # the attainment model judges the hand-made rows as it judges built ones (the ranking reads its gap)
     db.replace_partition(conn, "int_attainment", {"quarter": f"{year}Q4"}, [])
-    for stmt in schema.sql_statements(SQL / "models" / "055_attainment.sql"):
+    for stmt in ddl.sql_statements(SQL / "models" / "055_attainment.sql"):
         conn.execute(*models.bind(stmt, {"quarter": f"{year}Q4", "year": year, "run_id": None}))
 
 

@@ -34,7 +34,7 @@ from keyprojects.quarters import (
     parse_month,
     shift_month,
 )
-from keyprojects.warehouse import schema
+from keyprojects.warehouse import ddl
 
 STG_COLUMNS = (
     "month", "file", "sheet", "row_number", "sha256", "run_id", "project_code", "project_name",
@@ -327,7 +327,7 @@ def build_monthly(conn: Connection, sql_dir: Path) -> dict:
     for table in MONTHLY_TABLES:
         conn.execute(sa.text(f"delete from {table}"))
     for path in sorted((Path(sql_dir) / "models" / "monthly").glob("*.sql")):
-        for stmt in schema.sql_statements(path):
+        for stmt in ddl.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})
     counts = {t: conn.execute(sa.text(f"select count(*) from {t}")).scalar() for t in MONTHLY_TABLES}
     return {"months": months, **counts}

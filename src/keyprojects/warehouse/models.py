@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from keyprojects import LISTS, config, db, quarters, settings
-from keyprojects.warehouse import matching, schema
+from keyprojects.warehouse import ddl, matching
 
 # Rebuilt per quarter by the models (int_project_master is rebuilt whole by its model).
 MART_TABLES = ("int_project_quarter", "int_project_first_source", "int_library_candidate", "unit_submissions",
@@ -96,7 +96,7 @@ def run_models(conn: Connection, sql_dir: Path, params: dict) -> None:
     db.analyze(conn)
     for path in sorted((Path(sql_dir) / "models").glob("*.sql")):
         filled = []
-        for stmt in schema.sql_statements(path):
+        for stmt in ddl.sql_statements(path):
             clause, bound = bind(stmt, params)
             conn.execute(clause, bound)
             filled += [t for t in _TARGET.findall(stmt) if t not in filled]

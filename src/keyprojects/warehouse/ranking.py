@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from keyprojects import config, db, quarters
-from keyprojects.warehouse import schema
+from keyprojects.warehouse import ddl
 
 INDICATORS = ("industrial_growth_gap", "renovation_growth", "start_rate", "registration_rate",
               "large_projects", "cluster_projects")
@@ -86,7 +86,7 @@ def rank_year(conn: Connection, quarter: str, sql_dir: Path, run_id: str | None 
               "deduction_cap": m.deduction_cap, "deduct_unconfirmed": int(m.deduct_unconfirmed),
               "decimals": m.score_decimals, "run_id": run_id}
     for path in sorted((Path(sql_dir) / "models" / "ranking").glob("*.sql")):
-        for stmt in schema.sql_statements(path):
+        for stmt in ddl.sql_statements(path):
             conn.execute(sa.text(stmt), {k: v for k, v in params.items() if f":{k}" in stmt})
     ranked = conn.execute(sa.text("SELECT COUNT(*) FROM ranking_unit_year WHERE year = :y AND rank IS NOT NULL"),
                           {"y": year}).scalar()

@@ -5,34 +5,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from sqlalchemy.engine import Connection, Engine
 
 from keyprojects.ingest import staging
+from keyprojects.warehouse.ddl import sql_statements
 
 _SCHEMA_LOCK = 0x6B70_5343  # "kpSC": the advisory lock held while the schema is brought up to date
-
-
-def sql_statements(path: Path) -> list[str]:
-    """The statements of one .sql file (split on ';' at line ends; comments dropped)."""
-    body = "\n".join(
-        line for line in path.read_text(encoding="utf-8").splitlines() if not line.strip().startswith("--")
-    )
-    return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
-
-_CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)\s*$", re.S | re.I)
-
-
-def ddl_columns(stmt: str) -> tuple[str, list[str]] | None:
-    """(table, columns) of a ``CREATE TABLE IF NOT EXISTS`` statement of ours, else None."""
-    m = _CREATE.match(stmt.strip())
-    if not m:
-        return None
-    cols = [line.strip().split()[0] for line in m.group(2).splitlines()
-            if line.strip() and not line.strip().upper().startswith(("PRIMARY", "UNIQUE", "CONSTRAINT", "FOREIGN"))]
-    return m.group(1), cols
 
 
 def schema_statements(sql_dir: Path) -> list[str]:

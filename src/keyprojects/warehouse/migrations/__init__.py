@@ -58,7 +58,7 @@ def apply_statements(conn: Connection, statements: list[str]) -> None:
 def check_columns(conn: Connection, statements: list[str], why: str) -> None:
     """Raise ``SchemaOutdated`` for any existing table lacking a column its ``create table`` defines."""
     from keyprojects.db import SchemaOutdated
-    from keyprojects.warehouse.schema import ddl_columns
+    from keyprojects.warehouse.ddl import ddl_columns
 
     insp = sa.inspect(conn)
     for stmt in statements:
@@ -96,7 +96,7 @@ def rebuild_with_key(conn: Connection, table: str, statements: list[str], fill: 
     the columns both shapes share (``fill``: SQL expressions over the old row for new NOT NULL
     columns; ``where``: rows to keep), drop the old one. A no-op when the table is absent or already
     has a primary key (a warehouse created from the current DDL)."""
-    from keyprojects.warehouse.schema import ddl_columns
+    from keyprojects.warehouse.ddl import ddl_columns
 
     insp = sa.inspect(conn)
     if not insp.has_table(table) or insp.get_pk_constraint(table).get("constrained_columns"):

@@ -15,7 +15,7 @@ from pathlib import Path
 from alembic import op
 
 from keyprojects.warehouse import migrations
-from keyprojects.warehouse.schema import ddl_columns, sql_statements
+from keyprojects.warehouse.ddl import ddl_columns, sql_statements
 
 revision = "0001"
 down_revision = None

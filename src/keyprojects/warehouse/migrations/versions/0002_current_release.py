@@ -33,7 +33,8 @@ import sqlalchemy as sa
 from alembic import context, op
 
 from keyprojects.warehouse import migrations
-from keyprojects.warehouse.schema import ddl_columns, schema_statements, sql_statements
+from keyprojects.warehouse.ddl import ddl_columns, sql_statements
+from keyprojects.warehouse.schema import schema_statements
 
 revision = "0002"
 down_revision = "0001"
