@@ -289,7 +289,7 @@ def publish_dispatch(month: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The office's documents (ranking, draft 通报, 退回清单): see ranking.py, notice.py, returns.py
+# The office's documents (ranking, draft 通报, 退回清单): see ranking.py, notice.py (+ notice_text.py), returns.py
 
 
 def _any_list_arrived(eng, quarter: str) -> bool:
@@ -398,7 +398,7 @@ def deliver_quarter(quarter: str, smtp: dict | None = None, run_id: str | None =
     from collections import Counter
 
     from keyprojects import config
-    from keyprojects.documents import look, notice, office, ranking_workbook, returns
+    from keyprojects.documents import look, notice, notice_text, office, ranking_workbook, returns
     from keyprojects.operations import delivery
     from keyprojects.warehouse import ranking
 
@@ -415,7 +415,7 @@ def deliver_quarter(quarter: str, smtp: dict | None = None, run_id: str | None =
             docs.append(s.output / str(year) / ranking_workbook.ranking_filename(year))
         if any(p.exists() for p in docs):
             try:
-                overview = notice.overview_text(eng, quarter)
+                overview = notice_text.overview_text(eng, quarter)
             except LookupError:
                 overview = "（本季度汇总数据暂缺）"
             items.append(delivery.Outgoing(who.office_name, "office_quarter", docs,

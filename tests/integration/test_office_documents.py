@@ -12,7 +12,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from keyprojects import LISTS, config, db
-from keyprojects.documents import notice, office, ranking_workbook, returns
+from keyprojects.documents import notice, notice_text, office, ranking_workbook, returns
 from keyprojects.ingest import loader
 from keyprojects.warehouse import models, ranking, schema
 from kpgen import generate
@@ -101,7 +101,7 @@ def test_every_number_of_the_draft_notice_equals_the_warehouse(built):
     text = "\n".join(p.text for p in doc.paragraphs)
     for heading in ("一、总体情况", "二、各县（市、区）情况", "三、存在问题", "四、下一步工作", "附件："):
         assert heading in text
-    header = notice.read_header(eng, q)
+    header = notice_text.read_header(eng, q)
     assert header["issuer"] in text and "截至2022年12月31日" in text
     assert office.cn_date(header["cutoff"]) not in text.replace("截至2022年12月31日", "")  # not the 成文日期
     # the unit table: fixed layout, every cell of a column at its width, within the text width

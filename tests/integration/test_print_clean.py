@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from openpyxl.utils import get_column_letter
 
 from keyprojects import LISTS, db
-from keyprojects.documents import bulletin, dispatch_workbook, notice, office, ranking_workbook, returns
+from keyprojects.documents import bulletin, dispatch_workbook, notice, notice_text, office, ranking_workbook, returns
 from keyprojects.ingest import loader
 from keyprojects.warehouse import models, ranking, schema
 from kpgen import generate
@@ -128,7 +128,7 @@ def test_the_notice_has_the_official_form(built):
 
 def test_commendation_names_top_and_bottom_units(built):
     eng = built["engine"]
-    c = notice.read_commendation(eng, Q, 3)
+    c = notice_text.read_commendation(eng, Q, 3)
     ranked = db.fetch(eng, "SELECT unit, growth_rank, growth_attained, industrial_growth FROM bulletin_unit_quarter "
                            "WHERE quarter = :q AND growth_rank IS NOT NULL ORDER BY growth_rank", q=Q)
     assert c["top"] == [r["unit"] for r in ranked if r["growth_attained"] == 1][:3]
@@ -137,7 +137,7 @@ def test_commendation_names_top_and_bottom_units(built):
                              "AND industrial_growth < 0", q=Q)[0]["n"]
     assert c["negative"] == negative
     text = "\n".join(p.text for p in docx.Document(built["notice"]).paragraphs)
-    assert notice.commendation_sentence(c) in text
+    assert notice_text.commendation_sentence(c) in text
 
 
 # --------------------------------------------------------------------------------------------

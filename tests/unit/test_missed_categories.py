@@ -121,8 +121,8 @@ def test_returns_row_says_the_project_is_in_a_bureau_list(quarter, tmp_path):
 
 
 def test_notice_counts_only_missed_and_names_the_others(quarter):
-    from keyprojects.documents import notice
+    from keyprojects.documents import notice_text
 
-    s3 = notice.overview_sentences(notice.read_city(quarter, Q), Q)[2]
+    s3 = notice_text.overview_sentences(notice_text.read_city(quarter, Q), Q)[2]
     assert "漏报项目2个" in s3
     assert "报送不规范（退回待改）的项目2个" in s3 and "待核实的项目1个" in s3  # the three counts (issue 17)

@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 
 from keyprojects import db
-from keyprojects.documents import notice
+from keyprojects.documents import notice_text
 from keyprojects.warehouse import mart_checks
 
 from .test_mart_checks import EXPECTATIONS
@@ -33,7 +33,7 @@ def test_the_draft_and_the_targets_sheet_show_the_same_yiyuan(engine_name, reque
     shown = db.fetch(eng, "SELECT actual_shown FROM city_targets WHERE quarter = '2022Q4' "
                                  "AND indicator = 'industrial_investment' AND measure = 'amount'")[0]["actual_shown"]
     assert float(shown) == 270.01  # half away from zero in SQL
-    text = "".join(notice.overview_sentences(notice.read_city(eng, "2022Q4"), "2022Q4"))
+    text = "".join(notice_text.overview_sentences(notice_text.read_city(eng, "2022Q4"), "2022Q4"))
     assert "工业投资完成270.01亿元" in text and "总投资123.46亿元" in text, text
 
 
