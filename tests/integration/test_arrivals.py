@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from keyprojects import LISTS, config, db
-from keyprojects.ingest import arrivals, loader
+from keyprojects.ingest import arrivals, discovery
 from keyprojects.operations import alerts
 from kpgen import generate
 
@@ -35,7 +35,7 @@ def test_files_are_found_as_the_load_finds_them(inbox):
     (inbox / Q / "signed" / "说明.docx").write_bytes(b"x")
     for name in LISTS:
         assert [f.file for f in arrivals.list_files(inbox, Q, name)] == \
-            [e.file for e in loader.discover(inbox, Q, name).files or []]
+            [e.file for e in discovery.discover(inbox, Q, name).files or []]
 
 
 def _not_received(inbox) -> dict[str, list[str]]:

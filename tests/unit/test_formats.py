@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from keyprojects.ingest import loader, validation
+from keyprojects.ingest import discovery, loader, reading, validation
 from keyprojects.ingest.readers import FileFault, detect, read_file
 from keyprojects.operations import alerts
 
@@ -318,7 +318,7 @@ def _zip(members: dict[str, str]) -> bytes:
 
 
 def _load(inbox, expectations_dir):
-    arrival = loader.discover(inbox, "2022Q2", "reserve")
-    read = loader.read_list(arrival, "reserve")
+    arrival = discovery.discover(inbox, "2022Q2", "reserve")
+    read = reading.read_list(arrival, "reserve")
     frame, verdict = loader.validate_list(read, "reserve", expectations_dir)
     return loader.partition_rows("2022Q2", "reserve", read, frame, verdict or validation.Verdict())

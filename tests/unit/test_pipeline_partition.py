@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from keyprojects.ingest import loader, validation
+from keyprojects.ingest import loader, reading, validation
 from keyprojects.ingest.readers import FileRead, SheetRead, SkippedRow
 
 
@@ -33,9 +33,9 @@ ROWS = [
 def test_every_row_goes_to_exactly_one_place():
     frame = _frame(ROWS)
     skipped = [SkippedRow("a.xlsx", "S", 4, "subtotal", "合计 | 600")]
-    read = loader.ListRead(folder="inbox/2022Q1/dispatch", files_found=2, reads=[_read(frame, skipped)],
+    read = reading.ListRead(folder="inbox/2022Q1/dispatch", files_found=2, reads=[_read(frame, skipped)],
                              failed=[("b.xlsx", "bbb", "b.xlsx: the file is empty (0 bytes)", "empty")],
-                             ignored=[loader.Ignored("notes.docx", "ccc", "docx", "Word 文档", "a Word document")])
+                             ignored=[reading.Ignored("notes.docx", "ccc", "docx", "Word 文档", "a Word document")])
     verdict = validation.Verdict(faults={1: [("bad_number", "total_investment")]})
 
     load, part = loader.partition_rows("2022Q1", "dispatch", read, frame, verdict, run_id="r1", loaded_at="t")
@@ -71,7 +71,7 @@ def test_every_row_goes_to_exactly_one_place():
 
 def test_a_list_that_has_not_arrived_is_missing_not_empty():
     for found, why in ((None, "folder not found"), (0, "folder holds no list file")):
-        read = loader.ListRead(folder="inbox/2022Q1/energy", files_found=found)
+        read = reading.ListRead(folder="inbox/2022Q1/energy", files_found=found)
         load, part = loader.partition_rows("2022Q1", "energy", read, None, validation.Verdict())
         assert load.status == "missing" and load.rows_read == 0
         assert load.errors == [f"list energy for 2022Q1 has not arrived (inbox/2022Q1/energy: {why})"]

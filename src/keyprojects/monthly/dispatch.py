@@ -28,7 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from keyprojects import PROGRESS, RULES, config, db
 from keyprojects.ingest import validation
-from keyprojects.ingest.loader import DATA_SUFFIXES, clean_cell
+from keyprojects.ingest.discovery import DATA_SUFFIXES
+from keyprojects.ingest.loader import clean_cell
 from keyprojects.ingest.readers import FileFault, read_file, sha256_of
 from keyprojects.quarters import (
     parse_month,
