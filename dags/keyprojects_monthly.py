@@ -58,10 +58,10 @@ def keyprojects_monthly():
     def resolve_month(params=None, data_interval_start=None, data_interval_end=None) -> str:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from keyprojects import runtime
+        from keyprojects import runtime_monthly
 
         try:
-            return runtime.resolve_month(params.get("month"), data_interval_start, data_interval_end)
+            return runtime_monthly.resolve_month(params.get("month"), data_interval_start, data_interval_end)
         except ValueError as exc:  # a bad month parameter or interval: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
@@ -69,25 +69,25 @@ def keyprojects_monthly():
     def load_progress(month: str, run_id=None) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from keyprojects import runtime
+        from keyprojects import runtime, runtime_monthly
         from keyprojects.monthly import dispatch as monthly
 
         try:
-            return runtime.load_progress(month, run_id=run_id)
+            return runtime_monthly.load_progress(month, run_id=run_id)
         except (monthly.MonthNotArrived, runtime.LoadFailed) as exc:  # bad or absent input
             raise AirflowFailException(str(exc)) from exc
 
     @task(multiple_outputs=False)
     def build_monthly(month: str, _loaded: dict) -> dict:
-        from keyprojects import runtime
+        from keyprojects import runtime_monthly
 
-        return runtime.build_monthly(month)
+        return runtime_monthly.build_monthly(month)
 
     @task(outlets=[DISPATCH])
     def publish_dispatch(month: str, _built: dict, outlet_events=None) -> str:
-        from keyprojects import runtime
+        from keyprojects import runtime_monthly
 
-        path = runtime.publish_dispatch(month)
+        path = runtime_monthly.publish_dispatch(month)
         outlet_events[DISPATCH].extra = {"month": month, "path": path}
         return path
 
@@ -96,9 +96,9 @@ def keyprojects_monthly():
         from airflow.sdk import get_current_context
         from keyprojects_alerts import send_alerts, smtp_settings
 
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
-        got = runtime.deliver_month(month, smtp=smtp_settings(), run_id=run_id)
+        got = runtime_office.deliver_month(month, smtp=smtp_settings(), run_id=run_id)
         send_alerts(got.pop("alerts"), get_current_context())  # delivery_failed: never fails the run
         return got
 

@@ -170,36 +170,36 @@ def keyprojects_quarterly():
     # The office's documents (year-end ranking on Q4, draft 通报, 退回清单), after the marts.
     @task(multiple_outputs=False)
     def rank_year(quarter: str, _marts: dict, run_id=None) -> dict:
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
-        return runtime.rank_year(quarter, run_id=run_id)
+        return runtime_office.rank_year(quarter, run_id=run_id)
 
     @task
     def publish_ranking(quarter: str, ranked: dict) -> str:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
         if not ranked.get("ranked"):
             raise AirflowSkipException(f"no ranking for {quarter}: {ranked.get('reason')}")
-        return runtime.publish_ranking(quarter)
+        return runtime_office.publish_ranking(quarter)
 
     @task
     def draft_notice(quarter: str, _marts: dict) -> str:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
-        path = runtime.draft_notice(quarter)
+        path = runtime_office.draft_notice(quarter)
         if path is None:
             raise AirflowSkipException(f"no draft notice for {quarter}: none of its lists has arrived")
         return path
 
     @task(multiple_outputs=False)
     def publish_returns(quarter: str, _marts: dict) -> dict:
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
-        return runtime.publish_returns(quarter)
+        return runtime_office.publish_returns(quarter)
 
     # Delivery (after every publishing task; skipped ranking is fine, a failed publish is not): the
     # documents to the office and each 退回清单 to its sender, by kp_smtp or into the outbox.
@@ -208,9 +208,9 @@ def keyprojects_quarterly():
         from airflow.sdk import get_current_context
         from keyprojects_alerts import send_alerts, smtp_settings
 
-        from keyprojects import runtime
+        from keyprojects import runtime_office
 
-        got = runtime.deliver_quarter(quarter, smtp=smtp_settings(), run_id=run_id)
+        got = runtime_office.deliver_quarter(quarter, smtp=smtp_settings(), run_id=run_id)
         send_alerts(got.pop("alerts"), get_current_context())  # delivery_failed: never fails the run
         return got
 

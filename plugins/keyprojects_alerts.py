@@ -58,7 +58,7 @@ def _smtp_target():
 
 
 def smtp_settings() -> dict | None:
-    """The ``kp_smtp`` connection as plain settings for ``keyprojects.runtime.deliver_*`` (host,
+    """The ``kp_smtp`` connection as plain settings for ``keyprojects.runtime_office.deliver_*`` (host,
     port, login, password, ssl, starttls, timeout, from_email), or None when it is not defined (the
     documents then go to the period's outbox folder). SSL and STARTTLS follow the SMTP provider's
     extras: ``disable_ssl`` (SSL is on unless set), ``disable_tls``."""

@@ -14,7 +14,7 @@ from email import policy
 
 import pytest
 
-from keyprojects import LISTS, db, runtime
+from keyprojects import LISTS, db, runtime, runtime_office
 from keyprojects.documents import returns
 from keyprojects.operations import delivery
 from kpgen import generate
@@ -56,10 +56,10 @@ def env(tmp_path_factory):
     for name in LISTS:
         runtime.load_list(Q, name, run_id="r1")
     runtime.build_marts(Q, run_id="r1")
-    runtime.rank_year(Q, run_id="r1")
-    paths = {"bulletin": runtime.publish_bulletin(Q), "notice": runtime.draft_notice(Q),
-             "ranking": runtime.publish_ranking(Q)}
-    paths["returns"] = runtime.publish_returns(Q)["workbooks"]
+    runtime_office.rank_year(Q, run_id="r1")
+    paths = {"bulletin": runtime.publish_bulletin(Q), "notice": runtime_office.draft_notice(Q),
+             "ranking": runtime_office.publish_ranking(Q)}
+    paths["returns"] = runtime_office.publish_returns(Q)["workbooks"]
     eng = db.make_engine(f"sqlite:///{base / 'wh.db'}")
     yield {"base": base, "output": base / "output", "engine": eng, "paths": paths, "units": units}
     eng.dispose()
@@ -115,7 +115,7 @@ def _senders_with_returns(env) -> set[str]:
 def test_smtp_sends_each_version_once_and_corrections_again(fresh, smtp_server):
     env = fresh
     handler, smtp = smtp_server
-    got = runtime.deliver_quarter(Q, smtp=smtp, run_id="r1")
+    got = runtime_office.deliver_quarter(Q, smtp=smtp, run_id="r1")
     assert not got["failed"] and not got["alerts"]
     by_to = {}
     for rcpts, msg in handler.messages:
@@ -157,7 +157,7 @@ def test_smtp_sends_each_version_once_and_corrections_again(fresh, smtp_server):
 
     # a rerun over identical bytes sends nothing and records nothing new
     n = len(handler.messages)
-    again = runtime.deliver_quarter(Q, smtp=smtp, run_id="r2")
+    again = runtime_office.deliver_quarter(Q, smtp=smtp, run_id="r2")
     assert again["messages_sent"] == 0 and len(handler.messages) == n
     assert db.fetch(env["engine"], "select count(*) as n from deliveries")[0]["n"] == len(rows)
 
@@ -166,7 +166,7 @@ def test_smtp_sends_each_version_once_and_corrections_again(fresh, smtp_server):
     original = path.read_bytes()
     try:
         path.write_bytes(original + b"\0")
-        runtime.deliver_quarter(Q, smtp=smtp, run_id="r3")
+        runtime_office.deliver_quarter(Q, smtp=smtp, run_id="r3")
         new = handler.messages[n:]
         assert [r for r, _ in new] == [["shangwu@kp.example"]]
         assert new[0][1]["Subject"].startswith("【更正】")
@@ -177,7 +177,7 @@ def test_smtp_sends_each_version_once_and_corrections_again(fresh, smtp_server):
 
 def test_outbox_without_smtp_then_smtp_sends_what_was_only_written(fresh, smtp_server):
     env = fresh
-    got = runtime.deliver_quarter(Q, smtp=None, run_id="r1")
+    got = runtime_office.deliver_quarter(Q, smtp=None, run_id="r1")
     outbox = env["output"] / Q / "outbox"
     emls = sorted(outbox.glob("*.eml"))
     assert len(emls) == got["messages_sent"] > 0
@@ -192,12 +192,12 @@ def test_outbox_without_smtp_then_smtp_sends_what_was_only_written(fresh, smtp_s
     rows = db.fetch(env["engine"], "select status from deliveries")
     assert {r["status"] for r in rows} == {"written", "no_contact"}
     # a second run writes no file and no row
-    runtime.deliver_quarter(Q, smtp=None, run_id="r2")
+    runtime_office.deliver_quarter(Q, smtp=None, run_id="r2")
     assert sorted(outbox.glob("*.eml")) == emls
     assert len(db.fetch(env["engine"], "select status from deliveries")) == len(rows)
     # once kp_smtp exists, what was only written is sent (not as a correction), once
     handler, smtp = smtp_server
-    runtime.deliver_quarter(Q, smtp=smtp, run_id="r3")
+    runtime_office.deliver_quarter(Q, smtp=smtp, run_id="r3")
     assert {r[0][0] for r in handler.messages} == tos
     assert not any(m["Subject"].startswith("【更正】") for _, m in handler.messages)
     assert {r["status"] for r in db.fetch(env["engine"], "select status from deliveries")} == {"sent", "no_contact"}
@@ -208,7 +208,7 @@ def test_a_failed_send_retries_then_alerts_and_does_not_raise(fresh):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]     # nothing listens there
-    got = runtime.deliver_quarter(Q, smtp={"host": "127.0.0.1", "port": port, "timeout": 2}, run_id="r1")
+    got = runtime_office.deliver_quarter(Q, smtp={"host": "127.0.0.1", "port": port, "timeout": 2}, run_id="r1")
     assert got["failed"] and got["messages_sent"] == 0
     assert {a["kind"] for a in got["alerts"]} == {"delivery_failed"}
     assert any(a["unit"] == "市工业项目建设领导组办公室" for a in got["alerts"])

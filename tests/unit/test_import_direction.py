@@ -1,6 +1,7 @@
 """The package's wings import one way (README, "The code"; docs/decisions.md):
 
-    runtime, cli  ->  documents | monthly | operations  ->  warehouse  ->  ingest  ->  top modules
+    runtime_monthly | runtime_office  ->  runtime, cli  ->  documents | monthly | operations
+    ->  warehouse  ->  ingest  ->  top modules
 
 Read with ``ast`` from the source files: every import of a ``keyprojects`` module, at any depth of
 the file (imports inside functions count), is checked against the layer of the importing file. No
@@ -22,6 +23,7 @@ LAYER = {
     "warehouse": 2,
     "documents": 3, "monthly": 3, "operations": 3,
     "runtime": 4, "cli": 4,
+    "runtime_monthly": 5, "runtime_office": 5,
 }
 WINGS = ("ingest", "warehouse", "documents", "monthly", "operations")
 

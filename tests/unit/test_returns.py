@@ -89,7 +89,7 @@ def test_every_rule_has_chinese_wording_and_the_report_shows_it():
 
 
 def test_nothing_is_drafted_or_ranked_for_a_quarter_without_lists(sqlite_engine, tmp_path, monkeypatch):
-    from keyprojects import runtime
+    from keyprojects import runtime_office
     from keyprojects.warehouse import models
 
     monkeypatch.setenv("KP_WAREHOUSE_URL", str(sqlite_engine.url))
@@ -98,7 +98,7 @@ def test_nothing_is_drafted_or_ranked_for_a_quarter_without_lists(sqlite_engine,
         models.refresh_config_tables(conn, 2022)
         db.replace_partition(conn, "bulletin_unit_quarter", {"quarter": "2022Q4"},
                                     [{"quarter": "2022Q4", "unit": "忻府区", "unit_order": 0}])
-    assert runtime.rank_year("2022Q4")["ranked"] is False
-    assert runtime.draft_notice("2022Q4") is None
+    assert runtime_office.rank_year("2022Q4")["ranked"] is False
+    assert runtime_office.draft_notice("2022Q4") is None
     assert db.fetch(sqlite_engine, "SELECT COUNT(*) AS n FROM ranking_unit_year")[0]["n"] == 0
     assert not any(tmp_path.rglob("*.docx"))

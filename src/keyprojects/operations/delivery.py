@@ -1,6 +1,6 @@
 """Delivery: the office's documents sent to their readers, each version once (issue 18 §1).
 
-The caller (``keyprojects.runtime``) says what goes to whom: a list of ``Outgoing`` (an addressee,
+The caller (``keyprojects.runtime_office``) says what goes to whom: a list of ``Outgoing`` (an addressee,
 the message kind, the attached files, the template fields). This module knows the contacts
 (``config/contacts.toml``), the subjects and bodies (``config/delivery.toml``), the ``deliveries``
 ledger and the transports; it knows nothing of Airflow or of how the documents are made.
