@@ -13,8 +13,9 @@ The quarter is the run's own (the ``resolve_quarter`` task's result, else the ``
 Access needs the same right as reading the DAG's runs (the UI's session cookie or a bearer token),
 and only files inside the quarter's folder are served: no path traversal, no symlinks out.
 
-The same app serves the office's page, 报送情况 (read-only, in Chinese; the queries and the HTML are
-``keyprojects.operations.office_page``), linked from the UI's navigation (an external view):
+The same app serves the office's page, 报送情况 (read-only, in Chinese; the queries are
+``keyprojects.operations.office_queries``, the HTML ``keyprojects.operations.office_page``), linked
+from the UI's navigation (an external view):
 
 * ``/keyprojects/office/``                      → the quarters and months
 * ``/keyprojects/office/2022Q4``, ``/2022-12``  → one quarter, one month
@@ -175,7 +176,7 @@ def create_app():
 
 
 def _office_routes(app) -> None:
-    """报送情况: thin routes over ``keyprojects.operations.office_page``."""
+    """报送情况: thin routes over ``keyprojects.operations.office_queries`` and ``office_page``."""
     import datetime as dt
 
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -188,11 +189,12 @@ def _office_routes(app) -> None:
 
     def page(template: str, build):
         from keyprojects.operations import office_page as op
+        from keyprojects.operations import office_queries as oq
 
         s = op.page_settings()
         with op.page_engine(s) as eng:
             try:
-                data = build(op, s, eng)
+                data = build(oq, s, eng)
             except (KeyError, ValueError) as exc:
                 raise HTTPException(404, f"没有这一期或这个单位：{exc}") from exc
         return HTMLResponse(op.render(template, base=_base_url() + base, **data))
@@ -203,7 +205,7 @@ def _office_routes(app) -> None:
 
     @app.get(OFFICE + "/", dependencies=read_runs, response_class=HTMLResponse)
     def office_index():
-        return page("office_index.html", lambda op, s, eng: {"periods": op.periods(eng, s.inbox, s.output)})
+        return page("office_index.html", lambda oq, s, eng: {"periods": oq.periods(eng, s.inbox, s.output)})
 
     @app.get(OFFICE + "/files/{period}/{path:path}", dependencies=read_runs)
     def office_file(period: str, path: str):
@@ -224,15 +226,15 @@ def _office_routes(app) -> None:
 
         today = dt.datetime.now(op.CHINA).date()   # the days left are shown as of today, China time
         if op.is_quarter(period):
-            return page("office_quarter.html", lambda op, s, eng: {
-                "page": op.quarter_page(eng, s.output, period, today, s.deadline_days)})
+            return page("office_quarter.html", lambda oq, s, eng: {
+                "page": oq.quarter_page(eng, s.output, period, today, s.deadline_days)})
         if op.is_month(period):
-            return page("office_month.html", lambda op, s, eng: {"page": op.month_page(eng, s.output, period)})
+            return page("office_month.html", lambda oq, s, eng: {"page": oq.month_page(eng, s.output, period)})
         raise HTTPException(404, f"{period!r} 不是季度（2022Q4）或月份（2022-12）")
 
     @app.get(OFFICE + "/{period}/unit/{unit}", dependencies=read_runs, response_class=HTMLResponse)
     def office_unit(period: str, unit: str):
-        return page("office_unit.html", lambda op, s, eng: {"page": op.unit_history(eng, period, unit)})
+        return page("office_unit.html", lambda oq, s, eng: {"page": oq.unit_history(eng, period, unit)})
 
 
 class KeyprojectsLinksPlugin(AirflowPlugin):

@@ -73,13 +73,14 @@ def init_db(args) -> int:
 
 def status(args) -> int:
     from keyprojects import quarters
+    from keyprojects.operations import office_page
     from keyprojects.operations import status as st
 
     s = settings.load()
     eng = db.make_engine(s.warehouse_url)
     try:
         schema.ensure_schema(eng, s.sql)
-        if args.quarter and st.office_page.is_month(args.quarter.strip()):
+        if args.quarter and office_page.is_month(args.quarter.strip()):
             print(st.render_month(st.month_status(eng, s.inbox, s.output, args.quarter.strip())))
             return 0
         if args.quarter:

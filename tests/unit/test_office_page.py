@@ -189,7 +189,7 @@ def test_the_quarter_shows_who_has_reported(site):
 
 
 def test_days_left_count_to_the_deadline(site, sqlite_engine, tmp_path):
-    from keyprojects.operations import office_page as op
+    from keyprojects.operations import office_queries as op
 
     page = op.quarter_page(sqlite_engine, tmp_path, "2022Q4", dt.date(2023, 1, 10), 15)
     assert (page["deadline"], page["days_left"]) == ("2023-01-15", 5)
@@ -258,7 +258,7 @@ def test_the_plugin_links_the_page_from_the_ui():
 
 @pytest.mark.postgres
 def test_the_pages_queries_run_on_postgres(pg_engine, tmp_path):
-    from keyprojects.operations import office_page as op
+    from keyprojects.operations import office_queries as op
     from keyprojects.warehouse import schema
 
     schema.ensure_schema(pg_engine, ROOT / "include" / "sql")

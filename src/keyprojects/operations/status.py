@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from keyprojects import LISTS, db
 from keyprojects.ingest import arrivals
-from keyprojects.operations import alerts, history, office_page
+from keyprojects.operations import alerts, history, office_queries
 from keyprojects.operations.office_page import china_time
 
 
@@ -59,11 +59,11 @@ def quarter_status(engine: Engine, inbox: Path, output: Path, quarter: str) -> d
 
 def known_quarters(engine: Engine, inbox: Path) -> list[str]:
     """Quarters only: month folders and the months' progress loads (in ``load_audit`` too) are not."""
-    return office_page.known_quarters(engine, inbox)
+    return office_queries.known_quarters(engine, inbox)
 
 
 def month_status(engine: Engine, inbox: Path, output: Path, month: str) -> dict:
-    page = office_page.month_page(engine, output, month)
+    page = office_queries.month_page(engine, output, month)
     folder = Path(inbox) / month / "progress"
     inbox_files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
         if folder.is_dir() else []
