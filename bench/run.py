@@ -96,7 +96,7 @@ def empty_inbox(root: Path) -> Path:
 
     words = {}
     for f in config.header_fields():  # the label of each field: its headers.toml word, else the name
-        raw = config._load("headers.toml").get("fields", {}).get(f.name, {}).get("words") or [f.name]
+        raw = config.load_toml("headers.toml").get("fields", {}).get(f.name, {}).get("words") or [f.name]
         words[f.name] = raw[0]
     header = ",".join(words.values()) + "\n"
     shutil.rmtree(root, ignore_errors=True)

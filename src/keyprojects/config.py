@@ -29,7 +29,7 @@ def cache_key() -> str:
     return settings.config_dir_key()
 
 
-def _per_config_dir(fn):
+def per_config_dir(fn):
     """Cache ``fn``'s results per configuration folder: a changed ``KP_CONFIG_DIR`` is followed."""
     @functools.lru_cache(maxsize=None)
     def cached(cfg_dir: str, *args):
@@ -43,7 +43,9 @@ def _per_config_dir(fn):
     return wrapper
 
 
-def _load(name: str) -> dict:
+def load_toml(name: str) -> dict:
+    """The TOML file ``name`` of the configuration folder, parsed (each call reads it: callers cache
+    what they derive from it with ``per_config_dir``)."""
     path = config_dir() / name
     with path.open("rb") as fh:
         return tomllib.load(fh)
@@ -84,9 +86,9 @@ class HeaderField:
         return cell in self.words or any(p.fullmatch(cell) for p in self.patterns)
 
 
-@_per_config_dir
+@per_config_dir
 def units() -> tuple[Unit, ...]:
-    raw = _load("units.toml")["unit"]
+    raw = load_toml("units.toml")["unit"]
     return tuple(
         Unit(
             name=u["name"],
@@ -100,7 +102,7 @@ def units() -> tuple[Unit, ...]:
     )
 
 
-@_per_config_dir
+@per_config_dir
 def unit_lookup() -> dict[str, str]:
     """Every accepted spelling (squashed) -> the unit's canonical name."""
     table: dict[str, str] = {}
@@ -111,9 +113,9 @@ def unit_lookup() -> dict[str, str]:
     return table
 
 
-@_per_config_dir
+@per_config_dir
 def list_specs() -> dict[str, ListSpec]:
-    raw = _load("lists.toml")["lists"]
+    raw = load_toml("lists.toml")["lists"]
     return {
         name: ListSpec(
             name=name,
@@ -127,10 +129,10 @@ def list_specs() -> dict[str, ListSpec]:
     }
 
 
-@_per_config_dir
+@per_config_dir
 def vocab() -> dict[str, dict[str, str]]:
     """vocabulary name -> {squashed spelling: canonical value}."""
-    raw = _load("lists.toml")["vocab"]
+    raw = load_toml("lists.toml")["vocab"]
     out: dict[str, dict[str, str]] = {}
     for voc, entries in raw.items():
         table = {}
@@ -142,18 +144,18 @@ def vocab() -> dict[str, dict[str, str]]:
     return out
 
 
-@_per_config_dir
+@per_config_dir
 def groups() -> dict[str, dict[str, tuple[str, ...]]]:
-    raw = _load("lists.toml")
+    raw = load_toml("lists.toml")
     return {
         "nature": {k: tuple(v) for k, v in raw["nature_groups"].items()},
         "status": {k: tuple(v) for k, v in raw["status_groups"].items()},
     }
 
 
-@_per_config_dir
+@per_config_dir
 def header_fields() -> tuple[HeaderField, ...]:
-    raw = _load("headers.toml")["fields"]
+    raw = load_toml("headers.toml")["fields"]
     return tuple(
         HeaderField(
             name=name,
@@ -164,11 +166,11 @@ def header_fields() -> tuple[HeaderField, ...]:
     )
 
 
-@_per_config_dir
+@per_config_dir
 def clusters() -> dict[str, str]:
     """squashed spelling -> cluster name."""
     table = {}
-    for c in _load("clusters.toml")["cluster"]:
+    for c in load_toml("clusters.toml")["cluster"]:
         table[squash(c["name"])] = c["name"]
         for a in c.get("aliases", ()):
             table[squash(a)] = c["name"]
@@ -178,27 +180,27 @@ def clusters() -> dict[str, str]:
 NO_PROBLEM_WORDS = ("无", "暂无", "无问题", "暂无问题", "没有", "没有问题", "/", "—", "——", "-", "--")
 
 
-@_per_config_dir
+@per_config_dir
 def no_problem_words() -> frozenset[str]:
     """Squashed 存在问题 texts that mean "no problem" (``[problems] none`` in lists.toml)."""
-    words = _load("lists.toml").get("problems", {}).get("none", NO_PROBLEM_WORDS)
+    words = load_toml("lists.toml").get("problems", {}).get("none", NO_PROBLEM_WORDS)
     return frozenset(squash(w) for w in words)
 
 
-@_per_config_dir
+@per_config_dir
 def targets(year: int) -> dict:
     """The year's targets; a year without its own file raises FileNotFoundError naming the file."""
-    return _load(f"targets/{year}.toml")
+    return load_toml(f"targets/{year}.toml")
 
 
-@_per_config_dir
+@per_config_dir
 def matching() -> dict:
-    return {"near_miss_threshold": 0.9, **_load("lists.toml").get("matching", {})}
+    return {"near_miss_threshold": 0.9, **load_toml("lists.toml").get("matching", {})}
 
 
-@_per_config_dir
+@per_config_dir
 def ranking_weights() -> dict:
-    return _load("ranking.toml")
+    return load_toml("ranking.toml")
 
 
 DEFAULT_ISSUER = "忻州市工业项目建设领导组办公室"
@@ -207,13 +209,13 @@ DEFAULT_ISSUER = "忻州市工业项目建设领导组办公室"
 def bulletin() -> dict:
     """The bulletin's fixed texts (``bulletin.toml``; the issuing body defaults to the office)."""
     try:
-        raw = _load("bulletin.toml")
+        raw = load_toml("bulletin.toml")
     except FileNotFoundError:
         raw = {}
     return {"issuer": raw.get("issuer") or DEFAULT_ISSUER}
 
 
-@_per_config_dir
+@per_config_dir
 def unknown_sender() -> str:
     """The sender of rows no unit can be found for (rules.toml ``[returns] unknown_sender``)."""
-    return _load("rules.toml")["returns"]["unknown_sender"]
+    return load_toml("rules.toml")["returns"]["unknown_sender"]

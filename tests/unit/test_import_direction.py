@@ -95,6 +95,35 @@ def test_no_private_names_taken_from_another_module(path):
     assert not bad, "private names imported:\n" + "\n".join(bad)
 
 
+def _module_aliases(path: Path) -> dict[str, str]:
+    """The names under which the file binds a keyprojects module (``from keyprojects import config``,
+    ``from keyprojects.documents import look``, ``import keyprojects.db as db``)."""
+    aliases = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("keyprojects"):
+            for a in node.names:
+                dotted = f"{node.module}.{a.name}"
+                rel = dotted.removeprefix("keyprojects.").replace(".", "/")
+                if (PKG / f"{rel}.py").exists() or (PKG / rel / "__init__.py").exists():
+                    aliases[a.asname or a.name] = dotted
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("keyprojects.") and a.asname:
+                    aliases[a.asname] = a.name
+    return aliases
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(PKG).as_posix())
+def test_no_private_names_used_through_another_module(path):
+    """``config._load(...)`` is as private as ``from keyprojects.config import _load``."""
+    aliases = _module_aliases(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bad = [f"line {n.lineno}: {n.value.id}.{n.attr}" for n in ast.walk(tree)
+           if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in aliases
+           and n.attr.startswith("_") and not n.attr.startswith("__")]
+    assert not bad, "private names of another module used:\n" + "\n".join(bad)
+
+
 def test_the_wings_are_packages_that_say_what_they_own():
     for wing in WINGS:
         init = PKG / wing / "__init__.py"

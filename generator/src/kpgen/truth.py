@@ -194,7 +194,7 @@ def return_senders(files: list[File], bureau: str | None) -> dict[int, str]:
     bureau list's rows go to the bureau; a unit library's to the unit of the file it came in (the
     generator writes one unit per file) when its unit cell or another row's of the same sheet, else
     of the same file, names it; else to 单位不明."""
-    unknown = config._load("rules.toml")["returns"]["unknown_sender"]
+    unknown = config.load_toml("rules.toml")["returns"]["unknown_sender"]
     out: dict[int, str] = {}
     for fl in files:
         tables = [sh for sh in fl.sheets if sh.kind == "table"]

@@ -12,9 +12,9 @@ from keyprojects import config
 from keyprojects.quarters import parse_quarter, quarter_end
 
 
-@config._per_config_dir
+@config.per_config_dir
 def settings() -> dict:
-    return config._load("office.toml")
+    return config.load_toml("office.toml")
 
 
 def issuing_body() -> str:

@@ -39,9 +39,9 @@ ORDER_FIELDS = ("seq", "project_code", "project_name", "unit", "owner", "nature"
                 "progress", "problems", "contact", "remark")
 
 
-@config._per_config_dir
+@config.per_config_dir
 def _rules_config() -> dict:
-    raw = config._load("rules.toml")
+    raw = config.load_toml("rules.toml")
     missing = [r for r in RULES if r not in raw["rules"]]
     if missing:
         raise ValueError(f"rules.toml has no Chinese wording for {', '.join(missing)}")
@@ -54,14 +54,19 @@ def rule_label(rule: str) -> str:
 
 
 def field_label(field: str | None) -> str:
-    if not field:
-        return ""
+    """The column's Chinese label: rules.toml's override, else the field's usual label, else the
+    first header word of config/headers.toml (called per cell of a 退回清单: cached)."""
+    return _field_label(field) if field else ""
+
+
+@config.per_config_dir
+def _field_label(field: str) -> str:
     override = _rules_config()["returns"].get("field_labels", {})
     if field in override:
         return override[field]
     if field in FIELD_LABELS:
         return FIELD_LABELS[field]
-    words = config._load("headers.toml")["fields"].get(field, {}).get("words", [])
+    words = config.load_toml("headers.toml")["fields"].get(field, {}).get("words", [])
     return words[0] if words else field
 
 

@@ -65,7 +65,7 @@ def settings() -> dict:
     """The ``[monthly]`` section of config/lists.toml with its defaults."""
     return {"ytd_warning_factor": 0.5, "no_investment_months": 2, "not_started_months": 3,
             "assign_days": 1, "feedback_days": 3, "settle_days": 7, "major_settle_months": 1,
-            **config._load("lists.toml").get("monthly", {})}
+            **config.load_toml("lists.toml").get("monthly", {})}
 
 
 # ------------------------------------------------------------------ identities

@@ -63,7 +63,7 @@ def _load_toml(name: str, *, fallback: bool) -> dict:
         return tomllib.load(fh)
 
 
-@config._per_config_dir
+@config.per_config_dir
 def delivery_config() -> dict:
     """``delivery.toml`` of the configuration folder, else the package's (Chinese defaults)."""
     return _load_toml("delivery.toml", fallback=True)
@@ -90,7 +90,7 @@ def _addresses(value, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-@config._per_config_dir
+@config.per_config_dir
 def contacts() -> Contacts:
     """``contacts.toml`` of the configuration folder (no file: nobody has a contact)."""
     raw = _load_toml("contacts.toml", fallback=False)

@@ -36,7 +36,7 @@ class _Rules:
 
 @lru_cache(maxsize=None)
 def _rules_for(cfg_dir: str) -> _Rules:
-    raw = config._load("headers.toml")
+    raw = config.load_toml("headers.toml")
     skip = raw.get("skip", {})
     labels = {}
     for name, spec in raw.get("fields", {}).items():
