@@ -86,6 +86,20 @@ class Services:
             assert proc.returncode == 0, f"bin/airflow {' '.join(args)}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         return proc
 
+    def wait_for_api(self, limit=300) -> None:
+        """Until the api-server answers its health check. A LocalExecutor scheduler started before
+        then hands its first task to an execution API that is not there: the task is killed after
+        the client's retries and waits out its retry delay (a minute) before it runs again."""
+        import httpx
+
+        def healthy():
+            try:
+                return httpx.get(self.api + "/api/v2/monitor/health", timeout=5).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(healthy, "the api-server to answer", self, limit=limit, every=0.5)
+
     def check_alive(self) -> None:
         for name, p in self.procs.items():
             if p.poll() is not None:

@@ -167,11 +167,13 @@ def test_a_list_validated_in_parts_gives_the_verdict_of_the_whole():
 
 def test_gx_runs_without_importing_altair_or_scipy_stats():
     """Great Expectations' altair and scipy.stats imports are deferred (validation.import_gx): a
-    fresh process validates a list and never loads them."""
+    fresh process validates a list and never loads them; with the root logger at INFO (as in a task),
+    importing GX logs nothing of its own (its docs registry's ~200 lines are silenced first)."""
     import subprocess
     import sys
 
     code = (
+        "import logging; logging.basicConfig(level=logging.INFO, format='LOG %(name)s %(message)s')\n"
         "import sys, pandas as pd\n"
         "from keyprojects.ingest import validation\n"
         "r = validation.run_suite(pd.DataFrame({'x': [1.0, None]}), {'name': 's', 'expectations': [\n"
@@ -185,6 +187,8 @@ def test_gx_runs_without_importing_altair_or_scipy_stats():
                          env={**__import__("os").environ, "GX_ANALYTICS_ENABLED": "False"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[:2] == ["False 1 ['_Deferred', '_Deferred']", "0.6931"]
+    gx_lines = [line for line in out.stderr.splitlines() if line.startswith("LOG great_expectations")]
+    assert not gx_lines, gx_lines[:3]
 
 
 CODE = "2203-140902-89-01-123456"

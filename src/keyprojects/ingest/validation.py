@@ -133,14 +133,26 @@ DEFERRED_MODULES = ("altair", "scipy.stats")
 
 
 def import_gx():
-    """``great_expectations``, imported with ``DEFERRED_MODULES`` deferred (when not yet imported)."""
+    """``great_expectations``, imported with ``DEFERRED_MODULES`` deferred (when not yet imported).
+
+    GX logs ~200 INFO lines of its docs registry while it is imported ("Skipping registering
+    function ..."): its loggers are set to WARNING first, so a task's log holds our lines, not those.
+    (``data_context.types.base`` sets its own logger to INFO when imported: set again after.)"""
     if "great_expectations" not in sys.modules:
+        for name in GX_QUIET_LOGGERS[:2]:
+            logging.getLogger(name).setLevel(logging.WARNING)
         for name in DEFERRED_MODULES:
             if name not in sys.modules and importlib.util.find_spec(name) is not None:
                 sys.modules[name] = _Deferred(name)
     import great_expectations
 
+    for name in GX_QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return great_expectations
+
+
+GX_QUIET_LOGGERS = ("great_expectations", "great_expectations._docs_decorators",
+                    "great_expectations.data_context.types.base")
 
 
 @lru_cache(maxsize=1)
@@ -148,8 +160,6 @@ def _context():
     gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    for name in ("great_expectations", "great_expectations._docs_decorators"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     batch_def = ctx.data_sources.add_pandas("keyprojects").add_dataframe_asset("rows") \
