@@ -110,6 +110,18 @@ def test_output_is_writable_by_airflow_uid():
     assert "--gid 0 airflow" in dockerfile and "g+rwX /opt/airflow" in dockerfile
 
 
+def test_init_sets_up_roles_in_one_python_process():
+    """airflow-init's role and admin set-up is include/docker/init_office_role.py, next to the script
+    (both in the image: `COPY include ./include`), run with the image's python, not `airflow` commands."""
+    [script] = [c for c in compose()["services"]["airflow-init"]["command"] if c.endswith("init-airflow.sh")]
+    text = (ROOT / script.replace("/opt/keyprojects/", "")).read_text(encoding="utf-8")
+    assert 'python "$(dirname "$0")/init_office_role.py"' in text
+    assert not re.search(r"^\s*airflow (roles|users)\b", text, re.M)
+    assert "COPY include ./include" in (ROOT / "Dockerfile").read_text()
+    role_script = ROOT / "include" / "docker" / "init_office_role.py"
+    compile(role_script.read_text(encoding="utf-8"), str(role_script), "exec")  # a SyntaxError fails the test
+
+
 def test_configuration_is_mounted_not_baked():
     services = compose()["services"]
     for name in ("airflow-init", *AIRFLOW_SERVICES):
