@@ -89,14 +89,28 @@ def expectations_dir():
 
 
 @pytest.fixture(scope="session")
-def airflow_db():
-    """Airflow's metadata database in the throwaway AIRFLOW_HOME (created once per session)."""
+def airflow_db(tmp_path_factory):
+    """Airflow's metadata database in the throwaway AIRFLOW_HOME: migrated once per test run (the
+    first pytest-xdist worker to ask migrates a template under a lock; the others copy it)."""
+    import fcntl
+    import shutil
     import subprocess
     import sys
 
-    airflow = Path(sys.executable).with_name("airflow")
-    proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
-    assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    base = tmp_path_factory.getbasetemp()
+    # under pytest-xdist each worker's base is <run>/popen-gwN: the run's folder is shared by them all
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    template = shared / "airflow-template.db"
+    with open(shared / "airflow-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            airflow = Path(sys.executable).with_name("airflow")
+            proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True,
+                                  env=os.environ.copy())
+            assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            shutil.copyfile(_AF_HOME / "airflow.db", template)
+        elif not (_AF_HOME / "airflow.db").exists():
+            shutil.copyfile(template, _AF_HOME / "airflow.db")
     return _AF_HOME
 
 
