@@ -107,9 +107,8 @@ def build_workbook(data: dict[str, list[dict]], quarter: str) -> Workbook:
     units = ordered_units(data["units"])
     header = data["header"][0] if data.get("header") else {}
 
-    wb = Workbook()
-    main = wb.active
-    main.title = "季度通报"
+    wb = look.stream_workbook()  # every sheet write-only: the lists run to thousands of rows
+    main = wb.create_sheet("季度通报")
     write_main_sheet(main, quarter, units, data.get("groups", []), header)
     write_missed_sheet(wb.create_sheet("漏报项目"), quarter, header, data["missed"], unit_key)
     write_unregistered_sheet(wb.create_sheet("未入统项目"), quarter, header, data["unregistered"], unit_key)

@@ -93,13 +93,14 @@ def _cn_date(iso: str | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, kind: str = "unit") -> None:
+def _write_unit_row(ws, r: int, seq: int | None, row: dict, kind: str = "unit") -> None:
     """One row of the main table; kind: unit | group (zone-group subtotal) | city (全市合计)."""
     font = look.BODY_FONT if kind == "unit" else look.TOTAL_FONT
+    fill = {"group": look.GROUP_FILL, "city": look.TOTAL_FILL}.get(kind)
     attained = look.as_int(row.get("growth_attained"))
     row = _with_denominator(row)
+    cells = []
     for c in COLUMNS:
-        col = COL[c.key]
         if c.key == "seq":
             value = seq
         elif c.key == "unit":
@@ -113,17 +114,12 @@ def _write_unit_row(ws: Worksheet, r: int, seq: int | None, row: dict, kind: str
         else:
             value = look.as_number(row.get(c.key))
         align = look.CENTER if c.key in ("seq", "unit", "growth_attained", "growth_rank") else None
-        cell = look.put(ws, r, col, value, FORMATS.get(c.kind), font=font, alignment=align)
-        if c.kind in ("count", "amount", "rate"):
-            cell.number_format = FORMATS[c.kind]  # blank cells keep the format, for hand edits
-        if kind == "group":
-            cell.fill = look.GROUP_FILL
-        elif kind == "city":
-            cell.fill = look.TOTAL_FILL
-    look.attained_style(ws.cell(r, COL["industrial_growth"]), attained)
-    look.attained_style(ws.cell(r, COL["growth_attained"]), attained)
-    ws.row_dimensions[r].height = look.row_height(str(ws.cell(r, COL["note"]).value or ""),
-                                                  COLUMNS[COL["note"] - 1].width)
+        # blank figure cells keep their number format, for hand edits
+        cells.append(look.cell(ws, value, FORMATS.get(c.kind), font=font, alignment=align, fill=fill))
+    look.attained_style(cells[COL["industrial_growth"] - 1], attained)
+    look.attained_style(cells[COL["growth_attained"] - 1], attained)
+    note = cells[COL["note"] - 1].value
+    look.write_row(ws, r, cells, look.row_height(str(note or ""), COLUMNS[COL["note"] - 1].width))
 
 
 # The unit mart's 说明 clause for projects without cluster words (030_bulletin_unit_quarter.sql): the
@@ -145,9 +141,9 @@ def cluster_note(units: Sequence[dict]) -> str | None:
             + "、".join(f"{unit}（{n}个）" for unit, n in found) + "。")
 
 
-def header_block(ws: Worksheet, quarter: str, header: dict, ncols: int, unit_text: str | None,
+def header_block(ws, quarter: str, header: dict, ncols: int, unit_text: str | None,
                   not_reported: Sequence[str] = ()) -> None:
-    """Title, then 制表单位 | 数据截止日期 | 制表日期 | 单位, then (main sheet) who has not reported.
+    """Row 2: 制表单位 | 数据截止日期 | 制表日期 | 单位, then (main sheet) row 3: who has not reported.
     Set the sheet's column widths first: a part wider than its third of the row wraps, and the row
     is made tall enough to show it whole (never clipped at the cell's edge)."""
     issuer = header.get("issuer") or config.bulletin()["issuer"]
@@ -158,58 +154,62 @@ def header_block(ws: Worksheet, quarter: str, header: dict, ncols: int, unit_tex
              (third + 1, 2 * third, f"数据截止日期：{cutoff}", "center"),
              (2 * third + 1, ncols, f"制表日期：{made}" + (f"    {unit_text}" if unit_text else ""), "right")]
     height = 18.0
+    cells: list = [None] * ncols
     for start, end, text, how in spans:
         if end > start:
-            ws.merge_cells(start_row=look.SUBTITLE_ROW, start_column=start, end_row=look.SUBTITLE_ROW, end_column=end)
+            look.merge(ws, look.SUBTITLE_ROW, start, look.SUBTITLE_ROW, end)
         width = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(start, end + 1))
         height = max(height, look.row_height(text, width))
-        look.put(ws, look.SUBTITLE_ROW, start, text, font=look.SUBTITLE_FONT,
-                alignment=Alignment(horizontal=how, vertical="center", wrap_text=True), border=False)
-    ws.row_dimensions[look.SUBTITLE_ROW].height = height
+        cells[start - 1] = look.cell(ws, text, font=look.SUBTITLE_FONT,
+                                     alignment=Alignment(horizontal=how, vertical="center", wrap_text=True),
+                                     border=False)
+    look.write_row(ws, look.SUBTITLE_ROW, cells, height)
     if not_reported:
-        ws.merge_cells(start_row=look.HEADER_INFO_ROW, start_column=1, end_row=look.HEADER_INFO_ROW, end_column=ncols)
-        look.put(ws, look.HEADER_INFO_ROW, 1,
-                f"本季度未报送调度库的单位（{len(not_reported)}个）：" + "、".join(not_reported)
+        look.merge(ws, look.HEADER_INFO_ROW, 1, look.HEADER_INFO_ROW, ncols)
+        look.write_row(ws, look.HEADER_INFO_ROW, [look.cell(
+            ws, f"本季度未报送调度库的单位（{len(not_reported)}个）：" + "、".join(not_reported)
             + "。其调度库各项数字为空，不计漏报，合计不含其数据。",
-            font=Font(name=look.FONT, size=10, bold=True, color=look.BAD_FONT_COLOR), alignment=look.LEFT, border=False)
-        ws.row_dimensions[look.HEADER_INFO_ROW].height = 18
+            font=Font(name=look.FONT, size=10, bold=True, color=look.BAD_FONT_COLOR), alignment=look.LEFT,
+            border=False)], 18)
 
 
-def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: list[dict], header: dict) -> int:
-    """The 季度通报 sheet; returns the row of 全市合计."""
+def write_main_sheet(ws, quarter: str, units: list[dict], groups: list[dict], header: dict) -> int:
+    """The 季度通报 sheet (write-only: rows top to bottom); returns the row of 全市合计."""
     ncols = len(COLUMNS)
-    ws.merge_cells(start_row=look.TITLE_ROW, start_column=1, end_row=look.TITLE_ROW, end_column=ncols)
-    look.put(ws, look.TITLE_ROW, 1, f"{look.CITY}工业重点项目建设情况通报（{look.quarter_label(quarter)}）",
-            font=look.TITLE_FONT,
-        alignment=Alignment(horizontal="center", vertical="center"), border=False)
-    ws.row_dimensions[look.TITLE_ROW].height = 30
-    not_reported = [u["unit"] for u in units if u.get("dispatch_status") == "not_received"]
-    for c in COLUMNS:
+    title = f"{look.CITY}工业重点项目建设情况通报（{look.quarter_label(quarter)}）"
+    for c in COLUMNS:  # written with the first row: widths, frozen panes, print set-up
         ws.column_dimensions[get_column_letter(COL[c.key])].width = c.width
+    ws.freeze_panes = f"{get_column_letter(COL['unit'] + 1)}{FIRST_DATA_ROW}"
+    look.print_setup(ws, f"{look.HEADER_ROW1}:{look.HEADER_ROW2}")
+    # 25 columns fit A4 landscape only at ~50% (tiny print): this sheet prints on A3 landscape.
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A3
+    ws.oddHeader.center.text = title
+    ws.oddHeader.center.size = 9
+    look.title_row(ws, title, ncols)
+    not_reported = [u["unit"] for u in units if u.get("dispatch_status") == "not_received"]
     header_block(ws, quarter, header, ncols, "单位：万元", not_reported)
 
     # Two header rows: a group header merged over its columns, single headers merged downwards.
+    upper: list = [None] * ncols
+    lower: list = [None] * ncols
     col = 1
     while col <= ncols:
         c = COLUMNS[col - 1]
         if c.group is None:
-            ws.merge_cells(start_row=look.HEADER_ROW1, start_column=col, end_row=look.HEADER_ROW2, end_column=col)
-            look.header_cell(ws, look.HEADER_ROW1, col, c.header)
-            look.header_cell(ws, look.HEADER_ROW2, col, None)
+            look.merge(ws, look.HEADER_ROW1, col, look.HEADER_ROW2, col)
+            upper[col - 1], lower[col - 1] = look.header(ws, c.header), look.header(ws, None)
             col += 1
             continue
         end = col
         while end < ncols and COLUMNS[end].group == c.group:
             end += 1
-        ws.merge_cells(start_row=look.HEADER_ROW1, start_column=col, end_row=look.HEADER_ROW1, end_column=end)
-        look.header_cell(ws, look.HEADER_ROW1, col, c.group)
+        look.merge(ws, look.HEADER_ROW1, col, look.HEADER_ROW1, end)
         for j in range(col, end + 1):
-            if j > col:
-                look.header_cell(ws, look.HEADER_ROW1, j, None)
-            look.header_cell(ws, look.HEADER_ROW2, j, COLUMNS[j - 1].header)
+            upper[j - 1] = look.header(ws, c.group if j == col else None)
+            lower[j - 1] = look.header(ws, COLUMNS[j - 1].header)
         col = end + 1
-    ws.row_dimensions[look.HEADER_ROW1].height = 20
-    ws.row_dimensions[look.HEADER_ROW2].height = max(28.0, *(look.row_height(c.header, c.width) for c in COLUMNS))
+    look.write_row(ws, look.HEADER_ROW1, upper, 20)
+    look.write_row(ws, look.HEADER_ROW2, lower, max(28.0, *(look.row_height(c.header, c.width) for c in COLUMNS)))
 
     r = FIRST_DATA_ROW
     for i, row in enumerate(units, start=1):
@@ -234,7 +234,6 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
                 ColorScaleRule(start_type="min", start_color="F8696B",
                                mid_type="percentile", mid_value=50, mid_color="FFEB84",
                                end_type="max", end_color="63BE7B"))
-
     notes = [
         "注：1. 金额单位为万元；增速、比率以百分比显示。",
         "2. 空白单元格表示该项数据缺失或无法计算（如未报送、无上年同期数据、分母为0），原因见“说明”列。",
@@ -255,19 +254,9 @@ def write_main_sheet(ws: Worksheet, quarter: str, units: list[dict], groups: lis
         notes.append(f"{len(notes) + 1}. {clusters}")
     nr = r + 1
     for text in notes:
-        ws.merge_cells(start_row=nr, start_column=1, end_row=nr, end_column=ncols)
-        look.put(ws, nr, 1, text, font=look.NOTE_FONT, alignment=Alignment(horizontal="left", vertical="top",
-                wrap_text=True),
-            border=False)
-        ws.row_dimensions[nr].height = look.row_height(text, sum(c.width for c in COLUMNS))
+        look.merge(ws, nr, 1, nr, ncols)
+        look.write_row(ws, nr, [look.cell(ws, text, font=look.NOTE_FONT, alignment=Alignment(
+            horizontal="left", vertical="top", wrap_text=True), border=False)],
+                       look.row_height(text, sum(c.width for c in COLUMNS)))
         nr += 1
-
-    for c in COLUMNS:
-        ws.column_dimensions[get_column_letter(COL[c.key])].width = c.width
-    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, COL["unit"] + 1).coordinate
-    look.print_setup(ws, f"{look.HEADER_ROW1}:{look.HEADER_ROW2}")
-    # 25 columns fit A4 landscape only at ~50% (tiny print): this sheet prints on A3 landscape.
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.oddHeader.center.text = f"{look.CITY}工业重点项目建设情况通报（{look.quarter_label(quarter)}）"
-    ws.oddHeader.center.size = 9
     return city_row

@@ -11,55 +11,48 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from keyprojects.documents import look
 from keyprojects.documents.bulletin_main import COL, FIRST_DATA_ROW, header_block
 
 
-def _write_list_sheet(ws: Worksheet, title: str, quarter: str, header: dict,
+def _write_list_sheet(ws, title: str, quarter: str, header: dict,
                       headers: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple]], empty_text: str,
                       footnote: str | None = None, unit_text: str = "单位：万元") -> None:
-    """A titled, printable table. Each row is a sequence of (value, number format[, attained]) cells;
-    an ``attained`` flag colours the cell green or red."""
+    """A titled, printable table on a write-only sheet (rows top to bottom). Each row is a sequence
+    of (value, number format[, attained]) cells; an ``attained`` flag colours the cell green or red."""
     ncols = len(headers)
-    ws.merge_cells(start_row=look.TITLE_ROW, start_column=1, end_row=look.TITLE_ROW, end_column=ncols)
-    look.put(ws, look.TITLE_ROW, 1, title, font=look.TITLE_FONT, alignment=Alignment(horizontal="center",
-            vertical="center"),
-        border=False)
-    ws.row_dimensions[look.TITLE_ROW].height = 30
-    for j, (_, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-    header_block(ws, quarter, header, ncols, unit_text)
     hr = 3
-    for j, (text, _) in enumerate(headers, start=1):
-        look.header_cell(ws, hr, j, text)
-    ws.row_dimensions[hr].height = 28
-    r = hr + 1
-    if not rows:
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        look.put(ws, r, 1, empty_text, alignment=look.CENTER)
-    for values in rows:
-        longest = 0.0
-        for j, (value, fmt, *attained) in enumerate(values, start=1):
-            cell = look.put(ws, r, j, value, fmt, alignment=look.CENTER if j <= 2 or attained else None)
-            if fmt:
-                cell.number_format = fmt
-            if attained:
-                look.attained_style(cell, attained[0])
-            if isinstance(value, str):
-                longest = max(longest, look.row_height(value, headers[j - 1][1]))
-        ws.row_dimensions[r].height = max(18.0, longest)
-        r += 1
-    if footnote:
-        ws.merge_cells(start_row=r + 1, start_column=1, end_row=r + 1, end_column=ncols)
-        look.put(ws, r + 1, 1, footnote, font=look.NOTE_FONT, alignment=Alignment(horizontal="left", wrap_text=True),
-            border=False)
-        ws.row_dimensions[r + 1].height = 27 if len(footnote) > 80 else 15
-    ws.freeze_panes = ws.cell(hr + 1, 1).coordinate
+    for j, (_, width) in enumerate(headers, start=1):  # written with the first row
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = f"A{hr + 1}"
     look.print_setup(ws, f"{hr}:{hr}")
     ws.oddHeader.center.text = title
     ws.oddHeader.center.size = 9
+    look.title_row(ws, title, ncols)
+    header_block(ws, quarter, header, ncols, unit_text)
+    look.write_row(ws, hr, [look.header(ws, text) for text, _ in headers], 28)
+    r = hr + 1
+    if not rows:
+        look.merge(ws, r, 1, r, ncols)
+        look.write_row(ws, r, [look.cell(ws, empty_text, alignment=look.CENTER)])
+    for values in rows:
+        longest = 0.0
+        cells = []
+        for j, (value, fmt, *attained) in enumerate(values, start=1):
+            c = look.cell(ws, value, fmt, alignment=look.CENTER if j <= 2 or attained else None)
+            if attained:
+                look.attained_style(c, attained[0])
+            cells.append(c)
+            if isinstance(value, str):
+                longest = max(longest, look.row_height(value, headers[j - 1][1]))
+        look.write_row(ws, r, cells, max(18.0, longest))
+        r += 1
+    if footnote:
+        look.merge(ws, r + 1, 1, r + 1, ncols)
+        look.write_row(ws, r + 1, [look.cell(ws, footnote, font=look.NOTE_FONT,
+                                             alignment=Alignment(horizontal="left", wrap_text=True), border=False)],
+                       27 if len(footnote) > 80 else 15)
 
 
 # The 漏报 sheet's sections (docs/rules.md, '漏报, 退回待改, 待核实'): category -> heading
@@ -71,7 +64,7 @@ MISSED_SECTIONS = (
 LIBRARY_TITLES = {"reserve": "储备库", "dispatch": "调度库"}
 
 
-def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequence[dict], unit_key) -> None:
+def write_missed_sheet(ws, quarter: str, header: dict, missed: Sequence[dict], unit_key) -> None:
     """One section per category, each numbered from 1; a 退回待改 row names the rejected library row
     (library, file, row) in 备注, a 待核实 row its 疑似对应在库项目."""
     ordered = sorted(missed, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
@@ -103,7 +96,7 @@ def write_missed_sheet(ws: Worksheet, quarter: str, header: dict, missed: Sequen
                                "未报送调度库的单位不计漏报。")
 
 
-def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregistered: Sequence[dict],
+def write_unregistered_sheet(ws, quarter: str, header: dict, unregistered: Sequence[dict],
                              unit_key) -> None:
     ordered = sorted(unregistered, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
                                                   str(m.get("project_code") or "")))
@@ -117,7 +110,7 @@ def write_unregistered_sheet(ws: Worksheet, quarter: str, header: dict, unregist
                       footnote="注：调度库中已开复工（新开工、续建、复工、竣工/投产）但未列入市统计局入统清单的项目。")
 
 
-def write_targets_sheet(ws: Worksheet, quarter: str, header: dict, targets: Sequence[dict]) -> None:
+def write_targets_sheet(ws, quarter: str, header: dict, targets: Sequence[dict]) -> None:
     fmts = {"亿元": look.AMOUNT, "个": look.COUNT, "%": look.RATE}
     rows = []
     for i, t in enumerate(targets, start=1):
@@ -137,13 +130,13 @@ def write_targets_sheet(ws: Worksheet, quarter: str, header: dict, targets: Sequ
                       unit_text="金额单位：亿元")
 
 
-def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dict, n_units: int) -> None:
+def write_charts_sheet(ws, main, quarter: str, header: dict, n_units: int) -> None:
     ncols = 16
-    ws.merge_cells(start_row=look.TITLE_ROW, start_column=1, end_row=look.TITLE_ROW, end_column=ncols)
-    look.put(ws, look.TITLE_ROW, 1, f"{look.CITY}工业重点项目建设情况图表（{look.quarter_label(quarter)}）",
-            font=look.TITLE_FONT,
-        alignment=Alignment(horizontal="center", vertical="center"), border=False)
-    ws.row_dimensions[look.TITLE_ROW].height = 30
+    for j in range(1, ncols + 1):  # openpyxl's default width, which the sheet always had
+        ws.column_dimensions[get_column_letter(j)].width = 13
+    look.print_setup(ws, "")
+    ws.page_setup.fitToHeight = 1
+    look.title_row(ws, f"{look.CITY}工业重点项目建设情况图表（{look.quarter_label(quarter)}）", ncols)
     header_block(ws, quarter, header, ncols, None)
     if n_units == 0:
         return
@@ -209,9 +202,6 @@ def write_charts_sheet(ws: Worksheet, main: Worksheet, quarter: str, header: dic
     rate.width, rate.height = 26, 14
     ws.add_chart(rate, "A26")
 
-    look.print_setup(ws, "")
-    ws.page_setup.fitToHeight = 1
-
 
 def _timeliness(q: dict) -> tuple[str | None, bool | None]:
     """报送情况 and its colour: 按时 (green), 逾期N天 / 未报送 (red), unknown receipt time (plain)."""
@@ -222,7 +212,7 @@ def _timeliness(q: dict) -> tuple[str | None, bool | None]:
     return ("按时", True) if q["on_time"] else (f"逾期{q['days_late']}天", False)
 
 
-def write_quality_sheet(ws: Worksheet, quarter: str, header: dict, quality: Sequence[dict]) -> None:
+def write_quality_sheet(ws, quarter: str, header: dict, quality: Sequence[dict]) -> None:
     """报送质量: each sender's reporting of the quarter (``submission_quality``), so that the 通报 can
     name late or careless senders."""
     from keyprojects.documents.returns import rule_label

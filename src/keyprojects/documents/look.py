@@ -8,11 +8,16 @@ import datetime as dt
 import io
 import math
 import zipfile
+from collections.abc import Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -88,19 +93,14 @@ def safe_text(value: object) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", str(value))
 
 
-def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
-        font: Font = BODY_FONT, alignment: Alignment | None = None, border: bool = True):
-    """Write one cell. Strings are always plain text (data_type 's'): never a formula, never a link.
+def _store(cell, value: object) -> bool:
+    """Set a cell's value as the documents store it; True when it is text that begins like a formula.
 
-    openpyxl turns a string starting with '=' into a formula; forcing ``data_type = 's'`` after the
-    assignment stores it as a shared string instead, and ``quotePrefix`` keeps Excel from turning it
-    into a formula when somebody edits the cell.
-    """
-    cell = ws.cell(row=row, column=col)
-    if isinstance(cell, MergedCell):
-        if value is not None:
-            raise ValueError(f"cell {cell.coordinate} lies inside a merged range")
-    elif value is None:
+    Strings are always plain text (data_type 's'): never a formula, never a link. openpyxl turns a
+    string starting with '=' into a formula; forcing ``data_type = 's'`` after the assignment stores
+    it as a string instead, and the caller sets ``quotePrefix`` so that Excel does not turn it into
+    a formula when somebody edits the cell."""
+    if value is None:
         cell.value = None
     elif isinstance(value, bool):
         cell.value = int(value)
@@ -110,8 +110,19 @@ def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | N
         text = safe_text(value)
         cell.value = text
         cell.data_type = "s"
-        if text.startswith(FORMULA_LEAD):
-            cell.quotePrefix = True
+        return text.startswith(FORMULA_LEAD)
+    return False
+
+
+def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | None = None,
+        font: Font = BODY_FONT, alignment: Alignment | None = None, border: bool = True):
+    """Write one cell of a regular sheet (a write-only sheet: ``cell`` and ``write_row``)."""
+    cell = ws.cell(row=row, column=col)
+    if isinstance(cell, MergedCell):
+        if value is not None:
+            raise ValueError(f"cell {cell.coordinate} lies inside a merged range")
+    elif _store(cell, value):
+        cell.quotePrefix = True
     fmt = number_format if number_format and not isinstance(cell.value, str) else None
     align = alignment or (LEFT if isinstance(cell.value, str) else RIGHT)
     # Setting a style attribute makes openpyxl hash the style object to find its index in the
@@ -151,8 +162,8 @@ def as_int(value: object) -> int | None:
 
 
 def print_setup(ws: Worksheet, title_rows: str) -> None:
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -195,6 +206,19 @@ def header_cell(ws: Worksheet, row: int, col: int, text: str) -> None:
     c.fill = HEADER_FILL
 
 
+def header(ws, text: str | None) -> Cell:
+    """A column header for ``write_row``: the look of ``header_cell``."""
+    return cell(ws, text, font=HEADER_FONT, alignment=CENTER, fill=HEADER_FILL)
+
+
+def title_row(ws, text: str, ncols: int) -> None:
+    """Row 1 of a sheet (regular or write-only): the title merged over ``ncols`` columns."""
+    merge(ws, TITLE_ROW, 1, TITLE_ROW, ncols)
+    write_row(ws, TITLE_ROW, [cell(ws, text, font=TITLE_FONT, alignment=Alignment(horizontal="center",
+                                                                                   vertical="center"),
+                                   border=False)], height=30)
+
+
 def attained_style(cell, attained: int | None) -> None:
     if attained is None:
         return
@@ -204,11 +228,24 @@ def attained_style(cell, attained: int | None) -> None:
     cell.font = Font(name=f.name, size=f.size, bold=f.bold, color=GOOD_FONT_COLOR if good else BAD_FONT_COLOR)
 
 
+class _CharWidths(dict):
+    """Character -> width units: a CJK character takes about two units of a column, a Latin letter
+    or digit about one (filled as characters are met)."""
+
+    def __missing__(self, ch: str) -> float:
+        units = self[ch] = 2.0 if ord(ch) >= 0x2E80 else 1.1
+        return units
+
+
+_CHAR_WIDTHS = _CharWidths()
+
+
 def row_height(text: str, width: float, line: float = 15.0) -> float:
     """A row height that shows wrapped text whole (Excel does not re-fit rows of generated files).
 
-    A CJK character takes about two width units of the column, a Latin letter or digit about one."""
-    units = sum(2.0 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
+    The text's width units are summed character by character, in order (a lookup per character,
+    not a Python test: rows of long lists are measured cell by cell)."""
+    units = sum(map(_CHAR_WIDTHS.__getitem__, text))
     lines = max(1, math.ceil(units / max(1.0, width - 2)))
     return max(18.0, line * lines + 4)
 
@@ -225,7 +262,117 @@ def workbook_bytes(wb: Workbook, moment: dt.datetime) -> bytes:
     wb.properties.modified = moment
     wb.properties.creator = "keyprojects"
     wb.properties.lastModifiedBy = "keyprojects"
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    raw = io.BytesIO()  # stored, not deflated: restamp_zip compresses each part once
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).save()
     return restamp_zip(raw.getvalue(), moment)
+
+
+# --------------------------------------------------------------------------------------------
+# Write-only sheets: the long lists (退回清单, 漏报项目, 未入统项目) are streamed row by row
+# (docs/decisions.md, 'Write-only sheets')
+
+
+class _RowSheet(WriteOnlyWorksheet):
+    """A write-only sheet that takes its rows as finished cells (``cell``), None for no cell, and
+    counts them (``write_row`` checks that they come top to bottom).
+
+    openpyxl's own ``append`` puts every value into a new cell, and takes a cell given as a value
+    only after a failed conversion (an error message formatted per cell): a styled row appended that
+    way costs as much as the same row in a regular sheet. Here each cell is only given its place.
+    (Should openpyxl stop calling ``_values_to_row``, its own append still takes these rows.)"""
+
+    def __init__(self, parent, title):
+        super().__init__(parent, title)
+        self.rows_written = 0
+
+    def _values_to_row(self, values, row_idx):
+        for col_idx, c in enumerate(values, start=1):
+            if c is not None:
+                c.row, c.column = row_idx, col_idx
+                yield c
+
+
+class _StreamBook(Workbook):
+    def __init__(self):
+        super().__init__(write_only=True)
+
+    def create_sheet(self, title=None, index=None):
+        ws = _RowSheet(parent=self, title=title)
+        self._add_sheet(ws, index)
+        return ws
+
+
+def stream_workbook() -> Workbook:
+    """A write-only workbook: its sheets (``wb.create_sheet``) take whole rows, top to bottom
+    (``write_row``), and are written to disk as they go.
+
+    openpyxl writes a write-only sheet's properties (fit to page), view (freeze panes) and column
+    widths with its first row, and each row with its height when it is appended: set those first.
+    Merged ranges, conditional formats, charts, print set-up and header/footer go with the save."""
+    return _StreamBook()
+
+
+def cell(ws, value: object, number_format: str | None = None, font: Font = BODY_FONT,
+         alignment: Alignment | None = None, border: bool = True, fill: PatternFill | None = None) -> Cell:
+    """A cell for ``write_row`` (a regular or a write-only sheet): the value and look ``put``
+    gives (with ``fill``). Its style (font, alignment, border, fill, format, quote prefix) is looked
+    up once per workbook and copied, so openpyxl hashes no style object per cell."""
+    c = WriteOnlyCell(ws)
+    quote = _store(c, value)
+    text = c.data_type == "s"
+    fmt = number_format if number_format and not text else None
+    align = alignment or (LEFT if text else RIGHT)
+    key = (id(font), id(align), border, fmt, id(fill), quote)
+    cache = ws.parent.__dict__.setdefault("_kp_stream_styles", {})
+    hit = cache.get(key)
+    if hit is None:
+        if fmt:
+            c.number_format = fmt
+        c.font = font
+        c.alignment = align
+        if border:
+            c.border = BORDER
+        if fill is not None:
+            c.fill = fill
+        if quote:
+            c.quotePrefix = True
+        cache[key] = (StyleArray(c._style), font, align, fill)  # the objects kept alive: ids stay theirs
+    else:
+        c._style = StyleArray(hit[0])
+    return c
+
+
+def merge(ws, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
+    """Merge a range of a regular or a write-only sheet (write-only: written with the save; the cells
+    of the range are appended like any other, a styled blank where the range should show a border)."""
+    if isinstance(ws, WriteOnlyWorksheet):
+        ws.merged_cells.add(CellRange(min_col=start_column, min_row=start_row, max_col=end_column,
+                                      max_row=end_row))
+    else:
+        ws.merge_cells(start_row=start_row, start_column=start_column, end_row=end_row, end_column=end_column)
+
+
+def write_row(ws, row: int, cells: Sequence[Cell | None] = (), height: float | None = None) -> None:
+    """Row ``row`` from column A: cells made by ``cell``, None where the row has no cell. A sheet of
+    ``stream_workbook`` takes its rows top to bottom (rows skipped are left empty); a regular sheet
+    takes the cells' values and styles in place."""
+    if height is not None:
+        ws.row_dimensions[row].height = height
+    if not isinstance(ws, WriteOnlyWorksheet):
+        for col, c in enumerate(cells, start=1):
+            if c is not None:
+                target = ws.cell(row=row, column=col)
+                if isinstance(target, MergedCell):
+                    if c.value is not None:
+                        raise ValueError(f"cell {target.coordinate} lies inside a merged range")
+                else:
+                    target.value, target.data_type = c.value, c.data_type
+                target._style = StyleArray(c._style)
+        return
+    if row <= ws.rows_written:
+        raise ValueError(f"row {row} of {ws.title} comes after row {ws.rows_written}: rows go top to bottom")
+    for _ in range(ws.rows_written + 1, row):
+        ws.append(())
+    ws.append(list(cells))
+    ws.rows_written = row

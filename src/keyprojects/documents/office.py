@@ -7,6 +7,7 @@ The documents themselves: ``ranking`` (年度考评排名), ``notice`` (通报�
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from keyprojects import config
 from keyprojects.quarters import parse_quarter, quarter_end
@@ -22,24 +23,28 @@ def issuing_body() -> str:
     return config.bulletin()["issuer"]
 
 
-def title_rows(ws, text: str, left: str, right: str | None, ncols: int) -> None:
+def title_rows(ws, text: str, left: str, right: str | None, ncols: int,
+               widths: Sequence[float] | None = None) -> None:
     """Row 1: the title merged over ``ncols`` columns; row 2: ``left`` and ``right`` halves (the
-    bulletin's fonts, through its ``put``)."""
+    bulletin's fonts). Given the columns' ``widths``, row 2 wraps and is made tall enough to show
+    both halves whole. A regular or a write-only sheet (rows 1 and 2 are its first)."""
     from openpyxl.styles import Alignment
 
     from keyprojects.documents import look
 
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    look.put(ws, 1, 1, text, font=look.TITLE_FONT, alignment=Alignment(horizontal="center", vertical="center"),
-        border=False)
-    ws.row_dimensions[1].height = 30
+    look.title_row(ws, text, ncols)
     split = ncols if right is None else max(1, ncols // 2)
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=split)
-    look.put(ws, 2, 1, left, font=look.SUBTITLE_FONT, alignment=Alignment(horizontal="left"), border=False)
-    if right is not None:
-        ws.merge_cells(start_row=2, start_column=split + 1, end_row=2, end_column=ncols)
-        look.put(ws, 2, split + 1, right, font=look.SUBTITLE_FONT, alignment=Alignment(horizontal="right"),
-                border=False)
+    halves = [(1, split, left, "left")] + ([(split + 1, ncols, right, "right")] if right is not None else [])
+    cells: list = [None] * ncols
+    height = None
+    for start, end, part, how in halves:
+        look.merge(ws, 2, start, 2, end)
+        align = Alignment(horizontal=how) if widths is None else \
+            Alignment(horizontal=how, vertical="center", wrap_text=True)
+        cells[start - 1] = look.cell(ws, part, font=look.SUBTITLE_FONT, alignment=align, border=False)
+        if widths is not None:
+            height = max(height or 0.0, look.row_height(part, sum(widths[start - 1:end])))
+    look.write_row(ws, 2, cells, height=height)
 
 
 def document_date(quarter: str) -> dt.date:

@@ -144,14 +144,15 @@ ORIGINAL = "原表内容"
 ORIGINAL_WIDTH = 44
 
 
-def original_text(fields: list[str], cells: dict) -> str:
-    """The row's cells as sent, one "表头：值" a line (blank cells left out)."""
-    return "\n".join(f"{field_label(f)}：{cells[f]}" for f in fields if cells.get(f) is not None)
+def original_text(labelled: list[tuple[str, str]], cells: dict) -> str:
+    """The row's cells as sent, one "表头：值" a line (blank cells left out); ``labelled``: the
+    sheet's (field, label) pairs."""
+    return "\n".join(f"{label}：{cells[f]}" for f, label in labelled if cells.get(f) is not None)
 
 
 def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
+    """The sender's 退回清单: one write-only sheet per list (a list can hold thousands of rows)."""
+    wb = look.stream_workbook()
     specs = config.list_specs()
     by_list = defaultdict(list)
     for r in rows:
@@ -162,47 +163,43 @@ def build_workbook(sender: str, quarter: str, rows: list[dict]) -> Workbook:
         present = {f for r in items for f in r["cells"]}
         fields = [f for f in ORDER_FIELDS if f in present] + sorted(present - set(ORDER_FIELDS))
         heads = [("序号", 6), ("文件", 22), ("工作表", 10), ("行号", 6)]
-        cell_heads = [(field_label(f), 16 if f in ("project_name", "owner", "progress", "problems") else 11)
-                      for f in fields]
+        labelled = [(f, field_label(f)) for f in fields]
+        cell_heads = [(label, 16 if f in ("project_name", "owner", "progress", "problems") else 11)
+                      for f, label in labelled]
         collapsed = sum(w for _, w in heads + cell_heads) + 34 + 40 > PAGE_WIDTH
         heads += [(ORIGINAL, ORIGINAL_WIDTH)] if collapsed else cell_heads
         heads += [("问题", 34), ("修改建议", 40)]
-        ncols = len(heads)
+        # written with the first row: widths, frozen header, print set-up
+        for j, (_, width) in enumerate(heads, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
+        ws.freeze_panes = "A4"
+        look.print_setup(ws, "3:3")
+        ws.oddHeader.center.text = f"退回清单（{sender}，{look.quarter_label(quarter)}）"
+        ws.oddHeader.center.size = 9
         deadline = office.cn_date(office.resubmit_deadline(quarter))
         office.title_rows(ws, f"{look.CITY}工业重点项目{specs[list_name].title}退回清单（{sender}）",
                f"{look.quarter_label(quarter)}，{look.cutoff_label(quarter)}；以下各行未被接收，请按“修改建议”更正，"
                f"于{deadline}（重报截止日期）前重新报送",
-               f"{office.issuing_body()}　{office.contact()}", ncols)
-        half = max(1, ncols // 2)
-        widths = (sum(w for _, w in heads[:half]), sum(w for _, w in heads[half:]))
-        ws.row_dimensions[2].height = max(look.row_height(ws.cell(2, 1).value, widths[0]),
-                                          look.row_height(ws.cell(2, half + 1).value, widths[1]))
-        for col in (1, half + 1):
-            ws.cell(2, col).alignment = ws.cell(2, col).alignment.copy(wrap_text=True, vertical="center")
-        for j, (text, width) in enumerate(heads, start=1):
-            look.header_cell(ws, 3, j, text)
-            ws.column_dimensions[get_column_letter(j)].width = width
+               f"{office.issuing_body()}　{office.contact()}", len(heads), [w for _, w in heads])
+        look.write_row(ws, 3, [look.header(ws, text) for text, _ in heads])
         for i, r in enumerate(items, start=1):
-            row = 3 + i
             problem, suggestion = explain(r["rule"], r["field"], r["value"])
             if r.get("in_bureau_list"):
                 suggestion = f"{IN_BUREAU_LIST}。{suggestion}"
             values = [i, r["file"], r["sheet"], r["row_number"]]
             if collapsed:
-                values.append(original_text(fields, r["cells"]))
+                values.append(original_text(labelled, r["cells"]))
             else:
                 values += [r["cells"].get(f) for f in fields]
             values += [f"{rule_label(r['rule'])}：{problem}", suggestion]
             height = 18.0
+            cells = []
             for j, v in enumerate(values, start=1):
-                look.put(ws, row, j, v, "0" if j in (1, 4) else None, alignment=look.CENTER if j in (1, 4) else None)
+                cells.append(look.cell(ws, v, "0" if j in (1, 4) else None,
+                                       alignment=look.CENTER if j in (1, 4) else None))
                 if isinstance(v, str):
                     height = max(height, sum(look.row_height(part, heads[j - 1][1]) - 4 for part in v.split("\n")) + 4)
-            ws.row_dimensions[row].height = height
-        ws.freeze_panes = ws.cell(4, 1).coordinate
-        look.print_setup(ws, "3:3")
-        ws.oddHeader.center.text = f"退回清单（{sender}，{look.quarter_label(quarter)}）"
-        ws.oddHeader.center.size = 9
+            look.write_row(ws, 3 + i, cells, height)
     return wb
 
 
