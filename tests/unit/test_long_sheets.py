@@ -97,6 +97,9 @@ def test_a_row_deep_in_a_long_missed_sheet_keeps_the_look():
     assert ws.freeze_panes == "A4" and ws.print_title_rows == "$3:$3" and int(ws.page_setup.paperSize) == 9
     assert ws["A1"].value.endswith("漏报项目清单（2022年第四季度）")
     assert ws["A4"].value == f"一、漏报项目（计入漏报数）：{N}个"
+    # a section heading is one line across the table (not wrapped into the narrow 序号 column)
+    assert "A4:K4" in {str(m) for m in ws.merged_cells.ranges} and ws.row_dimensions[4].height == 20
+    assert ws["A4"].font.b and ws["A4"].alignment.horizontal == "left"
     row = 4 + 700  # the 700th project, under its section heading
     seq, code, owner, total = (ws.cell(row, j) for j in (1, 3, 5, 6))
     assert seq.value == 700 and seq.alignment.horizontal == "center"

@@ -20,7 +20,8 @@ def _write_list_sheet(ws, title: str, quarter: str, header: dict,
                       headers: Sequence[tuple[str, float]], rows: Sequence[Sequence[tuple]], empty_text: str,
                       footnote: str | None = None, unit_text: str = "单位：万元") -> None:
     """A titled, printable table on a write-only sheet (rows top to bottom). Each row is a sequence
-    of (value, number format[, attained]) cells; an ``attained`` flag colours the cell green or red."""
+    of (value, number format[, attained]) cells; an ``attained`` flag colours the cell green or red; a
+    row given as a string is a section heading merged across the table."""
     ncols = len(headers)
     hr = 3
     for j, (_, width) in enumerate(headers, start=1):  # written with the first row
@@ -37,6 +38,13 @@ def _write_list_sheet(ws, title: str, quarter: str, header: dict,
         look.merge(ws, r, 1, r, ncols)
         look.write_row(ws, r, [look.cell(ws, empty_text, alignment=look.CENTER)])
     for values in rows:
+        if isinstance(values, str):  # a section heading: one line across the table
+            look.merge(ws, r, 1, r, ncols)
+            look.write_row(ws, r, [look.cell(ws, values, font=look.TOTAL_FONT, alignment=look.LEFT,
+                                             fill=look.GROUP_FILL)]
+                           + [look.cell(ws, None, fill=look.GROUP_FILL) for _ in range(ncols - 1)], 20)
+            r += 1
+            continue
         longest = 0.0
         cells = []
         for j, (value, fmt, *attained) in enumerate(values, start=1):
@@ -69,11 +77,10 @@ def write_missed_sheet(ws, quarter: str, header: dict, missed: Sequence[dict], u
     (library, file, row) in 备注, a 待核实 row its 疑似对应在库项目."""
     ordered = sorted(missed, key=lambda m: (unit_key(m.get("unit")), str(m.get("project_name") or ""),
                                             str(m.get("project_code") or "")))
-    ncols = 11
     rows = []
     for category, heading in MISSED_SECTIONS:
         items = [m for m in ordered if (m.get("category") or "missed") == category]
-        rows.append([(f"{heading}：{len(items)}个", None)] + [(None, None)] * (ncols - 1))
+        rows.append(f"{heading}：{len(items)}个")
         for i, m in enumerate(items, start=1):
             sim = look.as_number(m.get("candidate_similarity"))
             remark = None
