@@ -88,29 +88,45 @@ def expectations_dir():
     return ROOT / "expectations"
 
 
-@pytest.fixture(scope="session")
-def airflow_db(tmp_path_factory):
-    """Airflow's metadata database in the throwaway AIRFLOW_HOME: migrated once per test run (the
-    first pytest-xdist worker to ask migrates a template under a lock; the others copy it)."""
+def shared_build(tmp_path_factory, name: str, build) -> Path:
+    """A folder made by ``build(folder)`` once per test run and copied for the caller: under
+    pytest-xdist the first worker that asks builds it under a lock, the others wait and copy it."""
     import fcntl
     import shutil
-    import subprocess
-    import sys
 
     base = tmp_path_factory.getbasetemp()
     # under pytest-xdist each worker's base is <run>/popen-gwN: the run's folder is shared by them all
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    template = shared / "airflow-template.db"
-    with open(shared / "airflow-template.lock", "w") as lock:
+    done = shared / f"shared-{name}"
+    with open(shared / f"shared-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not template.exists():
-            airflow = Path(sys.executable).with_name("airflow")
-            proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True,
-                                  env=os.environ.copy())
-            assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-            shutil.copyfile(_AF_HOME / "airflow.db", template)
-        elif not (_AF_HOME / "airflow.db").exists():
-            shutil.copyfile(template, _AF_HOME / "airflow.db")
+        if not done.exists():
+            work = shared / f"shared-{name}.partial"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            build(work)
+            work.rename(done)
+    copy = tmp_path_factory.mktemp(name)
+    shutil.copytree(done, copy, dirs_exist_ok=True)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def airflow_db(tmp_path_factory):
+    """Airflow's metadata database in the throwaway AIRFLOW_HOME: migrated once per test run."""
+    import shutil
+    import subprocess
+    import sys
+
+    def migrate(folder: Path) -> None:
+        airflow = Path(sys.executable).with_name("airflow")
+        proc = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True,
+                              env={**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
+                                   f"sqlite:///{folder / 'airflow.db'}"})
+        assert proc.returncode == 0, f"airflow db migrate failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+
+    template = shared_build(tmp_path_factory, "airflow-db", migrate)
+    shutil.copyfile(template / "airflow.db", _AF_HOME / "airflow.db")
     return _AF_HOME
 
 

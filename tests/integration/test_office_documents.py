@@ -14,32 +14,21 @@ from docx.oxml.ns import qn
 from keyprojects import LISTS, config, db
 from keyprojects.documents import notice, notice_text, office, ranking_workbook, returns
 from keyprojects.ingest import loader
-from keyprojects.warehouse import models, ranking, schema
-from kpgen import generate
+from keyprojects.warehouse import models, ranking
 
 from ..conftest import ROOT
 from ..ranking_reference import assert_ranking_matches
+from .office_build import office_quarters
 
 QUARTERS = ["2021Q4", "2022Q4"]
 SQL = ROOT / "include" / "sql"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, expectations_dir):
-    base = tmp_path_factory.mktemp("office")
-    truth = generate(base / "inbox", QUARTERS, seed=13, rows_per_quarter=900)
-    eng = db.make_engine(f"sqlite:///{base / 'wh.db'}")
-    schema.ensure_schema(eng, SQL)
-    out = base / "output"
-    for q in QUARTERS:
-        for name in LISTS:
-            loader.load_list(eng, base / "inbox", q, name, expectations_dir=expectations_dir, run_id="r",
-                               loaded_at="2023-01-01T00:00:00+00:00")
-        with eng.begin() as conn:
-            models.build_marts(conn, q, SQL, run_id="r")
-            ranking.rank_year(conn, q, SQL, run_id="r")
-    yield {"engine": eng, "truth": truth, "out": out, "inbox": base / "inbox"}
-    eng.dispose()
+def built(tmp_path_factory):
+    b = office_quarters(tmp_path_factory)
+    yield b
+    b["engine"].dispose()
 
 
 def test_returns_hold_every_rejected_row_once_with_its_cells(built):
