@@ -210,7 +210,7 @@ def normalize_name(value) -> str | None:
 def name_key(s: str) -> str | None:
     """``normalize_name`` of a value whose ``text`` is ``s`` (the readers have the text already)."""
     s = _NAME_PUNCT.sub("", unicodedata.normalize("NFKC", s)).lower()
-    changed = True
+    changed = s.endswith(_NAME_SUFFIXES)  # else no pass below changes it
     while changed:
         changed = False
         for suffix in _NAME_SUFFIXES:

@@ -73,18 +73,17 @@ def _convert(values, parse=None) -> tuple[list, list]:
     and value (1 and 1.0 and True stay apart)."""
     if set(map(type, values)) == {str}:
         keys = values
+        distinct = list(dict.fromkeys(values))
+        # _text of a string, written out: the column's texts without a call each
+        raw_of = {v: (t if t.isascii() else unicodedata.normalize("NFKC", v).strip()) if t else None
+                  for v, t in zip(distinct, map(str.strip, distinct), strict=True)}
     else:
         keys = [v if v.__class__ is str else (v.__class__, v) for v in values]
-    raw_of = {}
-    parsed_of = {} if parse is not None else None
-    for k in dict.fromkeys(keys):
-        v = k if k.__class__ is str else k[1]
-        raw_of[k] = _text(v)
-        if parse is not None:
-            parsed_of[k] = parse(v)
+        raw_of = {k: _text(k if k.__class__ is str else k[1]) for k in dict.fromkeys(keys)}
     raw = list(map(raw_of.__getitem__, keys))
     if parse is None:
         return raw, raw
+    parsed_of = {k: parse(k if k.__class__ is str else k[1]) for k in raw_of}
     parsed = list(map(parsed_of.__getitem__, keys))
     if (float, 0.0) in parsed_of:  # 0.0 and -0.0 share a key: each zero parsed on its own (an amount keeps its sign)
         for j, v in enumerate(values):
