@@ -133,6 +133,7 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
                "row_number": rownums, "sha256": [sha[f] for f in files], "run_id": repeat(run_id)}
     staged_rows = zip(*(lineage[c] if c in lineage else values[c] if c in values else repeat(None)
                         for c in STAGING_COLUMNS), strict=False)  # repeat(): as long as the lists
+    arrays = validation.column_arrays(frame) if verdict.faults else None  # for the rejected rows' records
     for i, (rule, cells_text, staged) in enumerate(zip(rules, cells, staged_rows, strict=True)):
         file, sheet, row_number = staged[1], staged[2], staged[3]
         part.raw.append({"quarter": quarter, "list": list_name, "run_id": run_id, "file": file, "sheet": sheet,
@@ -140,7 +141,7 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
                          "reason": rule, "cells": cells_text, "sha256": staged[4]})
         if rule:
             part.rejected.append({**base, "file": file, "sheet": sheet, "row_number": row_number,
-                                  **validation.rejection(frame, i, verdict)})
+                                  **validation.rejection(frame, i, verdict, arrays)})
             per_file[file]["rejected"] += 1
             out.rows_rejected[rule] = out.rows_rejected.get(rule, 0) + 1
         else:

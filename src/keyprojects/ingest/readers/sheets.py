@@ -250,18 +250,20 @@ def _data_value_of(values) -> dict:
 
 
 def _subtotal_labels(values, words: tuple[str, ...]) -> set:
-    """The subtotal labels among distinct cell ``values`` (a str of at most 40 characters that
-    ``_is_subtotal_label`` once squashed). A label ends with one of ``words`` once squashed, so it holds
-    the last character of one of them unless NFKC changes it: when no text holds one and all of them
-    are NFKC already (checked on the texts joined by NUL, a character NFKC keeps as it is and that
-    stops any composition), there is none."""
+    """The subtotal labels among distinct cell ``values``: a str of at most 40 characters that
+    ``_is_subtotal_label`` once squashed. Squashed, a label ends with one of ``words``, so its NFKC form
+    holds the last character of one of them: only those texts are looked at (a text NFKC leaves as it
+    is, most of them, is not normalised to be looked into)."""
     texts = [v for v in values if v.__class__ is str and len(v) <= 40]
-    if not texts:
-        return set()
-    if all(words):
-        joined = "\x00".join(texts)
-        if not any(w[-1] in joined for w in words) and unicodedata.is_normalized("NFKC", joined):
-            return set()
+    if texts and all(words):
+        nfkc, normal = unicodedata.normalize, unicodedata.is_normalized
+        ends = {w[-1] for w in words}
+        if len(ends) == 1:
+            (end,) = ends
+            texts = [t for t in texts if end in t or (not normal("NFKC", t) and end in nfkc("NFKC", t))]
+        else:
+            texts = [t for t in texts if not ends.isdisjoint(t)
+                     or (not normal("NFKC", t) and not ends.isdisjoint(nfkc("NFKC", t)))]
     return {v for v in texts if _is_subtotal_label(config.squash(v), words)}
 
 
