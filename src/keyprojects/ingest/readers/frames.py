@@ -69,23 +69,25 @@ def _text(v):
 
 def _convert(values, parse=None) -> tuple[list, list]:
     """(raw texts, parsed values) of one column, each distinct value converted once (units, vocabularies,
-    dates and text amounts repeat a lot): a string is its own key, any other value is keyed by its class
-    and value (1 and 1.0 and True stay apart)."""
-    if set(map(type, values)) == {str}:
+    dates and text amounts repeat a lot): a string or a float is its own key (they never compare equal),
+    any other value is keyed by its class and value (1, 1.0 and True stay apart)."""
+    kinds = set(map(type, values))
+    if kinds <= {str, float}:
         keys = values
-        distinct = list(dict.fromkeys(values))
-        # _text of a string, written out: the column's texts without a call each
+    else:
+        keys = [v if v.__class__ is str or v.__class__ is float else (v.__class__, v) for v in values]
+    distinct = list(dict.fromkeys(keys))
+    if kinds == {str}:  # _text of a string, written out: the column's texts without a call each
         raw_of = {v: (t if t.isascii() else unicodedata.normalize("NFKC", v).strip()) if t else None
                   for v, t in zip(distinct, map(str.strip, distinct), strict=True)}
     else:
-        keys = [v if v.__class__ is str else (v.__class__, v) for v in values]
-        raw_of = {k: _text(k if k.__class__ is str else k[1]) for k in dict.fromkeys(keys)}
+        raw_of = {k: _text(k[1] if k.__class__ is tuple else k) for k in distinct}
     raw = list(map(raw_of.__getitem__, keys))
     if parse is None:
         return raw, raw
-    parsed_of = {k: parse(k if k.__class__ is str else k[1]) for k in raw_of}
+    parsed_of = {k: parse(k[1] if k.__class__ is tuple else k) for k in distinct}
     parsed = list(map(parsed_of.__getitem__, keys))
-    if (float, 0.0) in parsed_of:  # 0.0 and -0.0 share a key: each zero parsed on its own (an amount keeps its sign)
+    if 0.0 in parsed_of:  # 0.0 and -0.0 share a key: each zero parsed on its own (an amount keeps its sign)
         for j, v in enumerate(values):
             if v.__class__ is float and v == 0.0:
                 parsed[j] = parse(v)
@@ -153,6 +155,8 @@ def build_frame(file, sheet_name, cols, start, rownums, data_idx, columns, amoun
     raw_cols: dict[str, object] = {}
     parsed: dict[str, object] = {}
     nones = [None] * n
+    blank = _object(nones)  # every field not read (the frame copies it into each of their columns)
+    no_amount = pd.Series(np.full(n, np.nan), dtype="float64")
     for f in names:
         if fields is not None and f not in fields:
             values = None
@@ -163,8 +167,8 @@ def build_frame(file, sheet_name, cols, start, rownums, data_idx, columns, amoun
         else:
             values = None
         if values is None:
-            raw_cols[f] = _object(nones)
-            parsed[f] = pd.Series(np.full(n, np.nan), dtype="float64") if f in AMOUNT_FIELDS else _object(nones)
+            raw_cols[f] = blank
+            parsed[f] = no_amount if f in AMOUNT_FIELDS else blank
             continue
         if f == "project_code":
             raw, par = _convert(values, _code_value)
@@ -196,7 +200,7 @@ def build_frame(file, sheet_name, cols, start, rownums, data_idx, columns, amoun
         key_of = {t: None if t is None else normalize.name_key(t) for t in dict.fromkeys(names_raw)}
         name_key = _object(list(map(key_of.__getitem__, names_raw)))
     else:
-        name_key = _object(nones)
+        name_key = blank
 
     data = {
         "_file": _object([file] * n),
