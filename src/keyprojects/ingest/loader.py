@@ -211,7 +211,7 @@ def plain_values(col: pd.Series) -> list:
     return [v if v is None or v.__class__ is str else clean_cell(v) for v in vals]
 
 
-def cells_texts(names: list[str], cols: list[list], n: int, chunk: int = 2000) -> Iterator[str]:
+def cells_texts(names: list[str], cols: list[list], n: int, chunk: int = 256) -> Iterator[str]:
     """The ``raw_rows.cells`` text of each of ``n`` rows: ``json.dumps`` of its non-null raw cells
     ({field: text}, ``ensure_ascii=False``), byte for byte. Built column by column a chunk of rows at a
     time, each distinct text of a column encoded once; a column holding anything but text and None
