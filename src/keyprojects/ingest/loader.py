@@ -133,7 +133,8 @@ def partition_rows(quarter: str, list_name: str, read: ListRead, frame: pd.DataF
                "row_number": rownums, "sha256": [sha[f] for f in files], "run_id": repeat(run_id)}
     staged_rows = zip(*(lineage[c] if c in lineage else values[c] if c in values else repeat(None)
                         for c in STAGING_COLUMNS), strict=False)  # repeat(): as long as the lists
-    arrays = validation.column_arrays(frame) if verdict.faults else None  # for the rejected rows' records
+    # the rejected rows' records read the columns' arrays (DataFrame.iat costs ~5 µs a cell)
+    arrays = {c: frame[c].to_numpy() for c in columns} if verdict.faults else None
     for i, (rule, cells_text, staged) in enumerate(zip(rules, cells, staged_rows, strict=True)):
         file, sheet, row_number = staged[1], staged[2], staged[3]
         part.raw.append({"quarter": quarter, "list": list_name, "run_id": run_id, "file": file, "sheet": sheet,

@@ -338,8 +338,7 @@ def validate(frame: pd.DataFrame, list_name: str, expectations_dir: Path,
 
 class _Row:
     """Row ``idx`` (a position) of a frame, read cell by cell: building the whole row as a Series
-    costs more than the few cells a message needs. With ``arrays`` (``column_arrays``), the cells are
-    read from those (the same values as ``DataFrame.iat``, without its cost per cell)."""
+    costs more than the few cells a message needs (``arrays``: {column: numpy array}, faster)."""
 
     __slots__ = ("_frame", "_idx", "_arrays")
 
@@ -355,14 +354,8 @@ class _Row:
         return self[column] if column in (self._frame.columns if self._arrays is None else self._arrays) else default
 
 
-def column_arrays(frame: pd.DataFrame) -> dict:
-    """{column: its numpy array} of a frame, for ``rejection`` of many rows."""
-    return {c: frame[c].to_numpy() for c in frame.columns}
-
-
 def rejection(frame: pd.DataFrame, idx: int, verdict: Verdict, arrays: dict | None = None) -> dict:
-    """The rejected_rows record of row ``idx``: rule, field, value and a message naming them all
-    (``arrays``: ``column_arrays(frame)``, when many rows of one frame are asked for)."""
+    """The rejected_rows record of row ``idx``: rule, field, value and a message naming them all."""
     row = _Row(frame, idx, arrays)
     rule, fld = verdict.faults[idx][0]
     where = f"{row['_file']}, sheet {row['_sheet']}, row {row['_row']}"
