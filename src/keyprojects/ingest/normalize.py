@@ -204,10 +204,13 @@ _NAME_SUFFIXES = ("建设项目", "项目", "工程")
 def normalize_name(value) -> str | None:
     """A project name reduced for matching: NFKC, no spaces or punctuation, no trailing 项目/工程."""
     s = text(value)
-    if s is None:
-        return None
+    return None if s is None else name_key(s)
+
+
+def name_key(s: str) -> str | None:
+    """``normalize_name`` of a value whose ``text`` is ``s`` (the readers have the text already)."""
     s = _NAME_PUNCT.sub("", unicodedata.normalize("NFKC", s)).lower()
-    changed = True
+    changed = s.endswith(_NAME_SUFFIXES)  # else no pass below changes it
     while changed:
         changed = False
         for suffix in _NAME_SUFFIXES:

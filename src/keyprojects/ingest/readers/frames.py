@@ -6,6 +6,7 @@ are ``float64`` in 万元 (NaN when blank or unparseable), ``_row`` is ``int64``
 
 from __future__ import annotations
 
+import operator
 import unicodedata
 from functools import lru_cache
 
@@ -67,29 +68,30 @@ def _text(v):
 
 
 def _convert(values, parse=None) -> tuple[list, list]:
-    """(raw texts, parsed values) of one column. Strings and dates are converted once per distinct value
-    (units, vocabularies and text amounts repeat a lot); numbers are converted directly."""
-    cache: dict = {}
-    get = cache.get
-    raw, parsed = [], []
-    add_raw, add_parsed = raw.append, parsed.append
-    for v in values:
-        cls = v.__class__
-        if cls is float or cls is int:
-            t = _text(v)
-            add_raw(t)
-            if parse is not None:
-                add_parsed(parse(v))
-            continue
-        key = v if cls is str else (cls, v)
-        hit = get(key)
-        if hit is None:
-            t = _text(v)
-            hit = cache[key] = (t, t if parse is None else parse(v))
-        add_raw(hit[0])
-        if parse is not None:
-            add_parsed(hit[1])
-    return raw, (raw if parse is None else parsed)
+    """(raw texts, parsed values) of one column, each distinct value converted once (units, vocabularies,
+    dates and text amounts repeat a lot): a string or a float is its own key (they never compare equal),
+    any other value is keyed by its class and value (1, 1.0 and True stay apart)."""
+    kinds = set(map(type, values))
+    if kinds <= {str, float}:
+        keys = values
+    else:
+        keys = [v if v.__class__ is str or v.__class__ is float else (v.__class__, v) for v in values]
+    distinct = list(dict.fromkeys(keys))
+    if kinds == {str}:  # _text of a string, written out: the column's texts without a call each
+        raw_of = {v: (t if t.isascii() else unicodedata.normalize("NFKC", v).strip()) if t else None
+                  for v, t in zip(distinct, map(str.strip, distinct), strict=True)}
+    else:
+        raw_of = {k: _text(k[1] if k.__class__ is tuple else k) for k in distinct}
+    raw = list(map(raw_of.__getitem__, keys))
+    if parse is None:
+        return raw, raw
+    parsed_of = {k: parse(k[1] if k.__class__ is tuple else k) for k in distinct}
+    parsed = list(map(parsed_of.__getitem__, keys))
+    if 0.0 in parsed_of:  # 0.0 and -0.0 share a key: each zero parsed on its own (an amount keeps its sign)
+        for j, v in enumerate(values):
+            if v.__class__ is float and v == 0.0:
+                parsed[j] = parse(v)
+    return raw, parsed
 
 
 def _code_value(v):
@@ -129,26 +131,32 @@ def _object(values) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
-def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter,
+def build_frame(file, sheet_name, cols, start, rownums, data_idx, columns, amount_units, reporter,
                 fields=None) -> pd.DataFrame:
-    """The frame of the data rows; with ``fields``, only those fields are converted (the others are
-    left blank: the inbox check asks for the unit column only)."""
+    """The frame of the data rows (``data_idx``: row indices of the sheet) from ``cols``, the cells of the
+    sheet's rows from ``start`` on column by column; with ``fields``, only those fields are converted
+    (the others are left blank: the inbox check asks for the unit column only)."""
     n = len(data_idx)
     if not n:  # a sheet with a header and no data rows
         return empty_frame()
     names = _field_names()
-    rows = [grid[i] for i in data_idx]
-    width = max((len(r) for r in rows), default=0)
-    transposed = list(zip(*rows, strict=True)) if rows and all(len(r) == width for r in rows) else None
+    rows = len(cols[0]) if cols else 0
+    if n == rows:  # every row under the header is data
+        def column(c: int):
+            return cols[c] if c < len(cols) else ("",) * n
+    else:
+        pick = operator.itemgetter(*(i - start for i in data_idx)) if n > 1 else None
 
-    def column(c: int):
-        if transposed is not None:
-            return transposed[c] if c < width else ("",) * n
-        return [r[c] if c < len(r) else "" for r in rows]
+        def column(c: int):
+            if c >= len(cols):
+                return ("",) * n
+            return pick(cols[c]) if pick is not None else (cols[c][data_idx[0] - start],)
 
     raw_cols: dict[str, object] = {}
     parsed: dict[str, object] = {}
     nones = [None] * n
+    blank = _object(nones)  # every field not read (the frame copies it into each of their columns)
+    no_amount = pd.Series(np.full(n, np.nan), dtype="float64")
     for f in names:
         if fields is not None and f not in fields:
             values = None
@@ -159,8 +167,8 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
         else:
             values = None
         if values is None:
-            raw_cols[f] = _object(nones)
-            parsed[f] = pd.Series(np.full(n, np.nan), dtype="float64") if f in AMOUNT_FIELDS else _object(nones)
+            raw_cols[f] = blank
+            parsed[f] = no_amount if f in AMOUNT_FIELDS else blank
             continue
         if f == "project_code":
             raw, par = _convert(values, _code_value)
@@ -187,9 +195,12 @@ def build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units
             parsed[f] = _object(par)
 
     if "project_name" in columns and (fields is None or "project_name" in fields):
-        name_key = _object([normalize.normalize_name(v) for v in column(columns["project_name"])])
+        # the name key of each distinct name, from its raw text (normalize.normalize_name = name_key(text))
+        names_raw = raw_cols["project_name"].tolist()
+        key_of = {t: None if t is None else normalize.name_key(t) for t in dict.fromkeys(names_raw)}
+        name_key = _object(list(map(key_of.__getitem__, names_raw)))
     else:
-        name_key = _object(nones)
+        name_key = blank
 
     data = {
         "_file": _object([file] * n),

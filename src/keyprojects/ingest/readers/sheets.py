@@ -7,7 +7,11 @@ Merged ranges are filled with their top-left value first (merged unit cells runn
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+import unicodedata
+
+import numpy as np
 
 from keyprojects import AMOUNT_FIELDS, config
 from keyprojects.ingest.readers.cells import blank as _blank
@@ -111,7 +115,20 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
     label_cols = sorted(
         {columns[f] for f in LABEL_FIELDS if f in columns} | {c for c in range(width) if c not in mapped}
     )
-    for i in range(lastrow + 1, len(grid)):
+    # the rows that can only be data are found column by column (``_sure_data``); the others go through
+    # the rules row by row
+    start = lastrow + 1
+    n = len(grid) - start
+    cols = _columns(grid, start)
+    code_last = sorted(data_cols, key=lambda c: c == columns.get("project_code"))
+    sure = _sure_data(cols, n, {i - start for i in filled if i >= start}, label_cols, code_last, subtotal_words)
+    done = 0
+    for j in [j for j, ok in enumerate(sure) if not ok]:
+        if j > done:
+            data_idx.extend(range(start + done, start + j))
+            seen_data = True
+        done = j + 1
+        i = start + j
         row = grid[i]
         fcols = filled.get(i)
         if fcols:
@@ -149,8 +166,10 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
         else:
             txt = " | ".join(_cell_text(v) for v in vals)
             skipped.append(SkippedRow(file, sheet_name, int(rownums[i]), reason, txt[:SKIP_TEXT_CHARS]))
+    data_idx.extend(range(start + done, start + n))
 
-    frame = _build_frame(file, sheet_name, grid, rownums, data_idx, columns, amount_units, reporter, fields)
+    frame = _build_frame(file, sheet_name, cols, start, rownums, data_idx, columns, amount_units, reporter, fields)
+    del cols
     return SheetRead(
         sheet=sheet_name,
         header_rows=(int(rownums[first]), int(rownums[lastrow])),
@@ -161,6 +180,91 @@ def read_sheet(file: str, sheet_name: str, grid: list, rownums: list | None, mer
         skipped=skipped,
         rows_read=len(frame) + len(skipped),
     )
+
+
+def _columns(grid: list, start: int) -> list[tuple]:
+    """The cells of the rows from ``start`` on, column by column (a short row's missing cells are "")."""
+    rows = grid[start:]
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    if all(len(r) == width for r in rows):
+        return list(zip(*rows, strict=True))
+    return [tuple([r[c] if c < len(r) else "" for r in rows]) for c in range(width)]
+
+
+def _sure_data(cols: list[tuple], n: int, filled: set[int], label_cols: list[int], data_cols: list[int],
+               words: tuple[str, ...]) -> list[bool]:
+    """Per row of ``cols``, True when the row rules can only make it data: no merged-in cell (``filled``:
+    row positions), no subtotal label in a label column, and a data value (``_data_value``) in a data
+    column that is not the row's first non-blank cell: two data values, or one and a non-blank cell
+    left of every data column. ``data_cols`` are looked at in their order, each only in the rows not yet
+    sure (the code column last: its text costs most), each distinct value once. The rows not sure go
+    through the rules row by row."""
+    if n == 0 or not data_cols:
+        return [False] * n
+    blank = ("",) * n
+    try:
+        need = np.full(n, 2, dtype=np.int8)     # data values still needed
+        for c in range(min(data_cols)):
+            need -= _mask(cols[c] if c < len(cols) else blank, _nonblank_of) & (need == 2)
+        for c in data_cols:
+            rows = np.flatnonzero(need > 0)
+            if not len(rows):
+                break
+            col = cols[c] if c < len(cols) else blank
+            if len(rows) < n:
+                col = operator.itemgetter(*rows)(col) if len(rows) > 1 else (col[rows[0]],)
+            need[rows] -= _mask(col, _data_value_of)
+        sure = (need <= 0).tolist()
+        for c in label_cols:
+            col = cols[c] if c < len(cols) else blank
+            hits = _subtotal_labels(dict.fromkeys(col), words)
+            if hits:
+                for j, v in enumerate(col):
+                    if v in hits:
+                        sure[j] = False
+    except TypeError:  # an unhashable cell value: every row by the rules
+        return [False] * n
+    for j in filled:
+        if j < n:
+            sure[j] = False
+    return sure
+
+
+def _mask(col: tuple, test) -> np.ndarray:
+    """``test`` of every cell of ``col``, as booleans (``test`` maps the distinct values to theirs)."""
+    of = test(dict.fromkeys(col))
+    return np.fromiter(map(of.__getitem__, col), dtype=bool, count=len(col))
+
+
+def _nonblank_of(values) -> dict:
+    """{value: not blank} (``cells.blank``; 1, 1.0 and True share a key and an answer)."""
+    return {v: bool(v.strip()) if v.__class__ is str else v == v if v.__class__ is float
+            else v.__class__ is int or not _blank(v) for v in values}
+
+
+def _data_value_of(values) -> dict:
+    """{value: ``_data_value``} (numbers answered without a call: a float is data unless NaN)."""
+    return {v: v == v if v.__class__ is float else v.__class__ is int or _data_value(v) for v in values}
+
+
+def _subtotal_labels(values, words: tuple[str, ...]) -> set:
+    """The subtotal labels among distinct cell ``values``: a str of at most 40 characters that
+    ``_is_subtotal_label`` once squashed. Squashed, a label ends with one of ``words``, so its NFKC form
+    holds the last character of one of them: only those texts are looked at (a text NFKC leaves as it
+    is, most of them, is not normalised to be looked into)."""
+    texts = [v for v in values if v.__class__ is str and len(v) <= 40]
+    if texts and all(words):
+        nfkc, normal = unicodedata.normalize, unicodedata.is_normalized
+        ends = {w[-1] for w in words}
+        if len(ends) == 1:
+            (end,) = ends
+            texts = [t for t in texts if end in t or (not normal("NFKC", t) and end in nfkc("NFKC", t))]
+        else:
+            texts = [t for t in texts if not ends.isdisjoint(t)
+                     or (not normal("NFKC", t) and not ends.isdisjoint(nfkc("NFKC", t)))]
+    return {v for v in texts if _is_subtotal_label(config.squash(v), words)}
 
 
 def _data_value(v) -> bool:
