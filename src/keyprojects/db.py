@@ -1,5 +1,5 @@
 """The warehouse's connection and partition writes, through SQLAlchemy 2: an engine for a URL,
-``fetch``, and ``replace_partition`` / ``insert_rows`` / ``lock_partition``.
+``fetch`` / ``tuples``, and ``replace_partition`` / ``insert_rows`` / ``lock_partition``.
 
 Every write replaces one partition (a quarter and list, or a quarter) inside the caller's
 transaction: delete-then-insert with bound parameters only, so a rerun equals a run. Every wing
@@ -13,7 +13,7 @@ import itertools
 import operator
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -194,3 +194,18 @@ def fetch(conn: Connection | Engine, sql: str, **params) -> list[dict]:
         with conn.connect() as c:
             return [dict(r._mapping) for r in c.execute(sa.text(sql), params)]
     return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+def tuples(conn: Connection, sql: str, **params) -> Iterator[tuple]:
+    """Rows of a SELECT as plain tuples, one at a time from the driver's cursor: no SQLAlchemy row
+    object per row, and never the whole result as a list (a quarter's rows are read this way;
+    bound parameters only, written ``:name`` as for ``fetch``)."""
+    compiled = sa.text(sql).compile(dialect=conn.dialect)
+    values = compiled.construct_params(params)
+    args = tuple(values[k] for k in compiled.positiontup) if compiled.positional else values
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(compiled.string, args)
+        yield from cur
+    finally:
+        cur.close()

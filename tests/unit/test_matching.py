@@ -118,3 +118,19 @@ def test_candidate_pairs_with_names_too_long_for_the_character_counts():
     assert matching._bags(short, _lengths(short)).shape == (4, 32)
     qi, cj = matching.candidate_pairs(short, [0, 2], 0.8)
     assert (0, 1) in set(zip(qi.tolist(), cj.tolist(), strict=True))
+
+
+def test_candidate_pairs_the_same_in_small_blocks(monkeypatch):
+    """The queries go through in blocks (bounded memory): blocks of three queries, or of a few
+    posting-list entries, give the same pairs in the same order as one block."""
+    rng = random.Random(7)
+    names = _names(rng, 600)
+    queries = sorted(rng.sample(range(len(names)), len(names) // 2))
+    whole = matching.candidate_pairs(names, queries, 0.9)
+    assert len(whole[0]) > 20
+    monkeypatch.setattr(matching, "MARK_CELLS", 3 * len(names))
+    parts = matching.candidate_pairs(names, queries, 0.9)
+    assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])
+    monkeypatch.setattr(matching, "EXPAND_ENTRIES", 50)
+    parts = matching.candidate_pairs(names, queries, 0.9)
+    assert np.array_equal(whole[0], parts[0]) and np.array_equal(whole[1], parts[1])

@@ -1,6 +1,7 @@
 -- The project master: every project key ever matched, described by its first row (earliest
 -- quarter, then read order). Rebuilt whole from int_project_rows, so it does not depend on the
--- order in which quarters were processed and mirrors what is loaded.
+-- order in which quarters were processed and mirrors what is loaded. Both CTEs read the table
+-- itself: one CTE of every column read twice is materialised whole by SQLite.
 -- Parameters: none
 delete from int_project_master;
 
@@ -8,10 +9,6 @@ insert into int_project_master (
     project_key, project_code, unit, project_name, name_key, first_quarter, quarters
 )
 with
-
-project_rows as (
-    select * from int_project_rows
-),
 
 ordered as (
     select
@@ -21,14 +18,14 @@ ordered as (
         name_key,
         quarter,
         row_number() over (partition by project_key order by quarter, seq) as rn
-    from project_rows
+    from int_project_rows
 ),
 
 seen as (
     select
         project_key,
         count(distinct quarter) as quarters
-    from project_rows
+    from int_project_rows
     group by project_key
 )
 

@@ -1,6 +1,8 @@
 -- Each project's facts in the quarter (one row per project key and unit), from int_project_rows,
 -- in one pass: window aggregates over the project's rows, described by its first row in read
--- order. The code is the key's (a project matched by name to a coded row has that code).
+-- order (the row whose seq is the least of its project's: seq is unique in a quarter; one window,
+-- so one sort, where row_number() ordered by seq needed a second). The code is the key's (a
+-- project matched by name to a coded row has that code).
 -- Parameters: :quarter, :run_id
 insert into int_project_quarter (
     quarter, project_key, unit, project_code, project_name, in_reserve, in_dispatch, in_signed,
@@ -27,7 +29,8 @@ facts as (
         r.project_key,
         r.unit,
         r.project_name,
-        row_number() over (w order by r.seq) as rn,
+        r.seq,
+        min(r.seq) over w as first_seq,
         max(case when r.list = 'reserve' then 1 else 0 end) over w as in_reserve,
         max(case when r.list = 'dispatch' then 1 else 0 end) over w as in_dispatch,
         max(case when r.list = 'signed' then 1 else 0 end) over w as in_signed,
@@ -61,4 +64,4 @@ select
     cast(:run_id as text) as run_id
 from facts as f
 left join statuses as s on f.dispatch_status = s.status
-where f.rn = 1;
+where f.seq = f.first_seq;

@@ -10,6 +10,8 @@
 --   unconfirmed (待核实): the unit's libraries hold a project with a near-identical name
 --     (int_library_candidate, similarity at or above :near_miss_threshold);
 --   missed (漏报): the rest, the only ones counted as 漏报 (model 014_missed_reports).
+-- approvals and signings read int_project_rows itself: a CTE of every column that several
+-- CTEs read is materialised whole by SQLite (the quarter's rows copied once more).
 -- Parameters: :quarter, :year_text, :threshold, :near_miss_threshold, :run_id
 insert into int_missed_candidates (
     quarter, unit, source_list, project_key, project_code, project_name, total_investment,
@@ -33,9 +35,10 @@ received as (
 
 approvals as (
     select r.*
-    from project_rows as r
+    from int_project_rows as r
     where
-        r.list in ('approved', 'energy')
+        r.quarter = :quarter
+        and r.list in ('approved', 'energy')
         and r.total_investment >= :threshold
         and (r.approval_date is null or substr(r.approval_date, 1, 4) = :year_text)
         and exists (
@@ -52,9 +55,10 @@ approvals as (
 
 signings as (
     select r.*
-    from project_rows as r
+    from int_project_rows as r
     where
-        r.list = 'signed'
+        r.quarter = :quarter
+        and r.list = 'signed'
         and r.total_investment >= :threshold
         and exists (
             select 1 from received as s
