@@ -55,6 +55,9 @@ def base_env(home: Path, **extra: str) -> dict:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         # only the runs the test asks for: no run of the latest quarter when the DAG is unpaused
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        # the scheduler's loop looks again after 0.25 s instead of 1 s when it had nothing to do: a
+        # run's next task starts sooner after the last one ends (34 tasks in the backfill test)
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.25",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",

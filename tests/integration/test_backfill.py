@@ -50,10 +50,11 @@ def test_backfill_two_years_then_2022_growth_matches_truth(tmp_path, airflow_db,
         # `db migrate` registered the DAG; the backfill is created before the services start, so
         # that its inserts never wait on the scheduler's writes to the SQLite metadata database
         assert dag_registered(meta, DAG_ID)
-        svc.cli("dags", "unpause", DAG_ID)  # backfill runs of a paused DAG stay queued
-        svc.cli(*BACKFILL)
+        # the api-server starts while the backfill is made (it does not write runs)
         svc.start("api-server", "api-server", "--host", "127.0.0.1", "--port", env["AIRFLOW__API__PORT"],
                   "--workers", "1")
+        svc.cli("dags", "unpause", DAG_ID)  # backfill runs of a paused DAG stay queued
+        svc.cli(*BACKFILL)
         svc.wait_for_api()  # the scheduler's tasks talk to it: started after it answers
         svc.start("scheduler", "scheduler")
         svc.start("dag-processor", "dag-processor")
