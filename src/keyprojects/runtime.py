@@ -38,15 +38,14 @@ def warehouse() -> Iterator[tuple[settings.Settings, object]]:
 
 
 def release_memory() -> None:
-    """Give the memory a task freed back to the system: a full collection, then glibc's
-    ``malloc_trim`` (freed pandas/calamine buffers otherwise stay in the process's heap). One
-    process runs every task under `dags test` and `make demo`: without it each reading task's peak
-    stays resident for the tasks after it. Elsewhere than glibc, only the collection."""
+    """Give the heap memory a task freed back to the system (glibc's ``malloc_trim``): freed
+    pandas/calamine buffers otherwise stay in the process. One process runs every task under
+    `dags test` and `make demo`, where each reading task's peak stayed resident for the tasks after
+    it. No garbage collection is forced (0.13 s each with Airflow and GX loaded). Elsewhere than
+    glibc: nothing."""
     import ctypes
     import ctypes.util
-    import gc
 
-    gc.collect()
     name = ctypes.util.find_library("c")
     try:
         trim = ctypes.CDLL(name).malloc_trim if name else None
