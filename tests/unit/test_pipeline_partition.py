@@ -80,17 +80,30 @@ def test_a_list_that_has_not_arrived_is_missing_not_empty():
 
 
 def test_release_memory_gives_freed_heap_back():
-    """runtime.release_memory (called after the reading tasks and the marts): heap blocks freed below
-    a block still alive stay in the process until trimmed; after it, resident memory drops."""
-    import psutil
+    """runtime.release_memory (after the reading tasks and the marts): heap blocks freed between live
+    ones, and garbage in reference cycles, stay in the process until collected and trimmed; after a
+    task that grew the process, resident memory drops. A task that did not grow it skips the work."""
+    import gc
 
     from keyprojects import runtime
 
-    rss = lambda: psutil.Process().memory_info().rss  # noqa: E731
-    blocks = [b"x" * 2048 + str(i).encode() for i in range(64_000)]  # ~130 MB of malloc'd blocks
-    kept = blocks[::16]  # every 16th stays alive: the freed ones between cannot go back by themselves
-    del blocks
-    freed = rss()
-    runtime.release_memory()
-    assert rss() < freed - 50 * 2**20, (freed, rss())
+    class Cycle:
+        def __init__(self):
+            self.me, self.payload = self, b"z" * 2048
+
+    start = runtime.resident_mb()
+    gc.disable()
+    try:
+        blocks = [b"x" * 2048 + str(i).encode() for i in range(64_000)]  # ~130 MB of malloc'd blocks
+        kept = blocks[::16]  # every 16th stays alive: the freed ones between cannot go back by themselves
+        del blocks
+        cycles = [Cycle() for _ in range(20_000)]  # ~40 MB only a collection frees
+        del cycles
+        freed = runtime.resident_mb()
+        runtime.release_memory(freed)  # grew by nothing since `freed`: nothing done
+        assert runtime.resident_mb() > freed - 10
+        runtime.release_memory(start)
+    finally:
+        gc.enable()
+    assert runtime.resident_mb() < freed - 80, (start, freed, runtime.resident_mb())
     assert len(kept) == 4000
