@@ -48,7 +48,7 @@ def resident_mb() -> float:
         return 0.0
 
 
-def release_memory(since_mb: float, grown_mb: float = 64.0) -> None:
+def release_memory(since_mb: float, grown_mb: float = 16.0) -> None:
     """Give back what a task freed when it grew the process by ``grown_mb`` or more since
     ``since_mb`` (``resident_mb()`` at its start): a full collection (pandas and GX leave reference
     cycles), then glibc's ``malloc_trim``. One process runs every task under `dags test` and
