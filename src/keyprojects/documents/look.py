@@ -3,7 +3,6 @@ of a quarter, fonts and fills, safe cell writing, print set-up, titles, and dete
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import math
@@ -128,21 +127,31 @@ def put(ws: Worksheet, row: int, col: int, value: object, number_format: str | N
     # Setting a style attribute makes openpyxl hash the style object to find its index in the
     # workbook; the same (prior style, font, alignment, border, format) always gives the same style
     # indices, so they are worked out once per workbook and copied (long sheets have ~10^5 cells).
-    cache = ws.parent.__dict__.setdefault("_kp_style_cache", {})
     prior = cell._style  # None on a merged cell never styled
-    key = (None if prior is None else tuple(prior), id(font), id(align), border, fmt)
+    _style(cell, ws.parent.__dict__.setdefault("_kp_style_cache", {}),
+           (None if prior is None else tuple(prior), id(font), id(align), border, fmt), font, align, border, fmt)
+    return cell
+
+
+def _style(c, cache: dict, key: tuple, font: Font, align: Alignment, border: bool, fmt: str | None,
+           fill: PatternFill | None = None, quote: bool = False) -> None:
+    """Give ``c`` its style, worked out once per workbook and ``key`` and copied after (openpyxl
+    otherwise hashes a Font, Alignment and Border per cell to find their indices)."""
     hit = cache.get(key)
     if hit is None:
         if fmt:
-            cell.number_format = fmt
-        cell.font = font
-        cell.alignment = align
+            c.number_format = fmt
+        c.font = font
+        c.alignment = align
         if border:
-            cell.border = BORDER
-        cache[key] = (copy.copy(cell._style), font, align)  # font and alignment kept alive: ids stay theirs
+            c.border = BORDER
+        if fill is not None:
+            c.fill = fill
+        if quote:
+            c.quotePrefix = True
+        cache[key] = (StyleArray(c._style), font, align, fill)  # the objects kept alive: ids stay theirs
     else:
-        cell._style = copy.copy(hit[0])
-    return cell
+        c._style = StyleArray(hit[0])
 
 
 def as_number(value: object) -> float | None:
@@ -323,23 +332,8 @@ def cell(ws, value: object, number_format: str | None = None, font: Font = BODY_
     text = c.data_type == "s"
     fmt = number_format if number_format and not text else None
     align = alignment or (LEFT if text else RIGHT)
-    key = (id(font), id(align), border, fmt, id(fill), quote)
-    cache = ws.parent.__dict__.setdefault("_kp_stream_styles", {})
-    hit = cache.get(key)
-    if hit is None:
-        if fmt:
-            c.number_format = fmt
-        c.font = font
-        c.alignment = align
-        if border:
-            c.border = BORDER
-        if fill is not None:
-            c.fill = fill
-        if quote:
-            c.quotePrefix = True
-        cache[key] = (StyleArray(c._style), font, align, fill)  # the objects kept alive: ids stay theirs
-    else:
-        c._style = StyleArray(hit[0])
+    _style(c, ws.parent.__dict__.setdefault("_kp_stream_styles", {}),
+           (id(font), id(align), border, fmt, id(fill), quote), font, align, border, fmt, fill, quote)
     return c
 
 
