@@ -433,7 +433,8 @@ def markdown(before: dict, after: dict) -> str:
              f"{after['fixed_cost']['trivial_s']:.2f} |",
              f"| empty quarter, median s | {before['fixed_cost']['empty_s']:.2f} | "
              f"{after['fixed_cost']['empty_s']:.2f} |",
-             f"| empty / trivial (target ≤ 1.3) | {before['fixed_cost']['empty_over_trivial']} | "
+             f"| empty / trivial (target ≤ {TARGETS['empty_over_trivial']}) | "
+             f"{before['fixed_cost']['empty_over_trivial']} | "
              f"{after['fixed_cost']['empty_over_trivial']} |",
              f"| peak RSS, empty quarter MB | {before['empty']['peak_rss_mb']:.0f} | "
              f"{after['empty']['peak_rss_mb']:.0f} |",
@@ -449,8 +450,10 @@ def markdown(before: dict, after: dict) -> str:
                   f"| whole run s | {b['run']['s']:.1f} | {s['run']['s']:.1f} |",
                   f"| floor s | {b['floor']['s']:.2f} | {s['floor']['s']:.2f} |",
                   f"| processing s (run − empty run) | {b['processing_s']:.1f} | {s['processing_s']:.1f} |",
-                  f"| processing / floor (target ≤ 3) | {b['processing_over_floor']} | {s['processing_over_floor']} |",
-                  f"| peak RSS MB (target ≤ 400) | {b['run']['peak_rss_mb']:.0f} | {s['run']['peak_rss_mb']:.0f} |"]
+                  f"| processing / floor (target ≤ {TARGETS['processing_over_floor']:g}) | "
+                  f"{b['processing_over_floor']} | {s['processing_over_floor']} |",
+                  f"| peak RSS MB (target ≤ {TARGETS['peak_rss_mb']:g}) | {b['run']['peak_rss_mb']:.0f} | "
+                  f"{s['run']['peak_rss_mb']:.0f} |"]
         lines += [f"| {t} s{' (6 mapped, summed)' if t == 'load_list' else ''} | {task_s(b['run'], t)} | "
                   f"{task_s(s['run'], t)} |" for t in tasks]
         lines += [f"| outside tasks s | {b['run']['outside_tasks_s']:.1f} | {s['run']['outside_tasks_s']:.1f} |", ""]

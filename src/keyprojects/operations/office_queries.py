@@ -76,22 +76,24 @@ def _list_sources() -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------ periods
 
+def _known(engine: Engine, inbox: Path | None, queries: tuple[str, ...], keep) -> list[str]:
+    """The periods the queries' single column names, and the inbox's folders, that ``keep`` accepts."""
+    found = {v for sql in queries for r in db.fetch(engine, sql) for v in r.values()}
+    if inbox is not None and Path(inbox).is_dir():
+        found |= {p.name for p in Path(inbox).iterdir() if p.is_dir()}
+    return sorted(x for x in found if keep(x))
+
+
 def known_quarters(engine: Engine, inbox: Path | None = None) -> list[str]:
     """Quarters with a run, a load or an inbox folder: never a month (months share ``load_audit``)."""
-    qs = {r["quarter"] for r in db.fetch(engine, "select distinct quarter from run_history")}
-    qs |= {r["quarter"] for r in db.fetch(engine, "select distinct quarter from load_audit")}
-    if inbox is not None and Path(inbox).is_dir():
-        qs |= {p.name for p in Path(inbox).iterdir() if p.is_dir()}
-    return sorted(q for q in qs if is_quarter(q))
+    return _known(engine, inbox, ("select distinct quarter from run_history",
+                                  "select distinct quarter from load_audit"), is_quarter)
 
 
 def known_months(engine: Engine, inbox: Path | None = None) -> list[str]:
     """Months with a progress load, a monthly table or an inbox folder."""
-    ms = {r["quarter"] for r in db.fetch(engine, "select distinct quarter from load_audit where list = 'progress'")}
-    ms |= {r["month"] for r in db.fetch(engine, "select distinct month from progress_unit_month")}
-    if inbox is not None and Path(inbox).is_dir():
-        ms |= {p.name for p in Path(inbox).iterdir() if p.is_dir()}
-    return sorted(m for m in ms if is_month(m))
+    return _known(engine, inbox, ("select distinct quarter from load_audit where list = 'progress'",
+                                  "select distinct month from progress_unit_month"), is_month)
 
 
 def periods(engine: Engine, inbox: Path | None, output: Path) -> dict:
